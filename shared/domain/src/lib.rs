@@ -1,0 +1,15 @@
+//! Pure business rules and validated types for the telephony platform.
+//!
+//! Nothing here does I/O, awaits, or knows about AWS: every type validates on
+//! `parse`, so a value that exists is a value that is valid. Adapters and
+//! handlers convert at the edges and carry these types inside.
+
+pub mod email;
+pub mod extension;
+pub mod ids;
+pub mod phone;
+
+pub use email::{Email, EmailError};
+pub use extension::{Extension, ExtensionError};
+pub use ids::{AccountId, IdError, TenantId};
+pub use phone::{PhoneError, PhoneKind, PhoneNumber};

@@ -1,0 +1,536 @@
+//! The embedded adapter: the whole table in one redb file (or in memory).
+//!
+//! Layout: `items` maps `(pk, sk)` to the postcard-encoded item; each GSI is a
+//! table of `(index pk, index sk, pk, sk)` keys; `ttl` maps
+//! `(expires_at, pk, sk)` so a sweeper can delete expired items in order.
+//! Keys are raw UTF-8 bytes, so ranges sort exactly as DynamoDB sorts string
+//! keys. A byte `0xFF` (never present in UTF-8) bounds ranges from above.
+//!
+//! redb serialises write transactions, which gives conditional writes and
+//! transactions their atomicity. Reads run inline (microseconds); writes,
+//! which wait for fsync, run on the blocking pool.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
+
+use crate::model::{
+    Condition, CursorKey, Index, Item, Key, Page, Query, SortKey, TxOp, Update, now_epoch_seconds,
+};
+use crate::port::{Store, StoreError, StoreResult};
+use crate::validate;
+
+type ItemsKey = (&'static [u8], &'static [u8]);
+type IndexKey = (&'static [u8], &'static [u8], &'static [u8], &'static [u8]);
+type TtlKey = (i64, &'static [u8], &'static [u8]);
+
+const ITEMS: TableDefinition<ItemsKey, &[u8]> = TableDefinition::new("items");
+const GSI1: TableDefinition<IndexKey, ()> = TableDefinition::new("gsi1");
+const GSI2: TableDefinition<IndexKey, ()> = TableDefinition::new("gsi2");
+const TTL: TableDefinition<TtlKey, ()> = TableDefinition::new("ttl");
+
+const TOP: &[u8] = &[0xFF];
+
+fn index_table(ix: Index) -> TableDefinition<'static, IndexKey, ()> {
+    match ix {
+        Index::Gsi1 => GSI1,
+        Index::Gsi2 => GSI2,
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// The redb-backed [`Store`].
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore").finish_non_exhaustive()
+    }
+}
+
+impl EmbeddedStore {
+    /// Opens (creating if needed, repairing after a crash) the store file.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(backend)?;
+        }
+        let db = Database::create(path).map_err(backend)?;
+        Self::init(db)
+    }
+
+    /// A store that lives in memory only (tests, benchmarks).
+    pub fn in_memory() -> StoreResult<Self> {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(backend)?;
+        Self::init(db)
+    }
+
+    fn init(db: Database) -> StoreResult<Self> {
+        let txn = db.begin_write().map_err(backend)?;
+        {
+            txn.open_table(ITEMS).map_err(backend)?;
+            txn.open_table(GSI1).map_err(backend)?;
+            txn.open_table(GSI2).map_err(backend)?;
+            txn.open_table(TTL).map_err(backend)?;
+        }
+        txn.commit().map_err(backend)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Physically deletes items whose `expires_at` is at or before `now`;
+    /// returns how many. Reads already hide them, so this only reclaims space.
+    pub async fn purge_expired(&self, now: i64) -> StoreResult<usize> {
+        let db = self.db.clone();
+        run_blocking(move || {
+            let txn = db.begin_write().map_err(backend)?;
+            let mut purged = 0;
+            {
+                let due: Vec<(i64, Key)> = {
+                    let ttl = txn.open_table(TTL).map_err(backend)?;
+                    let hi: TtlKey = (now, TOP, TOP);
+                    let mut due = Vec::new();
+                    for entry in ttl.range(..=hi).map_err(backend)? {
+                        let (k, _) = entry.map_err(backend)?;
+                        let (at, pk, sk) = k.value();
+                        due.push((at, key_from_bytes(pk, sk)?));
+                    }
+                    due
+                };
+                for (_, key) in due {
+                    if let Some(item) = read_item_txn(&txn, &key)?
+                        && item.is_expired(now)
+                    {
+                        unindex(&txn, &item)?;
+                        let mut items = txn.open_table(ITEMS).map_err(backend)?;
+                        items
+                            .remove((key.pk.as_bytes(), key.sk.as_bytes()))
+                            .map_err(backend)?;
+                        purged += 1;
+                    }
+                }
+            }
+            txn.commit().map_err(backend)?;
+            Ok(purged)
+        })
+        .await
+    }
+
+    fn read_visible(&self, key: &Key, now: i64) -> StoreResult<Option<Item>> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let items = txn.open_table(ITEMS).map_err(backend)?;
+        let got = items
+            .get((key.pk.as_bytes(), key.sk.as_bytes()))
+            .map_err(backend)?;
+        match got {
+            Some(bytes) => {
+                let item = decode(bytes.value())?;
+                Ok((!item.is_expired(now)).then_some(item))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&WriteTransaction, i64) -> StoreResult<T> + Send + 'static,
+    ) -> impl std::future::Future<Output = StoreResult<T>> {
+        let db = self.db.clone();
+        run_blocking(move || {
+            let txn = db.begin_write().map_err(backend)?;
+            let out = f(&txn, now_epoch_seconds())?;
+            txn.commit().map_err(backend)?;
+            Ok(out)
+        })
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> StoreResult<T> + Send + 'static,
+) -> StoreResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+}
+
+fn decode(bytes: &[u8]) -> StoreResult<Item> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Backend(format!("corrupt item: {e}")))
+}
+
+fn encode(item: &Item) -> StoreResult<Vec<u8>> {
+    postcard::to_allocvec(item).map_err(backend)
+}
+
+fn key_from_bytes(pk: &[u8], sk: &[u8]) -> StoreResult<Key> {
+    let s = |b: &[u8]| String::from_utf8(b.to_vec()).map_err(backend);
+    Ok(Key::new(s(pk)?, s(sk)?))
+}
+
+fn read_item_txn(txn: &WriteTransaction, key: &Key) -> StoreResult<Option<Item>> {
+    let items = txn.open_table(ITEMS).map_err(backend)?;
+    let got = items
+        .get((key.pk.as_bytes(), key.sk.as_bytes()))
+        .map_err(backend)?;
+    got.map(|b| decode(b.value())).transpose()
+}
+
+/// The item as conditions see it: expired items are absent.
+fn visible(item: Option<Item>, now: i64) -> Option<Item> {
+    item.filter(|i| !i.is_expired(now))
+}
+
+fn unindex(txn: &WriteTransaction, item: &Item) -> StoreResult<()> {
+    let Some(key) = item.key() else {
+        return Ok(());
+    };
+    for ix in Index::ALL {
+        if let Some((ipk, isk)) = ix.key_of(item) {
+            let mut t = txn.open_table(index_table(ix)).map_err(backend)?;
+            t.remove((
+                ipk.as_bytes(),
+                isk.as_bytes(),
+                key.pk.as_bytes(),
+                key.sk.as_bytes(),
+            ))
+            .map_err(backend)?;
+        }
+    }
+    if let Some(at) = item.n(crate::ATTR_EXPIRES_AT) {
+        let mut t = txn.open_table(TTL).map_err(backend)?;
+        t.remove((at, key.pk.as_bytes(), key.sk.as_bytes()))
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn store_item(txn: &WriteTransaction, old: Option<&Item>, item: &Item) -> StoreResult<()> {
+    let key = item
+        .key()
+        .ok_or_else(|| StoreError::Invalid("item without key".into()))?;
+    if let Some(old) = old {
+        unindex(txn, old)?;
+    }
+    {
+        let mut items = txn.open_table(ITEMS).map_err(backend)?;
+        items
+            .insert(
+                (key.pk.as_bytes(), key.sk.as_bytes()),
+                encode(item)?.as_slice(),
+            )
+            .map_err(backend)?;
+    }
+    for ix in Index::ALL {
+        if let Some((ipk, isk)) = ix.key_of(item) {
+            let mut t = txn.open_table(index_table(ix)).map_err(backend)?;
+            t.insert(
+                (
+                    ipk.as_bytes(),
+                    isk.as_bytes(),
+                    key.pk.as_bytes(),
+                    key.sk.as_bytes(),
+                ),
+                (),
+            )
+            .map_err(backend)?;
+        }
+    }
+    if let Some(at) = item.n(crate::ATTR_EXPIRES_AT) {
+        let mut t = txn.open_table(TTL).map_err(backend)?;
+        t.insert((at, key.pk.as_bytes(), key.sk.as_bytes()), ())
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn delete_item(txn: &WriteTransaction, old: &Item) -> StoreResult<()> {
+    let key = old
+        .key()
+        .ok_or_else(|| StoreError::Invalid("item without key".into()))?;
+    unindex(txn, old)?;
+    let mut items = txn.open_table(ITEMS).map_err(backend)?;
+    items
+        .remove((key.pk.as_bytes(), key.sk.as_bytes()))
+        .map_err(backend)?;
+    Ok(())
+}
+
+fn check(condition: Option<&Condition>, current: Option<&Item>) -> bool {
+    condition.is_none_or(|c| c.evaluate(current))
+}
+
+/// Sort-key bounds of a query, before they are combined with the partition.
+fn sk_bounds(sk: Option<&SortKey>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    use Bound::{Excluded, Included, Unbounded};
+    let b = |s: &String| s.as_bytes().to_vec();
+    match sk {
+        None => (Unbounded, Unbounded),
+        Some(SortKey::Eq(v)) => (Included(b(v)), Included(b(v))),
+        Some(SortKey::BeginsWith(p)) => {
+            let mut hi = b(p);
+            hi.push(0xFF);
+            (Included(b(p)), Excluded(hi))
+        }
+        Some(SortKey::Between(lo, hi)) => (Included(b(lo)), Included(b(hi))),
+        Some(SortKey::Lt(v)) => (Unbounded, Excluded(b(v))),
+        Some(SortKey::Le(v)) => (Unbounded, Included(b(v))),
+        Some(SortKey::Gt(v)) => (Excluded(b(v)), Unbounded),
+        Some(SortKey::Ge(v)) => (Included(b(v)), Unbounded),
+    }
+}
+
+#[async_trait]
+impl Store for EmbeddedStore {
+    async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
+        validate::key(key)?;
+        self.read_visible(key, now_epoch_seconds())
+    }
+
+    async fn batch_get(&self, keys: &[Key]) -> StoreResult<Vec<Item>> {
+        validate::batch_keys(keys)?;
+        let now = now_epoch_seconds();
+        let txn = self.db.begin_read().map_err(backend)?;
+        let items = txn.open_table(ITEMS).map_err(backend)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(bytes) = items
+                .get((key.pk.as_bytes(), key.sk.as_bytes()))
+                .map_err(backend)?
+            {
+                let item = decode(bytes.value())?;
+                if !item.is_expired(now) {
+                    out.push(item);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put(&self, item: Item, condition: Option<Condition>) -> StoreResult<()> {
+        validate::item(&item)?;
+        self.write(move |txn, now| {
+            let key = item
+                .key()
+                .ok_or_else(|| StoreError::Invalid("no key".into()))?;
+            let old = read_item_txn(txn, &key)?;
+            if !check(condition.as_ref(), visible(old.clone(), now).as_ref()) {
+                return Err(StoreError::ConditionFailed);
+            }
+            store_item(txn, old.as_ref(), &item)
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> StoreResult<Item> {
+        validate::update(key, &update)?;
+        let key = key.clone();
+        self.write(move |txn, now| {
+            let old = read_item_txn(txn, &key)?;
+            if !check(condition.as_ref(), visible(old.clone(), now).as_ref()) {
+                return Err(StoreError::ConditionFailed);
+            }
+            let new = update.apply(&key, old.clone())?;
+            validate::item(&new)?;
+            store_item(txn, old.as_ref(), &new)?;
+            Ok(new)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> StoreResult<()> {
+        validate::key(key)?;
+        let key = key.clone();
+        self.write(move |txn, now| {
+            let old = read_item_txn(txn, &key)?;
+            if !check(condition.as_ref(), visible(old.clone(), now).as_ref()) {
+                return Err(StoreError::ConditionFailed);
+            }
+            match old {
+                Some(old) => delete_item(txn, &old),
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn query(&self, query: &Query) -> StoreResult<Page> {
+        validate::query(query)?;
+        let cursor = query
+            .cursor
+            .as_ref()
+            .map(|c| CursorKey::decode(c, query))
+            .transpose()?;
+        let now = now_epoch_seconds();
+        let txn = self.db.begin_read().map_err(backend)?;
+        let items = txn.open_table(ITEMS).map_err(backend)?;
+        let (lo, hi) = sk_bounds(query.sk.as_ref());
+        let pk = query.pk.as_bytes();
+        let mut out = Vec::new();
+        let mut more = false;
+
+        match query.index {
+            None => {
+                let table_lo: Bound<(&[u8], &[u8])> = match &lo {
+                    Bound::Included(v) => Bound::Included((pk, v.as_slice())),
+                    Bound::Excluded(v) => Bound::Excluded((pk, v.as_slice())),
+                    Bound::Unbounded => Bound::Included((pk, &[][..])),
+                };
+                let table_hi: Bound<(&[u8], &[u8])> = match &hi {
+                    Bound::Included(v) => Bound::Included((pk, v.as_slice())),
+                    Bound::Excluded(v) => Bound::Excluded((pk, v.as_slice())),
+                    Bound::Unbounded => Bound::Excluded((pk, TOP)),
+                };
+                let (table_lo, table_hi) = match (&cursor, query.descending) {
+                    (Some(c), false) => (max_lower(table_lo, (pk, c.sk.as_bytes())), table_hi),
+                    (Some(c), true) => (table_lo, min_upper(table_hi, (pk, c.sk.as_bytes()))),
+                    (None, _) => (table_lo, table_hi),
+                };
+                let range = items
+                    .range::<(&[u8], &[u8])>((table_lo, table_hi))
+                    .map_err(backend)?;
+                let iter: Box<dyn Iterator<Item = _>> = if query.descending {
+                    Box::new(range.rev())
+                } else {
+                    Box::new(range)
+                };
+                for entry in iter {
+                    let (_, v) = entry.map_err(backend)?;
+                    if out.len() == query.limit {
+                        more = true;
+                        break;
+                    }
+                    let item = decode(v.value())?;
+                    if !item.is_expired(now) {
+                        out.push(item);
+                    }
+                }
+            }
+            Some(ix) => {
+                let table = txn.open_table(index_table(ix)).map_err(backend)?;
+                let e: &[u8] = &[];
+                let ix_lo: Bound<(&[u8], &[u8], &[u8], &[u8])> = match &lo {
+                    Bound::Included(v) => Bound::Included((pk, v.as_slice(), e, e)),
+                    Bound::Excluded(v) => Bound::Included((pk, v.as_slice(), TOP, e)),
+                    Bound::Unbounded => Bound::Included((pk, e, e, e)),
+                };
+                let ix_hi: Bound<(&[u8], &[u8], &[u8], &[u8])> = match &hi {
+                    Bound::Included(v) => Bound::Excluded((pk, v.as_slice(), TOP, e)),
+                    Bound::Excluded(v) => Bound::Excluded((pk, v.as_slice(), e, e)),
+                    Bound::Unbounded => Bound::Excluded((pk, TOP, e, e)),
+                };
+                let cur;
+                let (ix_lo, ix_hi) = match &cursor {
+                    Some(c) => {
+                        let isk = c.isk.as_deref().unwrap_or_default().as_bytes();
+                        cur = (pk, isk, c.pk.as_bytes(), c.sk.as_bytes());
+                        if query.descending {
+                            (ix_lo, min_upper(ix_hi, cur))
+                        } else {
+                            (max_lower(ix_lo, cur), ix_hi)
+                        }
+                    }
+                    None => (ix_lo, ix_hi),
+                };
+                let range = table
+                    .range::<(&[u8], &[u8], &[u8], &[u8])>((ix_lo, ix_hi))
+                    .map_err(backend)?;
+                let iter: Box<dyn Iterator<Item = _>> = if query.descending {
+                    Box::new(range.rev())
+                } else {
+                    Box::new(range)
+                };
+                for entry in iter {
+                    let (k, _) = entry.map_err(backend)?;
+                    if out.len() == query.limit {
+                        more = true;
+                        break;
+                    }
+                    let (_, _, pk, sk) = k.value();
+                    if let Some(bytes) = items.get((pk, sk)).map_err(backend)? {
+                        let item = decode(bytes.value())?;
+                        if !item.is_expired(now) {
+                            out.push(item);
+                        }
+                    }
+                }
+            }
+        }
+        let next = if more {
+            out.last()
+                .and_then(|i| CursorKey::of(i, query.index))
+                .map(|c| c.encode())
+        } else {
+            None
+        };
+        Ok(Page { items: out, next })
+    }
+
+    async fn transact_write(&self, ops: Vec<TxOp>) -> StoreResult<()> {
+        validate::transaction(&ops)?;
+        self.write(move |txn, now| {
+            // Read and check everything first: one failed condition cancels all.
+            let mut current = Vec::with_capacity(ops.len());
+            let mut failed = Vec::new();
+            for (i, op) in ops.iter().enumerate() {
+                let key = op
+                    .key()
+                    .ok_or_else(|| StoreError::Invalid("no key".into()))?;
+                let old = read_item_txn(txn, &key)?;
+                if !check(op.condition(), visible(old.clone(), now).as_ref()) {
+                    failed.push(i);
+                }
+                current.push((key, old));
+            }
+            if !failed.is_empty() {
+                return Err(StoreError::TransactionCanceled { failed });
+            }
+            for (op, (key, old)) in ops.into_iter().zip(current) {
+                match op {
+                    TxOp::Put { item, .. } => store_item(txn, old.as_ref(), &item)?,
+                    TxOp::Update { update, .. } => {
+                        let new = update.apply(&key, old.clone())?;
+                        validate::item(&new)?;
+                        store_item(txn, old.as_ref(), &new)?;
+                    }
+                    TxOp::Delete { .. } => {
+                        if let Some(old) = old {
+                            delete_item(txn, &old)?;
+                        }
+                    }
+                    TxOp::Check { .. } => {}
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The tighter of a lower bound and "strictly after `cursor`".
+fn max_lower<T: PartialOrd + Copy>(lo: Bound<T>, cursor: T) -> Bound<T> {
+    match lo {
+        Bound::Included(v) | Bound::Excluded(v) if v > cursor => lo,
+        _ => Bound::Excluded(cursor),
+    }
+}
+
+/// The tighter of an upper bound and "strictly before `cursor`".
+fn min_upper<T: PartialOrd + Copy>(hi: Bound<T>, cursor: T) -> Bound<T> {
+    match hi {
+        Bound::Included(v) | Bound::Excluded(v) if v < cursor => hi,
+        _ => Bound::Excluded(cursor),
+    }
+}
