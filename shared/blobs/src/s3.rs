@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_s3::Client;
+pub use aws_sdk_s3::Client;
+pub use aws_sdk_s3::config::Builder as ConfigBuilder;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;

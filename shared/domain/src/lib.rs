@@ -4,11 +4,13 @@
 //! `parse`, so a value that exists is a value that is valid. Adapters and
 //! handlers convert at the edges and carry these types inside.
 
+pub mod account;
 pub mod email;
 pub mod extension;
 pub mod ids;
 pub mod phone;
 
+pub use account::{Account, AccountStatus, NameError, Role, Tenant, parse_name};
 pub use email::{Email, EmailError};
 pub use extension::{Extension, ExtensionError};
 pub use ids::{AccountId, IdError, TenantId};

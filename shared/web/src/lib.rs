@@ -1,1 +1,25 @@
-//! placeholder
+//! The HTTP surface: one axum [`Router`] served by the local all-in-one and,
+//! unchanged, by the `api` Lambda behind API Gateway.
+//!
+//! Today it has the health check, the landing page and local signed blob
+//! downloads; the portals and the `/v1` API join it in later issues.
+
+mod blobs_route;
+pub mod error;
+mod health;
+mod landing;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use error::ApiError;
+
+/// Builds the router over the app's ports.
+pub fn router(app: app::App) -> Router {
+    Router::new()
+        .route("/", get(landing::page))
+        .route("/health", get(health::check))
+        .route("/blobs/{*key}", get(blobs_route::download))
+        .fallback(error::not_found)
+        .with_state(app)
+}

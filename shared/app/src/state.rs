@@ -1,0 +1,144 @@
+//! [`App`]: the adapters behind the ports, built once from [`Config`].
+
+use std::sync::Arc;
+
+use blobs::fs::FsBlobStore;
+use blobs::{BlobError, BlobStore};
+use store::embedded::EmbeddedStore;
+use store::repo::RepoError;
+use store::{Key, Store, StoreError};
+
+use crate::config::{BlobConfig, Config, ConfigError, StoreConfig};
+
+/// Everything a request handler or job needs, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    /// Set when blobs are local files: the HTTP server serves their signed URLs.
+    pub local_blobs: Option<FsBlobStore>,
+    /// The embedded store, when that is the store (for its TTL sweeper).
+    pub embedded: Option<EmbeddedStore>,
+    /// This deployment's number-pool / edge region.
+    pub region: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "the data directory {dir} is in use by another office process (stop it first): {detail}"
+    )]
+    DataDirInUse { dir: String, detail: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("{0} needs the `aws` feature of the app crate")]
+    NoAws(&'static str),
+}
+
+impl App {
+    /// Builds the adapters. `public_url` is where this process is reached
+    /// (local download links start with it).
+    pub async fn open(cfg: &Config, public_url: &str) -> Result<Self, AppError> {
+        let (store, embedded): (Arc<dyn Store>, Option<EmbeddedStore>) = match &cfg.store {
+            StoreConfig::Embedded { path } => {
+                let s = EmbeddedStore::open(path).map_err(|e| match e {
+                    StoreError::Backend(detail)
+                        if detail.contains("already open") || detail.contains("lock") =>
+                    {
+                        AppError::DataDirInUse {
+                            dir: cfg.data_dir.display().to_string(),
+                            detail,
+                        }
+                    }
+                    other => AppError::Store(other),
+                })?;
+                (Arc::new(s.clone()), Some(s))
+            }
+            StoreConfig::Dynamo { table } => (dynamo(table).await?, None),
+        };
+        let (blobs, local_blobs): (Arc<dyn BlobStore>, Option<FsBlobStore>) = match &cfg.blobs {
+            BlobConfig::Fs { root } => {
+                let secret = crate::secret::load_or_create(&cfg.data_dir).map_err(|source| {
+                    AppError::Io {
+                        context: "reading the signing secret".into(),
+                        source,
+                    }
+                })?;
+                let fs = FsBlobStore::new(root, public_url, &secret)?;
+                (Arc::new(fs.clone()), Some(fs))
+            }
+            BlobConfig::S3 { bucket, path_style } => (s3(bucket, *path_style).await?, None),
+        };
+        Ok(Self {
+            store,
+            blobs,
+            local_blobs,
+            embedded,
+            region: cfg.region.clone(),
+        })
+    }
+
+    /// An app over an in-memory store and blobs in `dir` (tests).
+    pub fn in_memory(dir: &std::path::Path, public_url: &str) -> Result<Self, AppError> {
+        let s = EmbeddedStore::in_memory()?;
+        let fs = FsBlobStore::new(&dir.join("blobs"), public_url, &[42u8; 32])?;
+        Ok(Self {
+            store: Arc::new(s.clone()),
+            blobs: Arc::new(fs.clone()),
+            local_blobs: Some(fs),
+            embedded: Some(s),
+            region: "kr".into(),
+        })
+    }
+
+    /// Checks the store answers (a strongly consistent read of a key that never exists).
+    pub async fn check_store(&self) -> Result<(), AppError> {
+        self.store.get(&Key::new("#HEALTH", "#PROBE")).await?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "aws")]
+async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+#[cfg(feature = "aws")]
+async fn dynamo(table: &str) -> Result<Arc<dyn Store>, AppError> {
+    let client = store::dynamodb::Client::new(&aws_config().await);
+    Ok(Arc::new(store::dynamodb::DynamoStore::new(client, table)))
+}
+
+#[cfg(feature = "aws")]
+async fn s3(bucket: &str, path_style: bool) -> Result<Arc<dyn BlobStore>, AppError> {
+    let conf = aws_config().await;
+    let client = blobs::s3::Client::from_conf(
+        blobs::s3::ConfigBuilder::from(&conf)
+            .force_path_style(path_style)
+            .build(),
+    );
+    Ok(Arc::new(blobs::s3::S3BlobStore::new(client, bucket)))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn dynamo(_table: &str) -> Result<Arc<dyn Store>, AppError> {
+    Err(AppError::NoAws("OFFICE_STORE=dynamodb"))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn s3(_bucket: &str, _path_style: bool) -> Result<Arc<dyn BlobStore>, AppError> {
+    Err(AppError::NoAws("OFFICE_BLOBS=s3"))
+}
