@@ -1,1 +1,29 @@
-fn main() {}
+//! `office`: the whole product on one machine (embedded store, blobs on
+//! disk), plus the platform operator's commands.
+//!
+//! `office` with no command serves on 127.0.0.1:8080 and, unless told
+//! `--no-demo`, makes sure the demo tenant exists and prints its logins.
+
+mod cli;
+mod serve;
+
+use clap::Parser as _;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Command-line interface: serving, and the operator's commands.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use app::operator::{self, LoadError, NewAccount, NewTenant};
+use app::{App, Config};
+use clap::{Args, Parser, Subcommand};
+use domain::{AccountStatus, Role};
+
+#[derive(Debug, Parser)]
+#[command(name = "office", version, about = "말톡오피스: the local all-in-one and operator commands")]
+pub struct Cli {
+    /// Where the store (office.redb), blobs and local secrets live.
+    #[arg(long, env = "OFFICE_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (keep 127.0.0.1 unless you mean to expose it).
+    #[arg(long, env = "OFFICE_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// HTTP port; 0 picks a free one (printed at start).
+    #[arg(long, env = "OFFICE_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Seed the demo tenant (the default when serving) and print its logins.
+    #[arg(long, conflicts_with = "no_demo")]
+    pub demo: bool,
+    /// Serve without creating or printing the demo tenant.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Print one JSON object (URLs, logins, API key) on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the product (what `office` with no command does).
+    Serve,
+    /// Create the demo tenant if it is missing, print its logins, and exit.
+    Demo,
+    /// Tenants (customer companies).
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    /// A tenant's administrator account.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// The pool of 070 numbers.
+    #[command(subcommand)]
+    Numbers(NumbersCmd),
+    /// Integrator API keys.
+    #[command(subcommand)]
+    Apikey(ApiKeyCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCmd {
+    /// Create a tenant.
+    Create {
+        /// Company name, e.g. "(주)다이얼커뮤니케이션즈".
+        #[arg(long)]
+        name: String,
+        /// Tenant id (a-z, 0-9, '-'); generated when omitted.
+        #[arg(long)]
+        id: Option<String>,
+        /// 대표번호, the sender of admin SMS (e.g. 1588-1234).
+        #[arg(long)]
+        representative: Option<String>,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Create a tenant's administrator (active at once).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "관리자")]
+        name: String,
+        /// Password (10+ characters); a strong one is generated and printed when omitted.
+        #[arg(long, env = "OFFICE_ADMIN_PASSWORD")]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NumbersCmd {
+    /// Load 070 numbers from a CSV file (one per line; optional header `number`).
+    /// Any bad line rejects the whole file; loading again adds nothing.
+    Load {
+        #[arg(long)]
+        csv: PathBuf,
+        /// Pool region (defaults to OFFICE_REGION, i.e. kr).
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Show free numbers of a region.
+    Available {
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCmd {
+    /// Create an API key (printed once; only its hash is kept).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// Scopes, repeatable (e.g. --scope calls:read --scope sms:send); all when omitted.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+}
+
+/// The configuration from the environment, with the CLI's data directory.
+fn config(cli: &Cli) -> anyhow::Result<Config> {
+    let data_dir = cli.data_dir.to_string_lossy().into_owned();
+    Ok(Config::from_lookup(|k| {
+        if k == "OFFICE_DATA_DIR" {
+            Some(data_dir.clone())
+        } else {
+            std::env::var(k).ok().filter(|v| !v.is_empty())
+        }
+    })?)
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<App> {
+    let url = cfg.public_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    Ok(App::open(cfg, &url).await?)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = config(&cli)?;
+    match &cli.command {
+        None | Some(Command::Serve) => crate::serve::serve(cfg, cli.serve.clone()).await,
+        Some(Command::Demo) => {
+            let app = open(&cfg).await?;
+            let info = app::demo::seed(&app, &cfg.data_dir).await?;
+            let base = cfg
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}:{}", cli.serve.host, cli.serve.port));
+            crate::serve::print_demo(&base, &cfg, &info, cli.serve.json)
+        }
+        Some(Command::Tenant(TenantCmd::Create { name, id, representative })) => {
+            let app = open(&cfg).await?;
+            let t = operator::create_tenant(
+                &app,
+                NewTenant {
+                    id: id.clone(),
+                    name: name.clone(),
+                    representative_number: representative.clone(),
+                    region: None,
+                },
+            )
+            .await?;
+            println!("created tenant {} ({})", t.id, t.name);
+            Ok(())
+        }
+        Some(Command::Tenant(TenantCmd::List)) => {
+            let app = open(&cfg).await?;
+            for t in store::repo::tenants::list(&*app.store).await? {
+                let rep = t.representative_number.map(|n| n.to_string()).unwrap_or_default();
+                println!("{}\t{}\t{}\t{}", t.id, t.name, t.region, rep);
+            }
+            Ok(())
+        }
+        Some(Command::Admin(AdminCmd::Create { tenant, email, name, password })) => {
+            let app = open(&cfg).await?;
+            let (a, generated) = operator::create_account(
+                &app,
+                NewAccount {
+                    tenant: tenant.clone(),
+                    name: name.clone(),
+                    email: Some(email.clone()),
+                    password: password.clone(),
+                    mobile: None,
+                    extension: None,
+                    role: Role::Admin,
+                    status: AccountStatus::Active,
+                    department: None,
+                    position: None,
+                },
+            )
+            .await?;
+            let email = a.email.map(|e| e.to_string()).unwrap_or_default();
+            println!("created admin {email} of tenant {}", a.tenant);
+            if let Some(p) = generated {
+                println!("password: {p}");
+                println!("(shown once; only its hash is stored)");
+            }
+            Ok(())
+        }
+        Some(Command::Numbers(NumbersCmd::Load { csv, region })) => {
+            let text = std::fs::read_to_string(csv)
+                .with_context(|| format!("reading {}", csv.display()))?;
+            let app = open(&cfg).await?;
+            let region = region.clone().unwrap_or_else(|| app.region.clone());
+            match operator::load_numbers(&app, &region, &text).await {
+                Ok(r) => {
+                    println!(
+                        "region {region}: {} added, {} already in the pool, {} duplicate line(s) ignored",
+                        r.added, r.already_in_pool, r.duplicates_in_file
+                    );
+                    Ok(())
+                }
+                Err(LoadError::Rows(rows)) => {
+                    for r in &rows {
+                        eprintln!("line {}: {:?}: {}", r.line, r.value, r.error);
+                    }
+                    bail!("{} bad line(s) in {}; nothing was loaded", rows.len(), csv.display())
+                }
+                Err(LoadError::App(e)) => Err(e.into()),
+            }
+        }
+        Some(Command::Numbers(NumbersCmd::Available { region, limit })) => {
+            let app = open(&cfg).await?;
+            let region = region.clone().unwrap_or_else(|| app.region.clone());
+            let limit = (*limit).clamp(1, 1000);
+            let (numbers, _) =
+                store::repo::numbers::available(&*app.store, &region, limit, None).await?;
+            let total = store::repo::numbers::count_available(&*app.store, &region).await?;
+            for n in numbers {
+                println!("{n}");
+            }
+            eprintln!("{total} free number(s) in region {region}");
+            Ok(())
+        }
+        Some(Command::Apikey(ApiKeyCmd::Create { tenant, name, scopes })) => {
+            let app = open(&cfg).await?;
+            let scopes: Vec<String> = if scopes.is_empty() {
+                operator::SCOPES.iter().map(|s| (*s).to_owned()).collect()
+            } else {
+                scopes.clone()
+            };
+            let key = operator::create_api_key(&app, tenant, name, &scopes).await?;
+            println!("{}", key.secret);
+            eprintln!("scopes: {} (shown once; only its hash is stored)", key.record.scopes.join(" "));
+            Ok(())
+        }
+    }
+}

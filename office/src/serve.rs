@@ -1,0 +1,124 @@
+//! Serving: bind, open the adapters, seed the demo, print where things
+//! are, sweep expired items, and stop cleanly on Ctrl-C or SIGTERM.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use app::demo::DemoInfo;
+use app::{App, Config};
+use serde_json::json;
+
+use crate::cli::ServeArgs;
+
+pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("binding {}:{} (is another office running?)", args.host, args.port))?;
+    let addr = listener.local_addr()?;
+    let base = cfg.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let app = App::open(&cfg, &base).await?;
+
+    let demo = if args.no_demo {
+        None
+    } else {
+        Some(app::demo::seed(&app, &cfg.data_dir).await?)
+    };
+    match &demo {
+        Some(info) => print_demo(&base, &cfg, info, args.json)?,
+        None => print_urls(&base, &cfg, args.json)?,
+    }
+
+    if let Some(embedded) = app.embedded.clone() {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match embedded.purge_expired(store::now_epoch_seconds()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "removed expired items"),
+                    Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                }
+            }
+        });
+    }
+
+    tracing::info!(%addr, "serving");
+    axum::serve(listener, web::router(app))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("HTTP server")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn urls(base: &str, cfg: &Config) -> serde_json::Value {
+    json!({
+        "portal_url": format!("{base}/"),
+        "api_url": format!("{base}/v1"),
+        "health_url": format!("{base}/health"),
+        "data_dir": std::path::absolute(&cfg.data_dir).unwrap_or_else(|_| cfg.data_dir.clone()),
+        // The media edge joins the process with the SIP issue.
+        "sip": serde_json::Value::Null,
+    })
+}
+
+fn print_urls(base: &str, cfg: &Config, as_json: bool) -> anyhow::Result<()> {
+    let u = urls(base, cfg);
+    if as_json {
+        println!("{}", serde_json::to_string(&u)?);
+    } else {
+        println!("말톡오피스 is running");
+        println!("  portal   {}", u["portal_url"].as_str().unwrap_or_default());
+        println!("  API      {}", u["api_url"].as_str().unwrap_or_default());
+        println!("  health   {}", u["health_url"].as_str().unwrap_or_default());
+        println!("  data     {}", cfg.data_dir.display());
+    }
+    Ok(())
+}
+
+pub fn print_demo(base: &str, cfg: &Config, info: &DemoInfo, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        let mut u = urls(base, cfg);
+        u["tenant_id"] = json!(info.tenant_id);
+        u["tenant_name"] = json!(info.tenant_name);
+        u["admin"] = json!(info.admin);
+        u["users"] = json!(info.users);
+        u["api_key"] = json!(info.api_key);
+        println!("{}", serde_json::to_string(&u)?);
+        return Ok(());
+    }
+    print_urls(base, cfg, false)?;
+    println!();
+    println!("demo tenant {} — {}", info.tenant_id, info.tenant_name);
+    println!("  관리자  {:<22} {}", info.admin.email, info.admin.password);
+    for u in &info.users {
+        println!(
+            "  사용자  {:<22} {}  내선 {}  {}  ({})",
+            u.email, u.password, u.extension, u.number, u.name
+        );
+    }
+    println!("  API key {}", info.api_key);
+    println!("(logins are kept in {}/demo.json)", cfg.data_dir.display());
+    Ok(())
+}
