@@ -9,7 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use domain::{AccountStatus, Role};
 
 #[derive(Debug, Parser)]
-#[command(name = "office", version, about = "말톡오피스: the local all-in-one and operator commands")]
+#[command(
+    name = "office",
+    version,
+    about = "말톡오피스: the local all-in-one and operator commands"
+)]
 pub struct Cli {
     /// Where the store (office.redb), blobs and local secrets live.
     #[arg(long, env = "OFFICE_DATA_DIR", default_value = "data", global = true)]
@@ -142,7 +146,10 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
 }
 
 async fn open(cfg: &Config) -> anyhow::Result<App> {
-    let url = cfg.public_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let url = cfg
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
     Ok(App::open(cfg, &url).await?)
 }
 
@@ -159,7 +166,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .unwrap_or_else(|| format!("http://{}:{}", cli.serve.host, cli.serve.port));
             crate::serve::print_demo(&base, &cfg, &info, cli.serve.json)
         }
-        Some(Command::Tenant(TenantCmd::Create { name, id, representative })) => {
+        Some(Command::Tenant(TenantCmd::Create {
+            name,
+            id,
+            representative,
+        })) => {
             let app = open(&cfg).await?;
             let t = operator::create_tenant(
                 &app,
@@ -177,12 +188,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Tenant(TenantCmd::List)) => {
             let app = open(&cfg).await?;
             for t in store::repo::tenants::list(&*app.store).await? {
-                let rep = t.representative_number.map(|n| n.to_string()).unwrap_or_default();
+                let rep = t
+                    .representative_number
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
                 println!("{}\t{}\t{}\t{}", t.id, t.name, t.region, rep);
             }
             Ok(())
         }
-        Some(Command::Admin(AdminCmd::Create { tenant, email, name, password })) => {
+        Some(Command::Admin(AdminCmd::Create {
+            tenant,
+            email,
+            name,
+            password,
+        })) => {
             let app = open(&cfg).await?;
             let (a, generated) = operator::create_account(
                 &app,
@@ -225,7 +244,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     for r in &rows {
                         eprintln!("line {}: {:?}: {}", r.line, r.value, r.error);
                     }
-                    bail!("{} bad line(s) in {}; nothing was loaded", rows.len(), csv.display())
+                    bail!(
+                        "{} bad line(s) in {}; nothing was loaded",
+                        rows.len(),
+                        csv.display()
+                    )
                 }
                 Err(LoadError::App(e)) => Err(e.into()),
             }
@@ -243,7 +266,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("{total} free number(s) in region {region}");
             Ok(())
         }
-        Some(Command::Apikey(ApiKeyCmd::Create { tenant, name, scopes })) => {
+        Some(Command::Apikey(ApiKeyCmd::Create {
+            tenant,
+            name,
+            scopes,
+        })) => {
             let app = open(&cfg).await?;
             let scopes: Vec<String> = if scopes.is_empty() {
                 operator::SCOPES.iter().map(|s| (*s).to_owned()).collect()
@@ -252,7 +279,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let key = operator::create_api_key(&app, tenant, name, &scopes).await?;
             println!("{}", key.secret);
-            eprintln!("scopes: {} (shown once; only its hash is stored)", key.record.scopes.join(" "));
+            eprintln!(
+                "scopes: {} (shown once; only its hash is stored)",
+                key.record.scopes.join(" ")
+            );
             Ok(())
         }
     }

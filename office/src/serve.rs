@@ -13,9 +13,17 @@ use crate::cli::ServeArgs;
 pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
-        .with_context(|| format!("binding {}:{} (is another office running?)", args.host, args.port))?;
+        .with_context(|| {
+            format!(
+                "binding {}:{} (is another office running?)",
+                args.host, args.port
+            )
+        })?;
     let addr = listener.local_addr()?;
-    let base = cfg.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let base = cfg
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let app = App::open(&cfg, &base).await?;
 
     let demo = if args.no_demo {
@@ -89,9 +97,15 @@ fn print_urls(base: &str, cfg: &Config, as_json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&u)?);
     } else {
         println!("말톡오피스 is running");
-        println!("  portal   {}", u["portal_url"].as_str().unwrap_or_default());
+        println!(
+            "  portal   {}",
+            u["portal_url"].as_str().unwrap_or_default()
+        );
         println!("  API      {}", u["api_url"].as_str().unwrap_or_default());
-        println!("  health   {}", u["health_url"].as_str().unwrap_or_default());
+        println!(
+            "  health   {}",
+            u["health_url"].as_str().unwrap_or_default()
+        );
         println!("  data     {}", cfg.data_dir.display());
     }
     Ok(())

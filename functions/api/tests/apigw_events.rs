@@ -9,8 +9,11 @@ async fn invoke(fixture: &str) -> (u16, String, String) {
     let event = std::fs::read_to_string(&path).expect("fixture");
     let request = lambda_http::request::from_str(&event).expect("API Gateway v2 event");
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = app::App::in_memory(dir.path(), "https://abcdef1234.execute-api.ap-northeast-2.amazonaws.com")
-        .expect("app");
+    let app = app::App::in_memory(
+        dir.path(),
+        "https://abcdef1234.execute-api.ap-northeast-2.amazonaws.com",
+    )
+    .expect("app");
     let resp = web::router(app).oneshot(request).await.expect("response");
     let status = resp.status().as_u16();
     let ctype = resp
@@ -20,7 +23,11 @@ async fn invoke(fixture: &str) -> (u16, String, String) {
         .unwrap_or_default()
         .to_owned();
     let body = resp.into_body().collect().await.expect("body").to_bytes();
-    (status, ctype, String::from_utf8(body.to_vec()).expect("utf-8"))
+    (
+        status,
+        ctype,
+        String::from_utf8(body.to_vec()).expect("utf-8"),
+    )
 }
 
 #[tokio::test]
@@ -47,5 +54,10 @@ async fn unknown_route_event_gets_problem_json() {
     assert_eq!(ctype, "application/problem+json");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(v["code"], "not_found");
-    assert!(v["detail"].as_str().unwrap_or_default().contains("/no/such/page"));
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/no/such/page")
+    );
 }

@@ -125,6 +125,27 @@ impl EmbeddedStore {
         .await
     }
 
+    /// Writes many items unconditionally in one transaction: for imports,
+    /// migrations and benchmarks on the embedded store only (DynamoDB has
+    /// no equivalent beyond 25-item batches; code that must run on both
+    /// uses [`Store::transact_write`]).
+    pub async fn bulk_put(&self, items: Vec<Item>) -> StoreResult<()> {
+        for item in &items {
+            validate::item(item)?;
+        }
+        self.write(move |txn, _| {
+            for item in &items {
+                let key = item
+                    .key()
+                    .ok_or_else(|| StoreError::Invalid("no key".into()))?;
+                let old = read_item_txn(txn, &key)?;
+                store_item(txn, old.as_ref(), item)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     fn read_visible(&self, key: &Key, now: i64) -> StoreResult<Option<Item>> {
         let txn = self.db.begin_read().map_err(backend)?;
         let items = txn.open_table(ITEMS).map_err(backend)?;

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmarks that print the figures the issues ask for.
+#   embedded store: point get and a 50-item query page in a 1,000,000-item
+#   partition, and a create-only conditional put (fsync), on a redb file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo bench -p store --bench embedded -- --noplot "$@"
