@@ -51,10 +51,13 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
 
     tracing::info!(%addr, "serving");
-    axum::serve(listener, web::router(app))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("HTTP server")?;
+    axum::serve(
+        listener,
+        web::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .context("HTTP server")?;
     tracing::info!("stopped");
     Ok(())
 }

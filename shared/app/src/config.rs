@@ -10,6 +10,10 @@
 //! | `OFFICE_S3_PATH_STYLE` | `1` for path-style S3 URLs (local S3 servers) | off |
 //! | `OFFICE_REGION` | this deployment's number-pool / edge region | `kr` |
 //! | `OFFICE_PUBLIC_URL` | base URL users reach this deployment at | from the bound address |
+//! | `OFFICE_MESSAGING` | `sink` (record in the store) or `aws` (SNS + SES) | `sink` |
+//! | `OFFICE_MAIL_FROM` | sender of confirmation mail | `no-reply@office.example` |
+//! | `OFFICE_SMS_SENDER` | platform SMS sender when a tenant has no 대표번호 | `1588-0070` |
+//! | `OFFICE_SIP_REALM` | SIP digest realm (part of stored digests: do not change casually) | `office` |
 //!
 //! AWS endpoints, credentials and region come from the usual `AWS_*`
 //! variables through the SDK's default chain.
@@ -39,6 +43,11 @@ pub struct Config {
     pub blobs: BlobConfig,
     pub region: String,
     pub public_url: Option<String>,
+    /// Real SNS/SES (`true`) or the local sinks.
+    pub aws_messaging: bool,
+    pub mail_from: String,
+    pub sms_sender: String,
+    pub sip_realm: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,12 +134,38 @@ impl Config {
                     })
             })
             .transpose()?;
+        let aws_messaging = match get("OFFICE_MESSAGING").as_deref().unwrap_or("sink") {
+            "sink" => false,
+            "aws" => true,
+            other => {
+                return Err(ConfigError::Choice {
+                    var: "OFFICE_MESSAGING",
+                    allowed: "sink, aws",
+                    got: other.to_owned(),
+                });
+            }
+        };
+        let mail_from = get("OFFICE_MAIL_FROM").unwrap_or_else(|| "no-reply@office.example".into());
+        domain::Email::parse(&mail_from).map_err(|e| ConfigError::Invalid {
+            var: "OFFICE_MAIL_FROM",
+            why: e.to_string(),
+        })?;
+        let sms_sender = get("OFFICE_SMS_SENDER").unwrap_or_else(|| "1588-0070".into());
+        domain::PhoneNumber::parse(&sms_sender).map_err(|e| ConfigError::Invalid {
+            var: "OFFICE_SMS_SENDER",
+            why: e.to_string(),
+        })?;
+        let sip_realm = get("OFFICE_SIP_REALM").unwrap_or_else(|| "office".into());
         Ok(Self {
             data_dir,
             store,
             blobs,
             region,
             public_url,
+            aws_messaging,
+            mail_from,
+            sms_sender,
+            sip_realm,
         })
     }
 }

@@ -46,6 +46,11 @@ pub struct DemoUser {
     /// Assigned 070 number, as shown (070-4000-0001).
     pub number: String,
     pub mobile: String,
+    /// SIP user name and password phones register with.
+    #[serde(default)]
+    pub sip_username: String,
+    #[serde(default)]
+    pub sip_password: String,
 }
 
 fn fresh() -> DemoInfo {
@@ -56,6 +61,8 @@ fn fresh() -> DemoInfo {
         extension: format!("{}", 1000 + i),
         number: format!("070-4000-{i:04}"),
         mobile: mobile.into(),
+        sip_username: String::new(),
+        sip_password: crate::sip::generate_password(),
     };
     DemoInfo {
         tenant_id: DEMO_TENANT.into(),
@@ -147,29 +154,13 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
             rows => AppError::Invalid(rows.to_string()),
         })?;
 
-    ensure_account(
-        app,
-        &info.tenant_id,
-        &info.admin.name,
-        &info.admin.email,
-        &info.admin.password,
-        None,
-        None,
-        Role::Admin,
-    )
-    .await?;
-    for u in &info.users {
-        let account = ensure_account(
-            app,
-            &info.tenant_id,
-            &u.name,
-            &u.email,
-            &u.password,
-            Some(&u.extension),
-            Some(&u.mobile),
-            Role::User,
-        )
-        .await?;
+    ensure_admin(app, &info.tenant_id, &info.admin).await?;
+    for u in &mut info.users {
+        if u.sip_password.is_empty() {
+            u.sip_password = crate::sip::generate_password();
+        }
+        let account = ensure_user(app, &tenant, u).await?;
+        u.sip_username = account.sip_username.clone().unwrap_or_default();
         if account.number.is_none() {
             let n = PhoneNumber::parse(&u.number).map_err(|e| AppError::Invalid(e.to_string()))?;
             numbers::assign(store, &app.region, &tenant, &account.id, &n).await?;
@@ -190,18 +181,12 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
     Ok(info)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn ensure_account(
+async fn ensure_admin(
     app: &App,
     tenant: &str,
-    name: &str,
-    email: &str,
-    password: &str,
-    extension: Option<&str>,
-    mobile: Option<&str>,
-    role: Role,
+    admin: &DemoLogin,
 ) -> Result<domain::Account, AppError> {
-    let parsed = Email::parse(email).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let parsed = Email::parse(&admin.email).map_err(|e| AppError::Invalid(e.to_string()))?;
     if let Some(a) = accounts::find_by_email(&*app.store, &parsed).await? {
         return Ok(a);
     }
@@ -209,12 +194,12 @@ async fn ensure_account(
         app,
         NewAccount {
             tenant: tenant.into(),
-            name: name.into(),
-            email: Some(email.into()),
-            password: Some(password.into()),
-            mobile: mobile.map(str::to_owned),
-            extension: extension.map(str::to_owned),
-            role,
+            name: admin.name.clone(),
+            email: Some(admin.email.clone()),
+            password: Some(admin.password.clone()),
+            mobile: None,
+            extension: None,
+            role: Role::Admin,
             status: AccountStatus::Active,
             department: None,
             position: None,
@@ -222,4 +207,36 @@ async fn ensure_account(
     )
     .await?;
     Ok(account)
+}
+
+/// A demo employee: an active member with SIP credentials and a confirmed
+/// portal login.
+async fn ensure_user(
+    app: &App,
+    tenant: &TenantId,
+    u: &DemoUser,
+) -> Result<domain::Account, AppError> {
+    let email = Email::parse(&u.email).map_err(|e| AppError::Invalid(e.to_string()))?;
+    if let Some(a) = accounts::find_by_email(&*app.store, &email).await? {
+        return Ok(a);
+    }
+    let created = crate::admin::create_member(
+        app,
+        tenant,
+        crate::admin::NewMember {
+            name: u.name.clone(),
+            mobile: Some(u.mobile.clone()),
+            extension: Some(u.extension.clone()),
+            status: Some(AccountStatus::Active),
+            role: Some(Role::User),
+            sip_password: Some(u.sip_password.clone()),
+            department: Some("영업팀".into()),
+            position: Some("사원".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|f| AppError::Invalid(f.message))?;
+    let hash = password::hash(&u.password).map_err(AppError::Invalid)?;
+    Ok(accounts::set_login(&*app.store, &created.account, &email, &hash).await?)
 }

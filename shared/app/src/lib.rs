@@ -2,12 +2,18 @@
 //! adapters into [`App`], the one value every entry point (the local
 //! all-in-one, each Lambda, the media edge) builds at start and shares.
 
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod fail;
 pub mod operator;
 pub mod password;
 mod secret;
+pub mod signup;
+pub mod sip;
 mod state;
 
 pub use config::{BlobConfig, Config, ConfigError, StoreConfig};
+pub use fail::{Fail, FailKind, Outcome};
 pub use state::{App, AppError};

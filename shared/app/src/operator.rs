@@ -63,10 +63,22 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<Tenant, AppErr
         representative_number,
         region: input.region.unwrap_or_else(|| app.region.clone()),
         time_zone: "Asia/Seoul".into(),
+        join_code: join_code(),
+        links: domain::TenantLinks::default(),
         created_at: now_epoch_seconds(),
     };
     tenants::create(&*app.store, &t).await?;
     Ok(t)
+}
+
+/// A code employees type in the app to join: 8 characters, no look-alikes.
+fn join_code() -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..8)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 /// Input for [`create_account`].
@@ -146,9 +158,13 @@ pub async fn create_account(
         number: None,
         department: optional_text("department", input.department)?,
         position: optional_text("position", input.position)?,
+        // The operator vouches for the address of an account made here.
+        email_verified: true,
+        sip_username: None,
+        permissions: domain::Permissions::default(),
         created_at: now_epoch_seconds(),
     };
-    accounts::create(&*app.store, &account).await?;
+    accounts::create(&*app.store, &account, None).await?;
     Ok((account, generated))
 }
 

@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use blobs::fs::FsBlobStore;
 use blobs::{BlobError, BlobStore};
+use domain::PhoneNumber;
+use messaging::sink::{MailSink, SmsSink};
+use messaging::{Mailer, SmsSender};
 use store::embedded::EmbeddedStore;
 use store::repo::RepoError;
 use store::{Key, Store, StoreError};
@@ -21,6 +24,14 @@ pub struct App {
     pub embedded: Option<EmbeddedStore>,
     /// This deployment's number-pool / edge region.
     pub region: String,
+    pub sms: Arc<dyn SmsSender>,
+    pub mail: Arc<dyn Mailer>,
+    /// Sender of platform SMS when a tenant has no representative number.
+    pub sms_sender: PhoneNumber,
+    /// SIP digest realm.
+    pub sip_realm: String,
+    /// Cookies get `Secure` (the deployment is reached over https).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,25 +93,55 @@ impl App {
             }
             BlobConfig::S3 { bucket, path_style } => (s3(bucket, *path_style).await?, None),
         };
+        let (sms, mail): (Arc<dyn SmsSender>, Arc<dyn Mailer>) = if cfg.aws_messaging {
+            aws_messaging(&cfg.mail_from).await?
+        } else {
+            (
+                Arc::new(SmsSink::new(store.clone())),
+                Arc::new(MailSink::new(store.clone(), cfg.mail_from.clone())),
+            )
+        };
+        let sms_sender = PhoneNumber::parse(&cfg.sms_sender)
+            .map_err(|e| AppError::Invalid(format!("OFFICE_SMS_SENDER: {e}")))?;
         Ok(Self {
             store,
             blobs,
             local_blobs,
             embedded,
             region: cfg.region.clone(),
+            sms,
+            mail,
+            sms_sender,
+            sip_realm: cfg.sip_realm.clone(),
+            secure_cookies: public_url.starts_with("https://"),
         })
     }
 
     /// An app over an in-memory store and blobs in `dir` (tests).
     pub fn in_memory(dir: &std::path::Path, public_url: &str) -> Result<Self, AppError> {
-        let s = EmbeddedStore::in_memory()?;
+        Self::over(Arc::new(EmbeddedStore::in_memory()?), dir, public_url)
+    }
+
+    /// An app over any store (tests run the same cases on every adapter),
+    /// with blobs in `dir` and the local message sinks.
+    pub fn over(
+        store: Arc<dyn Store>,
+        dir: &std::path::Path,
+        public_url: &str,
+    ) -> Result<Self, AppError> {
         let fs = FsBlobStore::new(&dir.join("blobs"), public_url, &[42u8; 32])?;
         Ok(Self {
-            store: Arc::new(s.clone()),
+            sms: Arc::new(SmsSink::new(store.clone())),
+            mail: Arc::new(MailSink::new(store.clone(), "no-reply@office.example")),
+            store,
             blobs: Arc::new(fs.clone()),
             local_blobs: Some(fs),
-            embedded: Some(s),
+            embedded: None,
             region: "kr".into(),
+            sms_sender: PhoneNumber::parse("1588-0070")
+                .map_err(|e| AppError::Invalid(e.to_string()))?,
+            sip_realm: "office".into(),
+            secure_cookies: public_url.starts_with("https://"),
         })
     }
 
@@ -131,6 +172,25 @@ async fn s3(bucket: &str, path_style: bool) -> Result<Arc<dyn BlobStore>, AppErr
             .build(),
     );
     Ok(Arc::new(blobs::s3::S3BlobStore::new(client, bucket)))
+}
+
+#[cfg(feature = "aws")]
+async fn aws_messaging(from: &str) -> Result<(Arc<dyn SmsSender>, Arc<dyn Mailer>), AppError> {
+    let conf = aws_config().await;
+    Ok((
+        Arc::new(messaging::aws::SnsSms::new(messaging::aws::SnsClient::new(
+            &conf,
+        ))),
+        Arc::new(messaging::aws::SesMail::new(
+            messaging::aws::SesClient::new(&conf),
+            from,
+        )),
+    ))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn aws_messaging(_from: &str) -> Result<(Arc<dyn SmsSender>, Arc<dyn Mailer>), AppError> {
+    Err(AppError::NoAws("OFFICE_MESSAGING=aws"))
 }
 
 #[cfg(not(feature = "aws"))]

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::links::{DEFAULT_NOTICE_NAME, DEFAULT_OTHER_NAME, HttpsUrl};
 use crate::{AccountId, Email, Extension, PhoneNumber, TenantId};
 
 /// An account's subscription state (상태). New sign-ups start suspended.
@@ -75,7 +76,54 @@ pub struct Tenant {
     pub region: String,
     /// IANA time zone for business hours (Asia/Seoul unless set).
     pub time_zone: String,
+    /// Code employees type in the app to join this tenant.
+    pub join_code: String,
+    /// URL 관리 (A6): what the app shows.
+    pub links: TenantLinks,
     pub created_at: i64,
+}
+
+/// A tenant's app links (URL 관리).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantLinks {
+    pub ci_url: Option<HttpsUrl>,
+    pub notice_url: Option<HttpsUrl>,
+    pub notice_name: String,
+    pub other_url: Option<HttpsUrl>,
+    pub other_name: String,
+}
+
+impl Default for TenantLinks {
+    fn default() -> Self {
+        Self {
+            ci_url: None,
+            notice_url: None,
+            notice_name: DEFAULT_NOTICE_NAME.into(),
+            other_url: None,
+            other_name: DEFAULT_OTHER_NAME.into(),
+        }
+    }
+}
+
+/// What an account may do beyond calling colleagues (T10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions {
+    /// Calls to numbers outside the company.
+    pub outbound: bool,
+    /// Calls abroad (needs `outbound`).
+    pub international: bool,
+    /// May listen to and download recordings.
+    pub recording_access: bool,
+}
+
+impl Default for Permissions {
+    fn default() -> Self {
+        Self {
+            outbound: true,
+            international: false,
+            recording_access: false,
+        }
+    }
 }
 
 /// A subscriber of a tenant: an employee with (eventually) a 070 number.
@@ -98,6 +146,11 @@ pub struct Account {
     pub number: Option<PhoneNumber>,
     pub department: Option<String>,
     pub position: Option<String>,
+    /// Portal login needs a confirmed e-mail.
+    pub email_verified: bool,
+    /// The SIP user name phones register with (T10).
+    pub sip_username: Option<String>,
+    pub permissions: Permissions,
     pub created_at: i64,
 }
 

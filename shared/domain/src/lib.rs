@@ -8,10 +8,14 @@ pub mod account;
 pub mod email;
 pub mod extension;
 pub mod ids;
+pub mod links;
 pub mod phone;
 
-pub use account::{Account, AccountStatus, NameError, Role, Tenant, parse_name};
+pub use account::{
+    Account, AccountStatus, NameError, Permissions, Role, Tenant, TenantLinks, parse_name,
+};
 pub use email::{Email, EmailError};
 pub use extension::{Extension, ExtensionError};
 pub use ids::{AccountId, IdError, TenantId};
+pub use links::{AppLinks, HttpsUrl, LinkError, MenuLink};
 pub use phone::{PhoneError, PhoneKind, PhoneNumber};

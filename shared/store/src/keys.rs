@@ -64,3 +64,43 @@ pub fn api_key(sha256_hex: &str) -> Key {
 pub fn api_keys_index(t: &TenantId) -> String {
     format!("TENANT#{t}#APIKEYS")
 }
+
+/// Maps a tenant's join code to the tenant.
+pub fn join_code(code: &str) -> Key {
+    Key::new(format!("JOIN#{code}"), UNIQUE)
+}
+
+/// A SIP user name, globally unique: the registrar finds the account by it.
+pub fn sip_user(username: &str) -> Key {
+    Key::new(format!("SIPUSER#{username}"), UNIQUE)
+}
+
+/// A portal session, by the SHA-256 of its cookie value.
+pub fn session(sha256_hex: &str) -> Key {
+    Key::new(format!("SESSION#{sha256_hex}"), "#S")
+}
+
+/// A bearer token of the softphone app, by the SHA-256 of its value.
+pub fn app_token(sha256_hex: &str) -> Key {
+    Key::new(format!("APPTOKEN#{sha256_hex}"), "#T")
+}
+
+/// A rate-limit counter for `subject` in time window `window`.
+pub fn throttle(subject: &str, window: i64) -> Key {
+    Key::new(format!("THROTTLE#{subject}"), format!("W#{window}"))
+}
+
+/// A pending verification (sign-up SMS code, e-mail confirmation).
+pub fn verification(id: &str) -> Key {
+    Key::new(format!("VERIFY#{id}"), "#V")
+}
+
+/// A remembered response to an `Idempotency-Key`, per tenant.
+pub fn idempotency(t: &TenantId, key: &str) -> Key {
+    Key::new(format!("IDEMP#{t}"), format!("K#{key}"))
+}
+
+/// Messages captured by the local sinks (SMS, mail) of the embedded product.
+pub fn sink_pk(channel: &str) -> String {
+    format!("SINK#{channel}")
+}

@@ -5,8 +5,13 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod idempotency;
 pub mod numbers;
+pub mod sessions;
+pub mod sink;
 pub mod tenants;
+pub mod throttle;
+pub mod verifications;
 
 use crate::StoreError;
 
@@ -27,6 +32,10 @@ pub enum RepoError {
     AccountHasNumber,
     #[error("no such account")]
     NoSuchAccount,
+    #[error("the SIP user name is taken; try again")]
+    SipUsernameTaken,
+    #[error("the account changed meanwhile; reload and try again")]
+    Stale,
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
     #[error(transparent)]

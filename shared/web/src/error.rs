@@ -2,8 +2,7 @@
 //! with a stable `code` clients can match on. 5xx causes are logged here and
 //! never shown: the client gets an opaque message.
 
-use axum::Json;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -15,6 +14,9 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable explanation of this occurrence.
     pub detail: String,
+    /// The input field at fault, when there is one.
+    pub field: Option<&'static str>,
+    pub format: crate::api::Format,
 }
 
 #[derive(Serialize)]
@@ -25,6 +27,8 @@ struct Problem<'a> {
     status: u16,
     code: &'a str,
     detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -33,7 +37,16 @@ impl ApiError {
             status,
             code,
             detail: detail.into(),
+            field: None,
+            format: crate::api::Format::Json,
         }
+    }
+
+    /// Answers in the client's format (JSON or XML).
+    #[must_use]
+    pub fn in_format(mut self, format: crate::api::Format) -> Self {
+        self.format = format;
+        self
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -76,13 +89,28 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             code: self.code,
             detail: &self.detail,
+            field: self.field,
         };
-        let mut resp = (self.status, Json(body)).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
-        );
-        resp
+        let (text, ctype) = crate::api::reply::render(self.format, "problem", &body);
+        let ctype = if ctype == "application/xml" {
+            "application/problem+xml"
+        } else {
+            "application/problem+json"
+        };
+        crate::api::reply::respond(self.status, ctype, text)
+    }
+}
+
+impl From<app::Fail> for ApiError {
+    fn from(f: app::Fail) -> Self {
+        let status = crate::portal::status_for(f.kind);
+        Self {
+            status,
+            code: f.code,
+            detail: f.message,
+            field: f.field,
+            format: crate::api::Format::Json,
+        }
     }
 }
 

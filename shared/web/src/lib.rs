@@ -4,10 +4,12 @@
 //! Today it has the health check, the landing page and local signed blob
 //! downloads; the portals and the `/v1` API join it in later issues.
 
+pub mod api;
 mod blobs_route;
 pub mod error;
 mod health;
 mod landing;
+pub mod portal;
 
 use axum::Router;
 use axum::routing::get;
@@ -17,6 +19,8 @@ pub use error::ApiError;
 /// Builds the router over the app's ports.
 pub fn router(app: app::App) -> Router {
     Router::new()
+        .merge(portal::routes())
+        .merge(api::routes())
         .route("/", get(landing::page))
         .route("/health", get(health::check))
         .route("/blobs/{*key}", get(blobs_route::download))

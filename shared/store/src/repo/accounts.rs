@@ -1,7 +1,9 @@
 //! Accounts (subscribers) of a tenant, with their unique login e-mail and
 //! extension markers.
 
-use domain::{Account, AccountId, AccountStatus, Email, Extension, PhoneNumber, Role, TenantId};
+use domain::{
+    Account, AccountId, AccountStatus, Email, Extension, Permissions, PhoneNumber, Role, TenantId,
+};
 
 use super::{RepoError, RepoResult, corrupt};
 use crate::{Condition, Cursor, Item, Key, Query, SortKey, Store, StoreError, TxOp, keys};
@@ -22,6 +24,11 @@ pub(crate) fn to_item(a: &Account) -> Item {
         .with_opt("number", a.number.as_ref().map(PhoneNumber::e164))
         .with_opt("department", a.department.as_deref())
         .with_opt("position", a.position.as_deref())
+        .with("email_verified", a.email_verified)
+        .with_opt("sip_username", a.sip_username.as_deref())
+        .with("perm_outbound", a.permissions.outbound)
+        .with("perm_international", a.permissions.international)
+        .with("perm_recording", a.permissions.recording_access)
         .with("created_at", a.created_at)
 }
 
@@ -61,8 +68,65 @@ pub(crate) fn from_item(i: &Item) -> RepoResult<Account> {
             .map_err(|e| bad(&e))?,
         department: i.s("department").map(str::to_owned),
         position: i.s("position").map(str::to_owned),
+        email_verified: i.bool("email_verified").unwrap_or(false),
+        sip_username: i.s("sip_username").map(str::to_owned),
+        permissions: Permissions {
+            outbound: i.bool("perm_outbound").unwrap_or(true),
+            international: i.bool("perm_international").unwrap_or(false),
+            recording_access: i.bool("perm_recording").unwrap_or(false),
+        },
         created_at: i.n("created_at").unwrap_or(0),
     })
+}
+
+/// The secret half of SIP credentials: digests only, never the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipDigests {
+    pub realm: String,
+    /// MD5(username:realm:password), hex.
+    pub ha1_md5: String,
+    /// SHA-256(username:realm:password), hex (RFC 8760).
+    pub ha1_sha256: String,
+}
+
+/// What the registrar needs to authenticate a SIP user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipUser {
+    pub username: String,
+    pub tenant: TenantId,
+    pub account: AccountId,
+    pub digests: SipDigests,
+}
+
+fn sip_marker_item(a: &Account, username: &str, d: &SipDigests) -> Item {
+    Item::new(&keys::sip_user(username))
+        .with("type", "sip_user")
+        .with("tenant_id", a.tenant.as_str())
+        .with("account_id", a.id.as_str())
+        .with("realm", d.realm.as_str())
+        .with("ha1_md5", d.ha1_md5.as_str())
+        .with("ha1_sha256", d.ha1_sha256.as_str())
+}
+
+/// Looks a SIP user up by name (the registrar's hot path: one read).
+pub async fn sip_user(store: &dyn Store, username: &str) -> RepoResult<Option<SipUser>> {
+    let Some(i) = store.get(&keys::sip_user(username)).await? else {
+        return Ok(None);
+    };
+    let s = |n: &str| {
+        i.s(n)
+            .ok_or_else(|| corrupt(format!("sip user without {n}")))
+    };
+    Ok(Some(SipUser {
+        username: username.to_owned(),
+        tenant: TenantId::parse(s("tenant_id")?).map_err(|e| corrupt(e.to_string()))?,
+        account: AccountId::parse(s("account_id")?).map_err(|e| corrupt(e.to_string()))?,
+        digests: SipDigests {
+            realm: s("realm")?.to_owned(),
+            ha1_md5: s("ha1_md5")?.to_owned(),
+            ha1_sha256: s("ha1_sha256")?.to_owned(),
+        },
+    }))
 }
 
 fn login_marker_item(a: &Account, email: &Email) -> Item {
@@ -78,9 +142,9 @@ fn extension_marker_item(a: &Account, ext: &Extension) -> Item {
         .with("account_id", a.id.as_str())
 }
 
-/// Creates an account together with its login and extension markers, in
-/// one transaction, only if the tenant exists.
-pub async fn create(store: &dyn Store, a: &Account) -> RepoResult<()> {
+/// Creates an account together with its login, extension and SIP user
+/// markers, in one transaction, only if the tenant exists.
+pub async fn create(store: &dyn Store, a: &Account, sip: Option<&SipDigests>) -> RepoResult<()> {
     let mut ops = vec![
         TxOp::Check {
             key: keys::tenant(&a.tenant),
@@ -107,10 +171,19 @@ pub async fn create(store: &dyn Store, a: &Account) -> RepoResult<()> {
             condition: Some(Condition::absent()),
         });
     }
+    let mut sip_op = None;
+    if let (Some(username), Some(d)) = (&a.sip_username, sip) {
+        sip_op = Some(ops.len());
+        ops.push(TxOp::Put {
+            item: sip_marker_item(a, username, d),
+            condition: Some(Condition::absent()),
+        });
+    }
     match store.transact_write(ops).await {
         Ok(()) => Ok(()),
         Err(StoreError::TransactionCanceled { failed }) => Err(match failed.first() {
             Some(0) => RepoError::NoSuchTenant(a.tenant.to_string()),
+            Some(i) if Some(*i) == sip_op => RepoError::SipUsernameTaken,
             Some(i) if Some(*i) == email_op => RepoError::EmailTaken(
                 a.email
                     .as_ref()
@@ -191,4 +264,254 @@ pub async fn set_password_hash(
         Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchAccount),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Every account of a tenant, oldest first (portal lists search and page
+/// over this; tenants have thousands of accounts, not millions).
+pub async fn all(store: &dyn Store, t: &TenantId) -> RepoResult<Vec<Account>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (page, next) = page(store, t, 1000, cursor).await?;
+        out.extend(page);
+        match next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+fn stale_or(e: StoreError) -> RepoError {
+    match e {
+        StoreError::ConditionFailed | StoreError::TransactionCanceled { .. } => RepoError::Stale,
+        other => other.into(),
+    }
+}
+
+/// Sets 정지 / 활성.
+pub async fn set_status(
+    store: &dyn Store,
+    t: &TenantId,
+    id: &AccountId,
+    status: AccountStatus,
+) -> RepoResult<Account> {
+    let item = store
+        .update(
+            &keys::account(t, id),
+            crate::Update::new().set("status", status.as_str()),
+            Some(Condition::present()),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::ConditionFailed => RepoError::NoSuchAccount,
+            other => other.into(),
+        })?;
+    from_item(&item)
+}
+
+/// Sets the portal role and call permissions.
+pub async fn set_permissions(
+    store: &dyn Store,
+    t: &TenantId,
+    id: &AccountId,
+    role: Role,
+    p: Permissions,
+) -> RepoResult<Account> {
+    let item = store
+        .update(
+            &keys::account(t, id),
+            crate::Update::new()
+                .set("role", role.as_str())
+                .set("perm_outbound", p.outbound)
+                .set("perm_international", p.international)
+                .set("perm_recording", p.recording_access),
+            Some(Condition::present()),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::ConditionFailed => RepoError::NoSuchAccount,
+            other => other.into(),
+        })?;
+    from_item(&item)
+}
+
+/// Updates 부서, 직책 and 내선번호 of `current` (as read by the caller).
+/// The extension moves atomically: the new marker is created only if free,
+/// the old one released, and the account changed only if nobody changed
+/// its extension meanwhile.
+pub async fn set_profile(
+    store: &dyn Store,
+    current: &Account,
+    department: Option<String>,
+    position: Option<String>,
+    extension: Option<Extension>,
+) -> RepoResult<Account> {
+    let key = keys::account(&current.tenant, &current.id);
+    let mut update = crate::Update::new();
+    update = match &department {
+        Some(d) => update.set("department", d.as_str()),
+        None => update.remove("department"),
+    };
+    update = match &position {
+        Some(p) => update.set("position", p.as_str()),
+        None => update.remove("position"),
+    };
+    let guard = match &current.extension {
+        Some(e) => Condition::eq("extension", e.as_str()),
+        None => Condition::not_exists("extension"),
+    };
+    let mut ops = Vec::new();
+    let mut new_marker_op = None;
+    if extension != current.extension {
+        update = match &extension {
+            Some(e) => update.set("extension", e.as_str()),
+            None => update.remove("extension"),
+        };
+        if let Some(e) = &extension {
+            new_marker_op = Some(ops.len() + 1);
+            ops.push(TxOp::Put {
+                item: extension_marker_item(current, e),
+                condition: Some(Condition::absent()),
+            });
+        }
+        if let Some(old) = &current.extension {
+            ops.push(TxOp::Delete {
+                key: keys::extension_marker(&current.tenant, old),
+                condition: Some(Condition::eq("account_id", current.id.as_str())),
+            });
+        }
+    }
+    ops.insert(
+        0,
+        TxOp::Update {
+            key: key.clone(),
+            update,
+            condition: Some(Condition::present().and(guard)),
+        },
+    );
+    match store.transact_write(ops).await {
+        Ok(()) => {}
+        Err(StoreError::TransactionCanceled { failed }) => {
+            return Err(match new_marker_op {
+                Some(i) if failed.contains(&i) => {
+                    RepoError::ExtensionTaken(extension.map(|e| e.to_string()).unwrap_or_default())
+                }
+                _ => RepoError::Stale,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    get(store, &current.tenant, &current.id)
+        .await?
+        .ok_or(RepoError::NoSuchAccount)
+}
+
+/// Replaces the SIP credentials' digests (a reset); the user name stays.
+pub async fn reset_sip(store: &dyn Store, a: &Account, d: &SipDigests) -> RepoResult<()> {
+    let username = a.sip_username.as_deref().ok_or(RepoError::NoSuchAccount)?;
+    store
+        .put(
+            sip_marker_item(a, username, d),
+            Some(Condition::eq("account_id", a.id.as_str())),
+        )
+        .await
+        .map_err(stale_or)
+}
+
+/// Gives an account SIP credentials it did not have.
+pub async fn add_sip(
+    store: &dyn Store,
+    a: &Account,
+    username: &str,
+    d: &SipDigests,
+) -> RepoResult<()> {
+    let ops = vec![
+        TxOp::Put {
+            item: sip_marker_item(a, username, d),
+            condition: Some(Condition::absent()),
+        },
+        TxOp::Update {
+            key: keys::account(&a.tenant, &a.id),
+            update: crate::Update::new().set("sip_username", username),
+            condition: Some(Condition::present().and(Condition::not_exists("sip_username"))),
+        },
+    ];
+    match store.transact_write(ops).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::TransactionCanceled { failed }) if failed == [0] => {
+            Err(RepoError::SipUsernameTaken)
+        }
+        Err(e) => Err(stale_or(e)),
+    }
+}
+
+/// Sets (or replaces) the login e-mail and password hash, confirmed.
+pub async fn set_login(
+    store: &dyn Store,
+    current: &Account,
+    email: &Email,
+    password_hash: &str,
+) -> RepoResult<Account> {
+    let mut ops = vec![TxOp::Update {
+        key: keys::account(&current.tenant, &current.id),
+        update: crate::Update::new()
+            .set("email", email.as_str())
+            .set("password_hash", password_hash)
+            .set("email_verified", true),
+        condition: Some(Condition::present()),
+    }];
+    if current.email.as_ref() != Some(email) {
+        ops.push(TxOp::Put {
+            item: login_marker_item(current, email),
+            condition: Some(Condition::absent()),
+        });
+        if let Some(old) = &current.email {
+            ops.push(TxOp::Delete {
+                key: keys::login_marker(old),
+                condition: Some(Condition::eq("account_id", current.id.as_str())),
+            });
+        }
+    }
+    match store.transact_write(ops).await {
+        Ok(()) => {}
+        Err(StoreError::TransactionCanceled { failed }) if failed.contains(&1) => {
+            return Err(RepoError::EmailTaken(email.to_string()));
+        }
+        Err(e) => return Err(stale_or(e)),
+    }
+    get(store, &current.tenant, &current.id)
+        .await?
+        .ok_or(RepoError::NoSuchAccount)
+}
+
+/// Deletes an account with everything that hangs off it: its login,
+/// extension and SIP markers, and its number (returned to the pool).
+pub async fn delete(store: &dyn Store, a: &Account, region: &str) -> RepoResult<()> {
+    let mut ops = vec![TxOp::Delete {
+        key: keys::account(&a.tenant, &a.id),
+        condition: Some(Condition::present()),
+    }];
+    let owned = || Some(Condition::eq("account_id", a.id.as_str()));
+    if let Some(e) = &a.email {
+        ops.push(TxOp::Delete {
+            key: keys::login_marker(e),
+            condition: owned(),
+        });
+    }
+    if let Some(x) = &a.extension {
+        ops.push(TxOp::Delete {
+            key: keys::extension_marker(&a.tenant, x),
+            condition: owned(),
+        });
+    }
+    if let Some(u) = &a.sip_username {
+        ops.push(TxOp::Delete {
+            key: keys::sip_user(u),
+            condition: owned(),
+        });
+    }
+    if let Some(n) = &a.number {
+        ops.extend(super::numbers::release_ops(region, &a.tenant, &a.id, n));
+    }
+    store.transact_write(ops).await.map_err(stale_or)
 }

@@ -76,7 +76,56 @@ pub async fn assign(
     account: &AccountId,
     n: &PhoneNumber,
 ) -> RepoResult<()> {
-    let ops = vec![
+    let mut ops = claim_ops(region, tenant, account, n);
+    ops.push(TxOp::Update {
+        key: keys::account(tenant, account),
+        update: Update::new().set("number", n.e164()),
+        condition: Some(Condition::present().and(Condition::not_exists("number"))),
+    });
+    match store.transact_write(ops).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::TransactionCanceled { failed }) => {
+            if failed.contains(&2) {
+                let exists = accounts::get(store, tenant, account).await?.is_some();
+                return Err(if exists {
+                    RepoError::AccountHasNumber
+                } else {
+                    RepoError::NoSuchAccount
+                });
+            }
+            Err(RepoError::NumberNotFree(n.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The operations that return `n`, held by `account`, to the pool.
+pub(crate) fn release_ops(
+    region: &str,
+    tenant: &TenantId,
+    account: &AccountId,
+    n: &PhoneNumber,
+) -> Vec<TxOp> {
+    vec![
+        TxOp::Update {
+            key: keys::pool_number(region, n),
+            update: Update::new()
+                .set(Index::Gsi2.pk_attr(), keys::pool_available(region))
+                .set(Index::Gsi2.sk_attr(), n.e164())
+                .remove("tenant_id")
+                .remove("account_id")
+                .remove("assigned_at"),
+            condition: Some(Condition::eq("account_id", account.as_str())),
+        },
+        TxOp::Delete {
+            key: keys::did(tenant, n),
+            condition: Some(Condition::eq("account_id", account.as_str())),
+        },
+    ]
+}
+
+fn claim_ops(region: &str, tenant: &TenantId, account: &AccountId, n: &PhoneNumber) -> Vec<TxOp> {
+    vec![
         TxOp::Update {
             key: keys::pool_number(region, n),
             update: Update::new()
@@ -95,25 +144,60 @@ pub async fn assign(
                 .with("account_id", account.as_str()),
             condition: Some(Condition::absent()),
         },
-        TxOp::Update {
-            key: keys::account(tenant, account),
-            update: Update::new().set("number", n.e164()),
-            condition: Some(Condition::present().and(Condition::not_exists("number"))),
-        },
-    ];
+    ]
+}
+
+/// Changes an account's number from `old` to `new` in one transaction:
+/// `new` is claimed, `old` goes back to the pool. Fails without a trace if
+/// `new` is taken or the account's number is no longer `old`.
+pub async fn change(
+    store: &dyn Store,
+    region: &str,
+    tenant: &TenantId,
+    account: &AccountId,
+    old: &PhoneNumber,
+    new: &PhoneNumber,
+) -> RepoResult<()> {
+    if old == new {
+        return Ok(());
+    }
+    let mut ops = claim_ops(region, tenant, account, new);
+    ops.push(TxOp::Update {
+        key: keys::account(tenant, account),
+        update: Update::new().set("number", new.e164()),
+        condition: Some(Condition::eq("number", old.e164())),
+    });
+    ops.extend(release_ops(region, tenant, account, old));
     match store.transact_write(ops).await {
         Ok(()) => Ok(()),
         Err(StoreError::TransactionCanceled { failed }) => {
-            if failed.contains(&2) {
-                let exists = accounts::get(store, tenant, account).await?.is_some();
-                return Err(if exists {
-                    RepoError::AccountHasNumber
-                } else {
-                    RepoError::NoSuchAccount
-                });
+            if failed.contains(&0) || failed.contains(&1) {
+                Err(RepoError::NumberNotFree(new.to_string()))
+            } else {
+                Err(RepoError::Stale)
             }
-            Err(RepoError::NumberNotFree(n.to_string()))
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Takes an account's number back into the pool (회수).
+pub async fn reclaim(
+    store: &dyn Store,
+    region: &str,
+    tenant: &TenantId,
+    account: &AccountId,
+    n: &PhoneNumber,
+) -> RepoResult<()> {
+    let mut ops = vec![TxOp::Update {
+        key: keys::account(tenant, account),
+        update: Update::new().remove("number"),
+        condition: Some(Condition::eq("number", n.e164())),
+    }];
+    ops.extend(release_ops(region, tenant, account, n));
+    match store.transact_write(ops).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::TransactionCanceled { .. }) => Err(RepoError::Stale),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,9 +1,9 @@
 //! Tenants (customer companies).
 
-use domain::{PhoneNumber, Tenant, TenantId};
+use domain::{HttpsUrl, PhoneNumber, Tenant, TenantId, TenantLinks};
 
 use super::{RepoError, RepoResult, corrupt};
-use crate::{Condition, Index, Item, Query, Store, StoreError, keys};
+use crate::{Condition, Index, Item, Query, Store, StoreError, TxOp, Update, keys};
 
 fn to_item(t: &Tenant) -> Item {
     Item::new(&keys::tenant(&t.id))
@@ -16,6 +16,18 @@ fn to_item(t: &Tenant) -> Item {
         )
         .with("region", t.region.as_str())
         .with("time_zone", t.time_zone.as_str())
+        .with("join_code", t.join_code.as_str())
+        .with_opt("ci_url", t.links.ci_url.as_ref().map(HttpsUrl::as_str))
+        .with_opt(
+            "notice_url",
+            t.links.notice_url.as_ref().map(HttpsUrl::as_str),
+        )
+        .with("notice_name", t.links.notice_name.as_str())
+        .with_opt(
+            "other_url",
+            t.links.other_url.as_ref().map(HttpsUrl::as_str),
+        )
+        .with("other_name", t.links.other_name.as_str())
         .with("created_at", t.created_at)
         .with(Index::Gsi1.pk_attr(), keys::TENANTS_INDEX)
         .with(Index::Gsi1.sk_attr(), t.id.as_str())
@@ -33,15 +45,89 @@ fn from_item(i: &Item) -> RepoResult<Tenant> {
             .map_err(|e| corrupt(e.to_string()))?,
         region: s("region")?.to_owned(),
         time_zone: s("time_zone")?.to_owned(),
+        join_code: s("join_code")?.to_owned(),
+        links: TenantLinks {
+            ci_url: url(i, "ci_url")?,
+            notice_url: url(i, "notice_url")?,
+            notice_name: s("notice_name")?.to_owned(),
+            other_url: url(i, "other_url")?,
+            other_name: s("other_name")?.to_owned(),
+        },
         created_at: i.n("created_at").unwrap_or(0),
     })
 }
 
-/// Creates a tenant; fails with [`RepoError::TenantExists`] if the id is taken.
+fn url(i: &Item, name: &str) -> RepoResult<Option<HttpsUrl>> {
+    i.s(name)
+        .map(HttpsUrl::parse)
+        .transpose()
+        .map_err(|e| corrupt(e.to_string()))
+}
+
+fn join_marker(t: &Tenant) -> Item {
+    Item::new(&keys::join_code(&t.join_code))
+        .with("type", "join_code")
+        .with("tenant_id", t.id.as_str())
+}
+
+/// Creates a tenant with its join-code marker; fails with
+/// [`RepoError::TenantExists`] if the id is taken.
 pub async fn create(store: &dyn Store, t: &Tenant) -> RepoResult<()> {
-    match store.put(to_item(t), Some(Condition::absent())).await {
-        Err(StoreError::ConditionFailed) => Err(RepoError::TenantExists(t.id.to_string())),
+    let ops = vec![
+        TxOp::Put {
+            item: to_item(t),
+            condition: Some(Condition::absent()),
+        },
+        TxOp::Put {
+            item: join_marker(t),
+            condition: Some(Condition::absent()),
+        },
+    ];
+    match store.transact_write(ops).await {
+        Err(StoreError::TransactionCanceled { failed }) if failed.contains(&0) => {
+            Err(RepoError::TenantExists(t.id.to_string()))
+        }
+        Err(StoreError::TransactionCanceled { .. }) => {
+            Err(RepoError::Corrupt("join code collision; try again".into()))
+        }
         other => Ok(other?),
+    }
+}
+
+/// The tenant a join code belongs to.
+pub async fn by_join_code(store: &dyn Store, code: &str) -> RepoResult<Option<Tenant>> {
+    let Some(m) = store.get(&keys::join_code(code)).await? else {
+        return Ok(None);
+    };
+    let id = m
+        .s("tenant_id")
+        .and_then(|s| TenantId::parse(s).ok())
+        .ok_or_else(|| corrupt("join marker without tenant"))?;
+    get(store, &id).await
+}
+
+/// Replaces the tenant's app links (URL 관리).
+pub async fn set_links(store: &dyn Store, id: &TenantId, links: &TenantLinks) -> RepoResult<()> {
+    let mut u = Update::new()
+        .set("notice_name", links.notice_name.as_str())
+        .set("other_name", links.other_name.as_str());
+    for (name, v) in [
+        ("ci_url", &links.ci_url),
+        ("notice_url", &links.notice_url),
+        ("other_url", &links.other_url),
+    ] {
+        u = match v {
+            Some(url) => u.set(name, url.as_str()),
+            None => u.remove(name),
+        };
+    }
+    match store
+        .update(&keys::tenant(id), u, Some(Condition::present()))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -1,0 +1,511 @@
+//! `/v1/accounts` and `/v1/numbers`: SIP account management for integrators (T10).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::{Account, AccountStatus, Permissions, Role};
+use serde::{Deserialize, Serialize};
+
+use super::reply::{Reply, render, respond};
+use super::{Format, Integrator};
+use crate::ApiError;
+
+/// An account as the API shows it (never a password or digest).
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub role: &'static str,
+    pub plan: String,
+    pub number: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub extension: Option<String>,
+    pub department: Option<String>,
+    pub position: Option<String>,
+    pub sip_username: Option<String>,
+    pub permissions: Permissions,
+    pub created_at: i64,
+}
+
+impl From<&Account> for AccountView {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            status: a.status.as_str(),
+            role: a.role.as_str(),
+            plan: a.plan.clone(),
+            number: a.number.as_ref().map(|n| n.to_string()),
+            mobile: a.mobile.as_ref().map(|n| n.to_string()),
+            email: a.email.as_ref().map(ToString::to_string),
+            extension: a.extension.map(|e| e.to_string()),
+            department: a.department.clone(),
+            position: a.position.clone(),
+            sip_username: a.sip_username.clone(),
+            permissions: a.permissions,
+            created_at: a.created_at,
+        }
+    }
+}
+
+fn fail(f: app::Fail, format: Format) -> ApiError {
+    ApiError::from(f).in_format(format)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    limit: Option<usize>,
+    next_token: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountList {
+    #[serde(rename = "account")]
+    pub accounts: Vec<AccountView>,
+    pub next_token: Option<String>,
+}
+
+pub async fn list(
+    State(app): State<app::App>,
+    i: Integrator,
+    Query(q): Query<PageQuery>,
+) -> Result<Reply<AccountList>, ApiError> {
+    i.require("accounts:read")?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_limit",
+            "limit must be 1 to 200",
+        )
+        .in_format(i.format));
+    }
+    let (accounts, next) = store::repo::accounts::page(
+        &*app.store,
+        &i.tenant,
+        limit,
+        q.next_token.map(store::Cursor),
+    )
+    .await
+    .map_err(|e| fail(e.into(), i.format))?;
+    Ok(Reply::ok(
+        i.format,
+        "accounts",
+        AccountList {
+            accounts: accounts.iter().map(AccountView::from).collect(),
+            next_token: next.map(|c| c.0),
+        },
+    ))
+}
+
+pub async fn get_one(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<Reply<AccountView>, ApiError> {
+    i.require("accounts:read")?;
+    let a = app::admin::account(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+pub struct CreateBody {
+    name: String,
+    mobile: Option<String>,
+    email: Option<String>,
+    extension: Option<String>,
+    status: Option<String>,
+    role: Option<String>,
+    permissions: Option<Permissions>,
+    department: Option<String>,
+    position: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedView {
+    #[serde(flatten)]
+    account: AccountView,
+    /// Shown once: only digests are stored.
+    sip_password: String,
+    sip_realm: String,
+}
+
+fn bad_json(format: Format, e: &dyn std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        format!("request body is not valid JSON for this operation: {e}"),
+    )
+    .in_format(format)
+}
+
+/// Runs a write once per `Idempotency-Key` (when given): a repeat returns
+/// the first response; the same key with another body is refused.
+async fn idempotent<F, Fut>(
+    app: &app::App,
+    i: &Integrator,
+    headers: &HeaderMap,
+    fingerprint: &str,
+    work: F,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<
+            Output = Result<(StatusCode, &'static str, serde_json::Value), ApiError>,
+        >,
+{
+    use store::repo::idempotency::{self, Claim, Stored};
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let Some(key) = key else {
+        return match work().await {
+            Ok((status, root, body)) => {
+                let (text, ctype) = render(i.format, root, &body);
+                respond(status, ctype, text)
+            }
+            Err(e) => e.into_response(),
+        };
+    };
+    if key.len() > 200 || key.contains('#') {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be at most 200 characters without '#'",
+        )
+        .in_format(i.format)
+        .into_response();
+    }
+    let fp = app::auth::sha256_hex(fingerprint);
+    match idempotency::claim(&*app.store, &i.tenant, key, &fp).await {
+        Err(e) => fail(e.into(), i.format).into_response(),
+        Ok(Claim::Done(s)) => respond(
+            StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK),
+            &s.content_type,
+            s.body,
+        ),
+        Ok(Claim::InProgress) => ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_in_progress",
+            "a request with this Idempotency-Key is still being processed",
+        )
+        .in_format(i.format)
+        .into_response(),
+        Ok(Claim::Mismatch) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+        )
+        .in_format(i.format)
+        .into_response(),
+        Ok(Claim::Claimed) => match work().await {
+            Ok((status, root, body)) => {
+                let (text, ctype) = render(i.format, root, &body);
+                let stored = Stored {
+                    status: status.as_u16(),
+                    content_type: ctype.to_owned(),
+                    body: text.clone(),
+                };
+                if let Err(e) = idempotency::finish(&*app.store, &i.tenant, key, &stored).await {
+                    tracing::warn!(error = %e, "could not remember an idempotent response");
+                }
+                respond(status, ctype, text)
+            }
+            Err(e) => {
+                // Only successes are remembered: a corrected retry may run.
+                let _ = idempotency::abandon(&*app.store, &i.tenant, key).await;
+                e.into_response()
+            }
+        },
+    }
+}
+
+pub async fn create(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = i.require("accounts:write") {
+        return e.into_response();
+    }
+    let parsed: CreateBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return bad_json(i.format, &e).into_response(),
+    };
+    let fingerprint = format!("POST /v1/accounts {}", String::from_utf8_lossy(&body));
+    idempotent(&app, &i, &headers, &fingerprint, || async {
+        let status = parsed
+            .status
+            .as_deref()
+            .map(|s| {
+                AccountStatus::parse(s).ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_status",
+                        "status is active or suspended",
+                    )
+                })
+            })
+            .transpose()
+            .map_err(|e| e.in_format(i.format))?;
+        let role = parsed
+            .role
+            .as_deref()
+            .map(|s| {
+                Role::parse(s).ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_role",
+                        "role is admin or user",
+                    )
+                })
+            })
+            .transpose()
+            .map_err(|e| e.in_format(i.format))?;
+        let created = app::admin::create_member(
+            &app,
+            &i.tenant,
+            app::admin::NewMember {
+                name: parsed.name.clone(),
+                mobile: parsed.mobile.clone(),
+                email: parsed.email.clone(),
+                extension: parsed.extension.clone(),
+                role,
+                status,
+                permissions: parsed.permissions,
+                department: parsed.department.clone(),
+                position: parsed.position.clone(),
+                sip_password: None,
+            },
+        )
+        .await
+        .map_err(|f| fail(f, i.format))?;
+        let view = CreatedView {
+            account: AccountView::from(&created.account),
+            sip_password: created.sip_password,
+            sip_realm: app.sip_realm.clone(),
+        };
+        Ok((
+            StatusCode::CREATED,
+            "account",
+            serde_json::to_value(view).unwrap_or_default(),
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PatchBody {
+    status: Option<String>,
+    role: Option<String>,
+    permissions: Option<Permissions>,
+    department: Option<String>,
+    position: Option<String>,
+    extension: Option<String>,
+}
+
+pub async fn patch(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Reply<AccountView>, ApiError> {
+    i.require("accounts:write")?;
+    let b: PatchBody = serde_json::from_slice(&body).map_err(|e| bad_json(i.format, &e))?;
+    let a = app::admin::account(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    if let Some(s) = &b.status {
+        let s = AccountStatus::parse(s).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_status",
+                "status is active or suspended",
+            )
+            .in_format(i.format)
+        })?;
+        app::admin::edit_account(&app, &i.tenant, &id, s, app::admin::NumberChoice::Keep)
+            .await
+            .map_err(|f| fail(f, i.format))?;
+    }
+    if b.role.is_some() || b.permissions.is_some() {
+        let role = match &b.role {
+            Some(r) => Role::parse(r).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_role",
+                    "role is admin or user",
+                )
+                .in_format(i.format)
+            })?,
+            None => a.role,
+        };
+        // Integrators act for the tenant, not as one of its accounts.
+        let nobody = domain::AccountId::generate();
+        app::admin::set_permissions(
+            &app,
+            &i.tenant,
+            &nobody,
+            &id,
+            role,
+            b.permissions.unwrap_or(a.permissions),
+        )
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    }
+    if b.department.is_some() || b.position.is_some() || b.extension.is_some() {
+        let ext = b
+            .extension
+            .clone()
+            .or_else(|| a.extension.map(|e| e.to_string()));
+        app::admin::update_profile(
+            &app,
+            &i.tenant,
+            &a.id,
+            b.department.clone().or(a.department.clone()),
+            b.position.clone().or(a.position.clone()),
+            ext.as_deref(),
+        )
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    }
+    let a = app::admin::account(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
+}
+
+pub async fn delete(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    i.require("accounts:write")?;
+    let nobody = domain::AccountId::generate();
+    app::admin::delete_account(&app, &i.tenant, &nobody, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+pub struct SipView {
+    sip_username: String,
+    sip_password: String,
+    sip_realm: String,
+}
+
+pub async fn reset_sip(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(e) = i.require("accounts:write") {
+        return e.into_response();
+    }
+    let fingerprint = format!("POST /v1/accounts/{id}/sip-credentials");
+    idempotent(&app, &i, &headers, &fingerprint, || async {
+        let (a, password) = app::admin::reset_sip(&app, &i.tenant, &id)
+            .await
+            .map_err(|f| fail(f, i.format))?;
+        let view = SipView {
+            sip_username: a.sip_username.unwrap_or_default(),
+            sip_password: password,
+            sip_realm: app.sip_realm.clone(),
+        };
+        Ok((
+            StatusCode::OK,
+            "sip_credentials",
+            serde_json::to_value(view).unwrap_or_default(),
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NumberBody {
+    number: String,
+}
+
+pub async fn set_number(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+    Json(b): Json<NumberBody>,
+) -> Result<Reply<AccountView>, ApiError> {
+    i.require("accounts:write")?;
+    let a = app::admin::account(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    let a = app::admin::edit_account(
+        &app,
+        &i.tenant,
+        &id,
+        a.status,
+        app::admin::NumberChoice::Set(b.number),
+    )
+    .await
+    .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
+}
+
+pub async fn reclaim_number(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<Reply<AccountView>, ApiError> {
+    i.require("accounts:write")?;
+    let a = app::admin::account(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    let a = app::admin::edit_account(
+        &app,
+        &i.tenant,
+        &id,
+        a.status,
+        app::admin::NumberChoice::Reclaim,
+    )
+    .await
+    .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
+}
+
+#[derive(Debug, Serialize)]
+pub struct NumberList {
+    #[serde(rename = "number")]
+    numbers: Vec<String>,
+    next_token: Option<String>,
+}
+
+pub async fn available(
+    State(app): State<app::App>,
+    i: Integrator,
+    Query(q): Query<PageQuery>,
+) -> Result<Reply<NumberList>, ApiError> {
+    i.require("accounts:read")?;
+    let (numbers, next) = app::admin::free_numbers(
+        &app,
+        &i.tenant,
+        q.limit.unwrap_or(50),
+        q.next_token.map(store::Cursor),
+    )
+    .await
+    .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(
+        i.format,
+        "numbers",
+        NumberList {
+            numbers: numbers.iter().map(ToString::to_string).collect(),
+            next_token: next.map(|c| c.0),
+        },
+    ))
+}

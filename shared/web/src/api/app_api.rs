@@ -1,0 +1,188 @@
+//! `/v1/app/...`: what the softphone app calls — joining a tenant, its
+//! launch configuration (C1), the profile (C2), the portal e-mail.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use super::reply::Reply;
+use super::{AppUser, Format};
+use crate::ApiError;
+
+fn parse<T: serde::de::DeserializeOwned>(format: Format, body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("request body is not valid JSON for this operation: {e}"),
+        )
+        .in_format(format)
+    })
+}
+
+fn fail(f: app::Fail, format: Format) -> ApiError {
+    ApiError::from(f).in_format(format)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignupBody {
+    join_code: String,
+    name: String,
+    mobile: String,
+    plan: Option<String>,
+}
+
+pub async fn signup(
+    State(app): State<app::App>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Reply<app::signup::Started>, ApiError> {
+    let format = Format::of(&headers);
+    let b: SignupBody = parse(format, &body)?;
+    let started = app::signup::start(&app, &b.join_code, &b.name, &b.mobile, b.plan.as_deref())
+        .await
+        .map_err(|f| fail(f, format))?;
+    Ok(Reply::created(format, "verification", started))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VerifyBody {
+    verification_id: String,
+    code: String,
+}
+
+pub async fn verify(
+    State(app): State<app::App>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Reply<app::signup::Joined>, ApiError> {
+    let format = Format::of(&headers);
+    let b: VerifyBody = parse(format, &body)?;
+    let joined = app::signup::verify(&app, &b.verification_id, &b.code)
+        .await
+        .map_err(|f| fail(f, format))?;
+    Ok(Reply::created(format, "signup", joined))
+}
+
+#[derive(Debug, Serialize)]
+pub struct MenuView {
+    name: String,
+    url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConfigView {
+    company: String,
+    ci_url: Option<String>,
+    #[serde(rename = "menu")]
+    menus: Vec<MenuView>,
+    status: &'static str,
+}
+
+/// C1: the tenant's CI URL and up to two named menu links.
+pub async fn config(
+    State(app): State<app::App>,
+    u: AppUser,
+) -> Result<Reply<ConfigView>, ApiError> {
+    let t = app::admin::tenant(&app, &u.account.tenant)
+        .await
+        .map_err(|f| fail(f, u.format))?;
+    let l = &t.links;
+    let menus = [
+        (&l.notice_name, &l.notice_url),
+        (&l.other_name, &l.other_url),
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| {
+        url.as_ref().map(|u| MenuView {
+            name: name.clone(),
+            url: u.as_str().to_owned(),
+        })
+    })
+    .collect();
+    Ok(Reply::ok(
+        u.format,
+        "config",
+        ConfigView {
+            company: t.name,
+            ci_url: l.ci_url.as_ref().map(|u| u.as_str().to_owned()),
+            menus,
+            status: u.account.status.as_str(),
+        },
+    ))
+}
+
+pub async fn profile(u: AppUser) -> Reply<super::accounts::AccountView> {
+    Reply::ok(
+        u.format,
+        "account",
+        super::accounts::AccountView::from(&u.account),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProfileBody {
+    department: Option<String>,
+    position: Option<String>,
+    extension: Option<String>,
+}
+
+/// C2: department, position and extension (same rules as the portal, U2).
+pub async fn update_profile(
+    State(app): State<app::App>,
+    u: AppUser,
+    body: axum::body::Bytes,
+) -> Result<Reply<super::accounts::AccountView>, ApiError> {
+    let b: ProfileBody = parse(u.format, &body)?;
+    let a = &u.account;
+    let ext = b.extension.or_else(|| a.extension.map(|e| e.to_string()));
+    let updated = app::admin::update_profile(
+        &app,
+        &a.tenant,
+        &a.id,
+        b.department.or(a.department.clone()),
+        b.position.or(a.position.clone()),
+        ext.as_deref(),
+    )
+    .await
+    .map_err(|f| fail(f, u.format))?;
+    Ok(Reply::ok(
+        u.format,
+        "account",
+        super::accounts::AccountView::from(&updated),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailBody {
+    email: String,
+    password: String,
+}
+
+pub async fn set_email(
+    State(app): State<app::App>,
+    u: AppUser,
+    body: axum::body::Bytes,
+) -> Result<Reply<app::signup::Started>, ApiError> {
+    let b: EmailBody = parse(u.format, &body)?;
+    let started = app::signup::set_email(&app, &u.account, &b.email, &b.password)
+        .await
+        .map_err(|f| fail(f, u.format))?;
+    Ok(Reply::created(u.format, "verification", started))
+}
+
+pub async fn confirm_email(
+    State(app): State<app::App>,
+    u: AppUser,
+    body: axum::body::Bytes,
+) -> Result<Reply<super::accounts::AccountView>, ApiError> {
+    let b: VerifyBody = parse(u.format, &body)?;
+    let a = app::signup::confirm_email(&app, &u.account, &b.verification_id, &b.code)
+        .await
+        .map_err(|f| fail(f, u.format))?;
+    Ok(Reply::ok(
+        u.format,
+        "account",
+        super::accounts::AccountView::from(&a),
+    ))
+}

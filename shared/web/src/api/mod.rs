@@ -1,0 +1,135 @@
+//! The HTTP API (`/v1`, T9): integrators with API keys (scopes), and the
+//! softphone app with its bearer token. JSON by default, XML with
+//! `Accept: application/xml`; errors as RFC 9457 problem details with a
+//! stable `code`; `Idempotency-Key` on writes; cursor pagination
+//! (`next_token`).
+
+mod accounts;
+mod app_api;
+pub(crate) mod reply;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::routing::{get, post, put};
+use domain::TenantId;
+
+pub use reply::{Format, Reply};
+
+use crate::ApiError;
+
+pub fn routes() -> Router<app::App> {
+    Router::new()
+        .route("/v1/accounts", get(accounts::list).post(accounts::create))
+        .route(
+            "/v1/accounts/{id}",
+            get(accounts::get_one)
+                .patch(accounts::patch)
+                .delete(accounts::delete),
+        )
+        .route(
+            "/v1/accounts/{id}/sip-credentials",
+            post(accounts::reset_sip),
+        )
+        .route(
+            "/v1/accounts/{id}/number",
+            put(accounts::set_number).delete(accounts::reclaim_number),
+        )
+        .route("/v1/numbers/available", get(accounts::available))
+        .route("/v1/app/signup", post(app_api::signup))
+        .route("/v1/app/signup/verify", post(app_api::verify))
+        .route("/v1/app/config", get(app_api::config))
+        .route(
+            "/v1/app/profile",
+            get(app_api::profile).patch(app_api::update_profile),
+        )
+        .route("/v1/app/email", post(app_api::set_email))
+        .route("/v1/app/email/confirm", post(app_api::confirm_email))
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// An integrator authenticated by API key.
+#[derive(Debug, Clone)]
+pub struct Integrator {
+    pub tenant: TenantId,
+    pub scopes: Vec<String>,
+    pub format: Format,
+}
+
+impl Integrator {
+    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                format!("this API key lacks the {scope} scope"),
+            )
+            .in_format(self.format))
+        }
+    }
+}
+
+impl FromRequestParts<app::App> for Integrator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &app::App,
+    ) -> Result<Self, Self::Rejection> {
+        let format = Format::of(&parts.headers);
+        let unauth = || {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "a valid API key is required (Authorization: Bearer <key>)",
+            )
+            .in_format(format)
+        };
+        let key = bearer(parts)
+            .filter(|k| k.starts_with("mto_"))
+            .ok_or_else(unauth)?;
+        let rec = store::repo::api_keys::find(&*app.store, &app::auth::sha256_hex(key))
+            .await
+            .map_err(|e| ApiError::from(app::Fail::from(e)).in_format(format))?
+            .ok_or_else(unauth)?;
+        Ok(Self {
+            tenant: rec.tenant,
+            scopes: rec.scopes,
+            format,
+        })
+    }
+}
+
+/// The softphone app's user, authenticated by its bearer token.
+#[derive(Debug, Clone)]
+pub struct AppUser {
+    pub account: domain::Account,
+    pub format: Format,
+}
+
+impl FromRequestParts<app::App> for AppUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &app::App,
+    ) -> Result<Self, Self::Rejection> {
+        let format = Format::of(&parts.headers);
+        let token = bearer(parts).unwrap_or_default().to_owned();
+        let account = app::signup::app_account(app, &token)
+            .await
+            .map_err(|f| ApiError::from(f).in_format(format))?;
+        Ok(Self { account, format })
+    }
+}
