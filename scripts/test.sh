@@ -4,7 +4,8 @@
 #   ./scripts/test.sh            everything CI runs
 #   QUICK=1 ./scripts/test.sh    skip the Lambda release build and template checks
 #
-# Installs: Python tools (moto server, cfn-lint, cargo-lambda with zig; the
+# Installs: Debian chromium, chromium-driver and fonts-noto-cjk (browser tests),
+# Python tools (moto server, cfn-lint, cargo-lambda with zig; the
 # SAM CLI in its own venv because it pins a different cfn-lint), the arm64
 # Rust target for Lambda builds. Then: fmt, clippy, unit + contract + end-to-end
 # tests (moto and the office binary are started on free 127.0.0.1 ports by the
@@ -16,6 +17,19 @@ step() { printf '\n==> %s\n' "$*"; }
 
 TOOLS="${OFFICE_TOOLS_DIR:-$HOME/.cache/office-tools}"
 mkdir -p "$TOOLS"
+
+step "Debian packages (headless Chromium + chromedriver, Korean fonts for screenshots)"
+apt_packages=(chromium chromium-driver fonts-noto-cjk)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+command -v chromium >/dev/null
+command -v chromedriver >/dev/null
 
 step "Python tools (moto, cfn-lint, cargo-lambda)"
 python3 -m pip install -q --disable-pip-version-check \
@@ -42,8 +56,9 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "build the office binary for the end-to-end tests"
 cargo build -p office
 
-step "cargo test (unit, contract suites on embedded + moto, Lambda events, end-to-end)"
+step "cargo test (unit, contract suites on embedded + moto, router, Lambda events, end-to-end, browser)"
 cargo test --workspace --all-features
+echo "browser screenshots: ${CARGO_TARGET_DIR:-target}/artifacts/screenshots/"
 
 if [ -z "${QUICK:-}" ]; then
   step "cargo lambda build --release --arm64 (every function)"

@@ -125,3 +125,87 @@ impl Drop for Office {
         let _ = terminate(&mut self.child);
     }
 }
+
+/// A chromedriver (Debian `chromium-driver`) on a free loopback port,
+/// killed when dropped. Drives the Debian `chromium`, headless.
+#[derive(Debug)]
+pub struct Chromedriver {
+    child: Child,
+    pub port: u16,
+}
+
+impl Chromedriver {
+    pub fn start() -> anyhow::Result<Self> {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            l.local_addr()?.port()
+        };
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting chromedriver: install Debian chromium and chromium-driver (the README test command does)")?;
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if Instant::now() > deadline {
+                bail!("chromedriver did not listen on {addr}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Self { child, port })
+    }
+
+    /// A new headless browser session with a fresh profile.
+    pub async fn browser(&self, profile: &Path) -> anyhow::Result<fantoccini::Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-quic", "--no-first-run", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        let http = hyper_util::client::legacy::connect::HttpConnector::new();
+        Ok(fantoccini::ClientBuilder::new(http)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await?)
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where screenshots of a test run go: `<target>/artifacts/screenshots`.
+pub fn screenshot_dir() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .context("no target directory")?;
+    let dir = target.join("artifacts").join("screenshots");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Saves a PNG screenshot of the browser's page under `name`.
+pub async fn screenshot(c: &fantoccini::Client, name: &str) -> anyhow::Result<PathBuf> {
+    let png = c.screenshot().await?;
+    let path = screenshot_dir()?.join(format!("{name}.png"));
+    std::fs::write(&path, png)?;
+    Ok(path)
+}
