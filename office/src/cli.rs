@@ -182,7 +182,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            println!("created tenant {} ({})", t.id, t.name);
+            println!(
+                "created tenant {} ({}); app join code {}",
+                t.id, t.name, t.join_code
+            );
             Ok(())
         }
         Some(Command::Tenant(TenantCmd::List)) => {
@@ -192,7 +195,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .representative_number
                     .map(|n| n.to_string())
                     .unwrap_or_default();
-                println!("{}\t{}\t{}\t{}", t.id, t.name, t.region, rep);
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id, t.name, t.region, rep, t.join_code
+                );
             }
             Ok(())
         }

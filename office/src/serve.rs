@@ -20,6 +20,9 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
             )
         })?;
     let addr = listener.local_addr()?;
+    // Take over SIGTERM / SIGINT before announcing anything: a supervisor that
+    // stops us right after reading the start-up line must get a clean stop.
+    let stop = Shutdown::install()?;
     let base = cfg
         .public_url
         .clone()
@@ -55,31 +58,45 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         listener,
         web::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown())
+    .with_graceful_shutdown(stop.wait())
     .await
     .context("HTTP server")?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM and SIGINT, registered up front.
+struct Shutdown {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+                int: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -119,6 +136,7 @@ pub fn print_demo(base: &str, cfg: &Config, info: &DemoInfo, as_json: bool) -> a
         let mut u = urls(base, cfg);
         u["tenant_id"] = json!(info.tenant_id);
         u["tenant_name"] = json!(info.tenant_name);
+        u["join_code"] = json!(info.join_code);
         u["admin"] = json!(info.admin);
         u["users"] = json!(info.users);
         u["api_key"] = json!(info.api_key);
@@ -127,14 +145,18 @@ pub fn print_demo(base: &str, cfg: &Config, info: &DemoInfo, as_json: bool) -> a
     }
     print_urls(base, cfg, false)?;
     println!();
-    println!("demo tenant {} — {}", info.tenant_id, info.tenant_name);
+    println!(
+        "demo tenant {} — {} (app join code {})",
+        info.tenant_id, info.tenant_name, info.join_code
+    );
     println!("  관리자  {:<22} {}", info.admin.email, info.admin.password);
     for u in &info.users {
         println!(
-            "  사용자  {:<22} {}  내선 {}  {}  ({})",
-            u.email, u.password, u.extension, u.number, u.name
+            "  사용자  {:<22} {}  내선 {}  {}  ({})  SIP {} / {}",
+            u.email, u.password, u.extension, u.number, u.name, u.sip_username, u.sip_password
         );
     }
+    println!("  portal login: {base}/login");
     println!("  API key {}", info.api_key);
     println!("(logins are kept in {}/demo.json)", cfg.data_dir.display());
     Ok(())

@@ -32,6 +32,9 @@ async fn serving_prints_urls_and_demo_logins_and_answers_http() {
     assert_eq!(users[0]["extension"], "1001");
     assert_eq!(users[0]["number"], "070-4000-0001");
     assert!(info["api_key"].as_str().expect("key").starts_with("mto_"));
+    assert_eq!(info["join_code"].as_str().map(str::len), Some(8));
+    assert_eq!(users[0]["sip_username"].as_str().map(str::len), Some(10));
+    assert_eq!(users[0]["sip_password"].as_str().map(str::len), Some(20));
 
     let health: serde_json::Value = reqwest::get(format!("{}/health", office.base))
         .await
@@ -66,7 +69,7 @@ async fn demo_is_idempotent_and_data_survives_a_restart() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     let second = Office::start(dir.path(), &["--demo"]).expect("second start");
-    for field in ["admin", "users", "api_key", "tenant_id"] {
+    for field in ["admin", "users", "api_key", "tenant_id", "join_code"] {
         assert_eq!(second.info[field], creds[field], "{field} is reused");
     }
     assert!(second.stop().expect("stop"));

@@ -25,6 +25,9 @@ const DEMO_POOL_SIZE: u32 = 20;
 pub struct DemoInfo {
     pub tenant_id: String,
     pub tenant_name: String,
+    /// What employees type in the app to join the demo tenant.
+    #[serde(default)]
+    pub join_code: String,
     pub admin: DemoLogin,
     pub users: Vec<DemoUser>,
     pub api_key: String,
@@ -67,6 +70,7 @@ fn fresh() -> DemoInfo {
     DemoInfo {
         tenant_id: DEMO_TENANT.into(),
         tenant_name: "(주)데모커뮤니케이션즈".into(),
+        join_code: String::new(),
         admin: DemoLogin {
             name: "관리자".into(),
             email: "admin@demo.example".into(),
@@ -131,18 +135,23 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
     let store = &*app.store;
     let tenant = TenantId::parse(&info.tenant_id).map_err(|e| AppError::Invalid(e.to_string()))?;
 
-    if tenants::get(store, &tenant).await?.is_none() {
-        operator::create_tenant(
-            app,
-            NewTenant {
-                id: Some(info.tenant_id.clone()),
-                name: info.tenant_name.clone(),
-                representative_number: Some("02-1234-5678".into()),
-                region: None,
-            },
-        )
-        .await?;
-    }
+    let existing = tenants::get(store, &tenant).await?;
+    info.join_code = match existing {
+        Some(t) => t.join_code,
+        None => {
+            operator::create_tenant(
+                app,
+                NewTenant {
+                    id: Some(info.tenant_id.clone()),
+                    name: info.tenant_name.clone(),
+                    representative_number: Some("02-1234-5678".into()),
+                    region: None,
+                },
+            )
+            .await?
+            .join_code
+        }
+    };
 
     let pool: String = (1..=DEMO_POOL_SIZE)
         .map(|i| format!("070-4000-{i:04}\n"))

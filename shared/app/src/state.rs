@@ -113,7 +113,8 @@ impl App {
             mail,
             sms_sender,
             sip_realm: cfg.sip_realm.clone(),
-            secure_cookies: public_url.starts_with("https://"),
+            // Only a plain-http address (the local product) drops `Secure`.
+            secure_cookies: !public_url.starts_with("http://"),
         })
     }
 
@@ -141,7 +142,8 @@ impl App {
             sms_sender: PhoneNumber::parse("1588-0070")
                 .map_err(|e| AppError::Invalid(e.to_string()))?,
             sip_realm: "office".into(),
-            secure_cookies: public_url.starts_with("https://"),
+            // Only a plain-http address (the local product) drops `Secure`.
+            secure_cookies: !public_url.starts_with("http://"),
         })
     }
 
