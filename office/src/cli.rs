@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use app::operator::{self, LoadError, NewAccount, NewTenant};
+use app::operator::{self, LoadError, NewTenant};
 use app::{App, Config};
 use clap::{Args, Parser, Subcommand};
-use domain::{AccountStatus, Role};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -209,22 +208,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             password,
         })) => {
             let app = open(&cfg).await?;
-            let (a, generated) = operator::create_account(
-                &app,
-                NewAccount {
-                    tenant: tenant.clone(),
-                    name: name.clone(),
-                    email: Some(email.clone()),
-                    password: password.clone(),
-                    mobile: None,
-                    extension: None,
-                    role: Role::Admin,
-                    status: AccountStatus::Active,
-                    department: None,
-                    position: None,
-                },
-            )
-            .await?;
+            let (a, generated) =
+                operator::create_admin(&app, tenant, name, email, password.clone()).await?;
             let email = a.email.map(|e| e.to_string()).unwrap_or_default();
             println!("created admin {email} of tenant {}", a.tenant);
             if let Some(p) = generated {

@@ -13,7 +13,7 @@ use domain::{AccountStatus, Email, PhoneNumber, Role, TenantId};
 use serde::{Deserialize, Serialize};
 use store::repo::{accounts, api_keys, numbers, tenants};
 
-use crate::operator::{self, NewAccount, NewTenant, api_key_hash};
+use crate::operator::{self, NewTenant, api_key_hash};
 use crate::password;
 use crate::state::{App, AppError};
 
@@ -199,20 +199,12 @@ async fn ensure_admin(
     if let Some(a) = accounts::find_by_email(&*app.store, &parsed).await? {
         return Ok(a);
     }
-    let (account, _) = operator::create_account(
+    let (account, _) = operator::create_admin(
         app,
-        NewAccount {
-            tenant: tenant.into(),
-            name: admin.name.clone(),
-            email: Some(admin.email.clone()),
-            password: Some(admin.password.clone()),
-            mobile: None,
-            extension: None,
-            role: Role::Admin,
-            status: AccountStatus::Active,
-            department: None,
-            position: None,
-        },
+        tenant,
+        &admin.name,
+        &admin.email,
+        Some(admin.password.clone()),
     )
     .await?;
     Ok(account)

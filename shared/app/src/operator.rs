@@ -168,6 +168,33 @@ pub async fn create_account(
     Ok((account, generated))
 }
 
+/// Creates a tenant's administrator, active at once; returns the account
+/// and the generated password when none was given.
+pub async fn create_admin(
+    app: &App,
+    tenant: &str,
+    name: &str,
+    email: &str,
+    password: Option<String>,
+) -> Result<(Account, Option<String>), AppError> {
+    create_account(
+        app,
+        NewAccount {
+            tenant: tenant.into(),
+            name: name.into(),
+            email: Some(email.into()),
+            password,
+            mobile: None,
+            extension: None,
+            role: Role::Admin,
+            status: AccountStatus::Active,
+            department: None,
+            position: None,
+        },
+    )
+    .await
+}
+
 /// One rejected line of a number file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {

@@ -698,3 +698,43 @@ async fn an_admin_of_one_tenant_never_reaches_another_tenants_accounts() {
     assert_eq!(mine.status, StatusCode::OK);
     assert_eq!(mine.json()["status"], "active");
 }
+
+#[tokio::test]
+async fn one_address_failing_a_hundred_times_is_slowed_down() {
+    let w = world().await;
+    let mut c = Client::new(&w.app);
+    for i in 0..100 {
+        // Different e-mails, so the per-e-mail lock never triggers.
+        let r = c
+            .login(&format!("guess{i}@tenant-a.example"), "wrong-password!")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = c.login(&w.admin_b.0, &w.admin_b.1).await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is throttled"
+    );
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_when_served_over_https() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app::App::over(
+        std::sync::Arc::new(store::embedded::EmbeddedStore::in_memory().expect("store")),
+        dir.path(),
+        "https://office.example.com",
+    )
+    .expect("app");
+    let mut c = Client::new(&app);
+    let page = c.get("/login").await;
+    let cookie = page.headers["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}

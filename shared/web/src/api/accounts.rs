@@ -436,26 +436,30 @@ pub struct NumberBody {
     number: String,
 }
 
+/// Applies a number change to an account, keeping its status.
+async fn number_op(
+    app: &app::App,
+    i: &Integrator,
+    id: &str,
+    choice: app::admin::NumberChoice,
+) -> Result<Reply<AccountView>, ApiError> {
+    i.require("accounts:write")?;
+    let a = app::admin::account(app, &i.tenant, id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    let a = app::admin::edit_account(app, &i.tenant, id, a.status, choice)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
+}
+
 pub async fn set_number(
     State(app): State<app::App>,
     i: Integrator,
     Path(id): Path<String>,
     Json(b): Json<NumberBody>,
 ) -> Result<Reply<AccountView>, ApiError> {
-    i.require("accounts:write")?;
-    let a = app::admin::account(&app, &i.tenant, &id)
-        .await
-        .map_err(|f| fail(f, i.format))?;
-    let a = app::admin::edit_account(
-        &app,
-        &i.tenant,
-        &id,
-        a.status,
-        app::admin::NumberChoice::Set(b.number),
-    )
-    .await
-    .map_err(|f| fail(f, i.format))?;
-    Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
+    number_op(&app, &i, &id, app::admin::NumberChoice::Set(b.number)).await
 }
 
 pub async fn reclaim_number(
@@ -463,20 +467,7 @@ pub async fn reclaim_number(
     i: Integrator,
     Path(id): Path<String>,
 ) -> Result<Reply<AccountView>, ApiError> {
-    i.require("accounts:write")?;
-    let a = app::admin::account(&app, &i.tenant, &id)
-        .await
-        .map_err(|f| fail(f, i.format))?;
-    let a = app::admin::edit_account(
-        &app,
-        &i.tenant,
-        &id,
-        a.status,
-        app::admin::NumberChoice::Reclaim,
-    )
-    .await
-    .map_err(|f| fail(f, i.format))?;
-    Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
+    number_op(&app, &i, &id, app::admin::NumberChoice::Reclaim).await
 }
 
 #[derive(Debug, Serialize)]
