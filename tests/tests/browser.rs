@@ -185,6 +185,18 @@ async fn admin_activates_a_suspended_account_assigns_and_reclaims_a_number() {
         .expect("search");
     assert_eq!(text(&c, "#accounts tbody tr td.number").await, "");
 
+    // 조직도: clicking a department shows its members (htmx).
+    c.goto(&format!("{base}/admin/org")).await.expect("org");
+    c.find(Locator::Css("ul.org a.dept"))
+        .await
+        .expect("department")
+        .click()
+        .await
+        .expect("click");
+    let members = text(&c, "#members table.members tbody").await;
+    assert!(members.contains("김민수"), "{members}");
+    screenshot(&c, "admin-org").await.expect("shot");
+
     for (page, name) in [
         ("/admin/urls", "admin-urls"),
         ("/admin/apikeys", "admin-apikeys"),

@@ -241,6 +241,14 @@ pub async fn create_member(app: &App, t: &TenantId, m: NewMember) -> Outcome<Cre
             "국제전화는 외부 발신 권한이 있어야 합니다",
         ));
     }
+    let (department, new_department) =
+        match opt_text("department", "department", m.department.clone())? {
+            Some(d) => {
+                let (name, new) = crate::org::resolve_department(app, t, &d, None).await?;
+                (Some(name), new)
+            }
+            None => (None, None),
+        };
     let sip_password = m
         .sip_password
         .clone()
@@ -260,7 +268,7 @@ pub async fn create_member(app: &App, t: &TenantId, m: NewMember) -> Outcome<Cre
             password_hash: None,
             extension,
             number: None,
-            department: opt_text("department", "department", m.department.clone())?,
+            department: department.clone(),
             position: opt_text("position", "position", m.position.clone())?,
             email_verified: false,
             sip_username: Some(username.clone()),
@@ -268,7 +276,14 @@ pub async fn create_member(app: &App, t: &TenantId, m: NewMember) -> Outcome<Cre
             created_at: now_epoch_seconds(),
         };
         let digests = crate::sip::digests(&username, &app.sip_realm, &sip_password);
-        match accounts::create(&*app.store, &account, Some(&digests)).await {
+        match accounts::create(
+            &*app.store,
+            &account,
+            Some(&digests),
+            new_department.as_ref(),
+        )
+        .await
+        {
             Ok(()) => {
                 return Ok(Created {
                     account,
@@ -417,9 +432,37 @@ pub async fn update_profile(
     position: Option<String>,
     extension: Option<&str>,
 ) -> Outcome<Account> {
+    update_profile_in(app, t, id, department, None, position, extension).await
+}
+
+/// [`update_profile`], where a department new to the org chart is created
+/// under `parent` (the company when `None`) in the same transaction.
+pub async fn update_profile_in(
+    app: &App,
+    t: &TenantId,
+    id: &AccountId,
+    department: Option<String>,
+    parent: Option<&str>,
+    position: Option<String>,
+    extension: Option<&str>,
+) -> Outcome<Account> {
     let current = account(app, t, id.as_str()).await?;
-    let department = opt_text("department", "department", department)?;
+    let (department, new_department) = match opt_text("department", "department", department)? {
+        Some(d) => {
+            let (name, new) = crate::org::resolve_department(app, t, &d, parent).await?;
+            (Some(name), new)
+        }
+        None => (None, None),
+    };
     let position = opt_text("position", "position", position)?;
     let extension = parse_extension(extension)?;
-    Ok(accounts::set_profile(&*app.store, &current, department, position, extension).await?)
+    Ok(accounts::set_profile(
+        &*app.store,
+        &current,
+        department,
+        position,
+        extension,
+        new_department.as_ref(),
+    )
+    .await?)
 }

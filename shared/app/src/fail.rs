@@ -101,6 +101,22 @@ impl From<RepoError> for Fail {
                 "다른 곳에서 먼저 변경되었습니다. 새로고침 후 다시 시도해 주세요",
             ),
             RepoError::NoSuchAccount => Fail::new(NotFound, "not_found", "계정을 찾을 수 없습니다"),
+            RepoError::DepartmentExists(n) => Fail {
+                field: Some("department"),
+                ..Fail::new(
+                    Conflict,
+                    "department_exists",
+                    format!("이미 있는 부서입니다: {n}"),
+                )
+            },
+            RepoError::NoSuchDepartment(n) => Fail {
+                field: Some("parent"),
+                ..Fail::new(
+                    NotFound,
+                    "no_such_department",
+                    format!("부서를 찾을 수 없습니다: {n}"),
+                )
+            },
             RepoError::NoSuchTenant(_) => {
                 Fail::new(NotFound, "not_found", "회사를 찾을 수 없습니다")
             }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod fail;
 pub mod operator;
+pub mod org;
 pub mod password;
 mod secret;
 pub mod signup;

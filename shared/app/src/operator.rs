@@ -164,7 +164,7 @@ pub async fn create_account(
         permissions: domain::Permissions::default(),
         created_at: now_epoch_seconds(),
     };
-    accounts::create(&*app.store, &account, None).await?;
+    accounts::create(&*app.store, &account, None, None).await?;
     Ok((account, generated))
 }
 

@@ -9,6 +9,7 @@ pub mod email;
 pub mod extension;
 pub mod ids;
 pub mod links;
+pub mod org;
 pub mod phone;
 
 pub use account::{
@@ -18,4 +19,5 @@ pub use email::{Email, EmailError};
 pub use extension::{Extension, ExtensionError};
 pub use ids::{AccountId, IdError, TenantId};
 pub use links::{AppLinks, HttpsUrl, LinkError, MenuLink};
+pub use org::{Department, OrgError};
 pub use phone::{PhoneError, PhoneKind, PhoneNumber};

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod departments;
 pub mod idempotency;
 pub mod numbers;
 pub mod sessions;
@@ -32,6 +33,10 @@ pub enum RepoError {
     AccountHasNumber,
     #[error("no such account")]
     NoSuchAccount,
+    #[error("department {0} already exists")]
+    DepartmentExists(String),
+    #[error("no department {0}")]
+    NoSuchDepartment(String),
     #[error("the SIP user name is taken; try again")]
     SipUsernameTaken,
     #[error("the account changed meanwhile; reload and try again")]

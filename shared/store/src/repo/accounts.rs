@@ -144,7 +144,12 @@ fn extension_marker_item(a: &Account, ext: &Extension) -> Item {
 
 /// Creates an account together with its login, extension and SIP user
 /// markers, in one transaction, only if the tenant exists.
-pub async fn create(store: &dyn Store, a: &Account, sip: Option<&SipDigests>) -> RepoResult<()> {
+pub async fn create(
+    store: &dyn Store,
+    a: &Account,
+    sip: Option<&SipDigests>,
+    new_department: Option<&domain::Department>,
+) -> RepoResult<()> {
     let mut ops = vec![
         TxOp::Check {
             key: keys::tenant(&a.tenant),
@@ -179,11 +184,17 @@ pub async fn create(store: &dyn Store, a: &Account, sip: Option<&SipDigests>) ->
             condition: Some(Condition::absent()),
         });
     }
+    let dept_op = new_department.map(|d| {
+        let at = ops.len();
+        ops.extend(super::departments::create_ops(&a.tenant, d));
+        at
+    });
     match store.transact_write(ops).await {
         Ok(()) => Ok(()),
         Err(StoreError::TransactionCanceled { failed }) => Err(match failed.first() {
             Some(0) => RepoError::NoSuchTenant(a.tenant.to_string()),
             Some(i) if Some(*i) == sip_op => RepoError::SipUsernameTaken,
+            Some(i) if dept_op.is_some_and(|d| *i >= d) => RepoError::Stale,
             Some(i) if Some(*i) == email_op => RepoError::EmailTaken(
                 a.email
                     .as_ref()
@@ -345,6 +356,7 @@ pub async fn set_profile(
     department: Option<String>,
     position: Option<String>,
     extension: Option<Extension>,
+    new_department: Option<&domain::Department>,
 ) -> RepoResult<Account> {
     let key = keys::account(&current.tenant, &current.id);
     let mut update = crate::Update::new();
@@ -389,6 +401,10 @@ pub async fn set_profile(
             condition: Some(Condition::present().and(guard)),
         },
     );
+    // A department typed for the first time is created with the change, or not at all.
+    if let Some(d) = new_department {
+        ops.extend(super::departments::create_ops(&current.tenant, d));
+    }
     match store.transact_write(ops).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { failed }) => {

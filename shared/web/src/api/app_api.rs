@@ -186,3 +186,14 @@ pub async fn confirm_email(
         super::accounts::AccountView::from(&a),
     ))
 }
+
+/// C5: the org chart with members, for the app.
+pub async fn org(
+    State(app): State<app::App>,
+    u: AppUser,
+) -> Result<Reply<app::org::OrgChart>, ApiError> {
+    let chart = app::org::chart(&app, &u.account.tenant)
+        .await
+        .map_err(|f| fail(f, u.format))?;
+    Ok(Reply::ok(u.format, "org", chart))
+}

@@ -39,6 +39,7 @@ pub fn routes() -> Router<app::App> {
         .route("/v1/app/signup", post(app_api::signup))
         .route("/v1/app/signup/verify", post(app_api::verify))
         .route("/v1/app/config", get(app_api::config))
+        .route("/v1/app/org", get(app_api::org))
         .route(
             "/v1/app/profile",
             get(app_api::profile).patch(app_api::update_profile),

@@ -12,6 +12,7 @@ use super::Portal;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Menu {
     Accounts,
+    Org,
     Urls,
     ApiKeys,
     Me,
@@ -58,7 +59,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (item(Menu::Accounts, "/admin/accounts", "계정관리"))
                                 (soon("문자발송"))
                                 (soon("정산관리"))
-                                (soon("조직도"))
+                                (item(Menu::Org, "/admin/org", "조직도"))
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
                                 (soon("통계"))

@@ -6,6 +6,7 @@ mod admin;
 mod layout;
 mod login;
 mod me;
+mod org;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -38,6 +39,9 @@ pub fn routes() -> Router<app::App> {
         .route("/admin/accounts/{id}/delete", post(admin::delete))
         .route("/admin/numbers/free", get(admin::free_numbers))
         .route("/admin/urls", get(admin::urls).post(admin::save_urls))
+        .route("/admin/org", get(org::show))
+        .route("/admin/org/members", get(org::members))
+        .route("/admin/org/member", post(org::place))
         .route(
             "/admin/apikeys",
             get(admin::api_keys).post(admin::create_api_key),
