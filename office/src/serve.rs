@@ -29,6 +29,17 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{addr}"));
     let app = App::open(&cfg, &base).await?;
 
+    // Finish org-chart uploads a crash interrupted.
+    for t in store::repo::tenants::list(&*app.store).await? {
+        match app::orgfile::resume(&app, &t.id).await {
+            Ok(true) => tracing::info!(tenant = %t.id, "finished an interrupted org-chart upload"),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(tenant = %t.id, error = %e, "could not finish an org-chart upload")
+            }
+        }
+    }
+
     let demo = if args.no_demo {
         None
     } else {

@@ -101,6 +101,11 @@ impl From<RepoError> for Fail {
                 "다른 곳에서 먼저 변경되었습니다. 새로고침 후 다시 시도해 주세요",
             ),
             RepoError::NoSuchAccount => Fail::new(NotFound, "not_found", "계정을 찾을 수 없습니다"),
+            RepoError::OrgLocked => Fail::new(
+                Conflict,
+                "org_busy",
+                "조직도 업로드가 진행 중입니다. 잠시 후 다시 시도해 주세요",
+            ),
             RepoError::DepartmentExists(n) => Fail {
                 field: Some("department"),
                 ..Fail::new(

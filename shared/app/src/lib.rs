@@ -9,6 +9,7 @@ pub mod demo;
 pub mod fail;
 pub mod operator;
 pub mod org;
+pub mod orgfile;
 pub mod password;
 mod secret;
 pub mod signup;

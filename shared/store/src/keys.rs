@@ -104,3 +104,9 @@ pub fn idempotency(t: &TenantId, key: &str) -> Key {
 pub fn sink_pk(channel: &str) -> String {
     format!("SINK#{channel}")
 }
+
+/// Held while an org-chart upload rewrites a tenant's chart; profile edits
+/// check it is absent. Expires by itself if its holder dies.
+pub fn org_lock(t: &TenantId) -> Key {
+    Key::new(tenant_pk(t), "#ORGLOCK")
+}

@@ -33,6 +33,8 @@ pub enum RepoError {
     AccountHasNumber,
     #[error("no such account")]
     NoSuchAccount,
+    #[error("an org-chart upload is in progress")]
+    OrgLocked,
     #[error("department {0} already exists")]
     DepartmentExists(String),
     #[error("no department {0}")]

@@ -160,3 +160,69 @@ async fn admin_builds_a_nested_chart_and_the_app_sees_it() {
     .await;
     assert!(xml.body.contains("<name>디자인파트</name>"), "{}", xml.body);
 }
+
+async fn upload(c: &mut Client, csrf: &str, file: &[u8]) -> common::Resp {
+    let (ctype, body) = multipart(csrf, file);
+    let req = axum::http::Request::post("/admin/org/upload")
+        .header("content-type", ctype)
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    c.send(req).await
+}
+
+fn multipart(csrf: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----officeboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"org.xlsx\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn the_sample_downloads_and_uploads_through_the_portal() {
+    let w = world().await;
+    let kim = user(
+        &w,
+        "tenant-a",
+        "김민수",
+        "kim@tenant-a.example",
+        Some("1001"),
+        AccountStatus::Active,
+    )
+    .await;
+    let mut c = Client::new(&w.app);
+    c.login(&w.admin_a.0, &w.admin_a.1).await;
+    let csrf = c.get("/admin/org").await.csrf();
+    let sample = c.get("/admin/org/sample").await;
+    assert_eq!(
+        sample.headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(
+        sample.headers["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .contains("attachment")
+    );
+
+    let t = domain::TenantId::parse("tenant-a").expect("id");
+    let good = app::orgfile::sample(&w.app, &t).await.expect("sample");
+    let r = upload(&mut c, &csrf, &good).await;
+    assert_eq!(r.location(), "/admin/org?imported=2", "{}", r.body);
+    let forged = upload(&mut c, "forged", &good).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let junk = upload(&mut c, &csrf, b"not a spreadsheet").await;
+    assert_eq!(junk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(junk.body.contains("엑셀(.xlsx) 파일이 아닙니다"));
+    let after = app::admin::account(&w.app, &kim.tenant, kim.id.as_str())
+        .await
+        .expect("account");
+    assert_eq!(after.extension.map(|e| e.to_string()), Some("1001".into()));
+}

@@ -189,8 +189,16 @@ pub async fn create(
         ops.extend(super::departments::create_ops(&a.tenant, d));
         at
     });
+    let lock_op = ops.len();
+    ops.push(TxOp::Check {
+        key: keys::org_lock(&a.tenant),
+        condition: Condition::absent(),
+    });
     match store.transact_write(ops).await {
         Ok(()) => Ok(()),
+        Err(StoreError::TransactionCanceled { failed }) if failed.contains(&lock_op) => {
+            Err(RepoError::OrgLocked)
+        }
         Err(StoreError::TransactionCanceled { failed }) => Err(match failed.first() {
             Some(0) => RepoError::NoSuchTenant(a.tenant.to_string()),
             Some(i) if Some(*i) == sip_op => RepoError::SipUsernameTaken,
@@ -405,8 +413,16 @@ pub async fn set_profile(
     if let Some(d) = new_department {
         ops.extend(super::departments::create_ops(&current.tenant, d));
     }
+    let lock_op = ops.len();
+    ops.push(TxOp::Check {
+        key: keys::org_lock(&current.tenant),
+        condition: Condition::absent(),
+    });
     match store.transact_write(ops).await {
         Ok(()) => {}
+        Err(StoreError::TransactionCanceled { failed }) if failed.contains(&lock_op) => {
+            return Err(RepoError::OrgLocked);
+        }
         Err(StoreError::TransactionCanceled { failed }) => {
             return Err(match new_marker_op {
                 Some(i) if failed.contains(&i) => {

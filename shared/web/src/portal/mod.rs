@@ -42,6 +42,11 @@ pub fn routes() -> Router<app::App> {
         .route("/admin/org", get(org::show))
         .route("/admin/org/members", get(org::members))
         .route("/admin/org/member", post(org::place))
+        .route("/admin/org/sample", get(org::sample))
+        .route(
+            "/admin/org/upload",
+            post(org::upload).layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
         .route(
             "/admin/apikeys",
             get(admin::api_keys).post(admin::create_api_key),

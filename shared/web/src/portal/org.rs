@@ -51,9 +51,20 @@ pub struct OrgQuery {
     q: String,
     page: Option<usize>,
     saved: Option<String>,
+    imported: Option<usize>,
 }
 
 async fn org_page(app: &app::App, p: &Portal, q: &OrgQuery, error: Option<&str>) -> Response {
+    org_page_with(app, p, q, error, &[]).await
+}
+
+async fn org_page_with(
+    app: &app::App,
+    p: &Portal,
+    q: &OrgQuery,
+    error: Option<&str>,
+    report: &[app::orgfile::RowError],
+) -> Response {
     let t = &p.session.tenant;
     let chart = match app::org::chart(app, t).await {
         Ok(c) => c,
@@ -75,10 +86,24 @@ async fn org_page(app: &app::App, p: &Portal, q: &OrgQuery, error: Option<&str>)
     };
     let body = html! {
         @if q.saved.is_some() { div class="notice" role="status" { "저장되었습니다" } }
+        @if let Some(n) = q.imported { div class="notice" role="status" id="imported" { "조직도를 새로 올렸습니다 (" (n) "명)" } }
         (error_box(error))
         div class="card" {
             h2 { "조직도 업로드" }
-            p class="muted" { "엑셀파일 업로드의 경우 파일내용으로 모든 정보가 새로 업로드됩니다. (엑셀 업로드 · 샘플 다운로드: 준비 중)" }
+            form method="post" action="/admin/org/upload" enctype="multipart/form-data" class="row" {
+                (csrf(p))
+                label for="file" style="margin:0" { "엑셀파일 업로드" }
+                input type="file" id="file" name="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
+                button type="submit" id="upload" { "업로드" }
+                a class="btn secondary" href="/admin/org/sample" id="sample" { "샘플 다운로드" }
+            }
+            p class="muted" { "※ 엑셀파일 업로드의 경우 파일내용으로 모든 정보가 새로 업로드됩니다. 한 행이라도 오류가 있으면 아무것도 바뀌지 않습니다." }
+            @if !report.is_empty() {
+                table id="upload-errors" {
+                    thead { tr { th { "행" } th { "오류" } } }
+                    tbody { @for e in report { tr { td { (e.row) } td { (e.message) } } } }
+                }
+            }
         }
         div class="row" style="align-items:flex-start" {
             div class="card" style="flex:1;min-width:260px" {
@@ -196,6 +221,84 @@ pub async fn place(
         Err(fail) => {
             let page = org_page(&app, &p, &OrgQuery::default(), Some(&fail.message)).await;
             (status_for(fail.kind), page).into_response()
+        }
+    }
+}
+
+pub async fn sample(State(app): State<app::App>, Admin(p): Admin) -> Response {
+    match app::orgfile::sample(&app, &p.session.tenant).await {
+        Ok(bytes) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    blobs::content_disposition("조직도_샘플.xlsx"),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(f) => render_fail(Some(&p), &f),
+    }
+}
+
+pub async fn upload(
+    State(app): State<app::App>,
+    Admin(p): Admin,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let mut csrf_field = None;
+    let mut file = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("_csrf") => csrf_field = field.text().await.ok(),
+                Some("file") => file = field.bytes().await.ok(),
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                let f = app::Fail::bad(
+                    "invalid_file",
+                    "file",
+                    "파일을 받지 못했습니다. 다시 시도해 주세요",
+                );
+                return (
+                    status_for(f.kind),
+                    org_page(&app, &p, &OrgQuery::default(), Some(&f.message)).await,
+                )
+                    .into_response();
+            }
+        }
+    }
+    if let Some(r) = csrf_refusal(&p, csrf_field.as_deref()) {
+        return r;
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        let f = app::Fail::bad("invalid_file", "file", "엑셀파일을 선택해 주세요");
+        return (
+            status_for(f.kind),
+            org_page(&app, &p, &OrgQuery::default(), Some(&f.message)).await,
+        )
+            .into_response();
+    };
+    match app::orgfile::upload(&app, &p.session.tenant, &bytes).await {
+        Ok(done) => Redirect::to(&format!("/admin/org?imported={}", done.members)).into_response(),
+        Err(app::orgfile::UploadError::File(f)) => (
+            status_for(f.kind),
+            org_page(&app, &p, &OrgQuery::default(), Some(&f.message)).await,
+        )
+            .into_response(),
+        Err(app::orgfile::UploadError::Rows(rows)) => {
+            let msg = format!(
+                "{}개 행에 오류가 있어 아무것도 바꾸지 않았습니다. 고친 뒤 다시 올려 주세요",
+                rows.len()
+            );
+            let page = org_page_with(&app, &p, &OrgQuery::default(), Some(&msg), &rows).await;
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }
     }
 }
