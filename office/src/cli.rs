@@ -62,6 +62,36 @@ pub enum Command {
     /// Integrator API keys.
     #[command(subcommand)]
     Apikey(ApiKeyCmd),
+    /// Korean public holidays of a year (computed), with the operator's one-off days.
+    Holidays(HolidaysArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HolidaysArgs {
+    #[command(subcommand)]
+    pub action: Option<HolidayAction>,
+    /// The year, e.g. 2027 (default: this year in Korea).
+    pub year: Option<i32>,
+    /// A JSON array of {date, name} instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HolidayAction {
+    /// Add a one-off public holiday (election day, 임시공휴일).
+    Add {
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Remove a one-off public holiday.
+    Remove {
+        #[arg(long)]
+        date: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +287,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("{total} free number(s) in region {region}");
             Ok(())
         }
+        Some(Command::Holidays(h)) => holidays(&cfg, h).await,
         Some(Command::Apikey(ApiKeyCmd::Create {
             tenant,
             name,
@@ -274,6 +305,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "scopes: {} (shown once; only its hash is stored)",
                 key.record.scopes.join(" ")
             );
+            Ok(())
+        }
+    }
+}
+
+async fn holidays(cfg: &Config, h: &HolidaysArgs) -> anyhow::Result<()> {
+    use domain::calendar::{Date, TimeZone};
+    match &h.action {
+        Some(HolidayAction::Add { date, name }) => {
+            let d = Date::parse(date).map_err(|e| anyhow::anyhow!("--date {date:?}: {e}"))?;
+            let name = domain::parse_name("holiday name", name)?;
+            let app = open(cfg).await?;
+            store::repo::hours::add_one_off(&*app.store, d, &name).await?;
+            println!("added {d} {name}");
+            Ok(())
+        }
+        Some(HolidayAction::Remove { date }) => {
+            let d = Date::parse(date).map_err(|e| anyhow::anyhow!("--date {date:?}: {e}"))?;
+            let app = open(cfg).await?;
+            if store::repo::hours::remove_one_off(&*app.store, d).await? {
+                println!("removed {d}");
+                Ok(())
+            } else {
+                bail!("no one-off holiday on {d}")
+            }
+        }
+        None => {
+            let year = match h.year {
+                Some(y) => y,
+                None => TimeZone::AsiaSeoul
+                    .to_local(store::now_epoch_seconds())
+                    .map_or(2026, |l| l.date.year()),
+            };
+            if !(1900..=2100).contains(&year) {
+                bail!("year {year} is outside 1900..=2100, where the lunar calendar is computed");
+            }
+            // One-off days come from the store; a running server holds it, so
+            // fall back to the computed holidays with a warning.
+            let one_offs = match open(cfg).await {
+                Ok(app) => store::repo::hours::one_offs(&*app.store, year).await?,
+                Err(e) => {
+                    eprintln!("note: one-off holidays not included ({e:#})");
+                    Vec::new()
+                }
+            };
+            let list = domain::holidays::public_holidays_with(year, &one_offs);
+            if h.json {
+                let v: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|x| serde_json::json!({"date": x.date.to_string(), "name": x.name}))
+                    .collect();
+                println!("{}", serde_json::to_string(&v)?);
+            } else {
+                for x in list {
+                    println!("{} {}", x.date, x.name);
+                }
+            }
             Ok(())
         }
     }

@@ -258,6 +258,72 @@ async fn user_changes_extension_and_sees_the_duplicate_error() {
     assert_eq!(text(&c, "div.notice").await, "저장되었습니다");
     assert_eq!(text(&c, "#my-extension").await, "1099");
 
+    // 통화시간설정: a Saturday shift, saved from the page.
+    c.goto(&format!("{base}/hours")).await.expect("hours");
+    text(&c, "#week").await;
+    screenshot(&c, "user-hours").await.expect("shot");
+    c.find(Locator::Css("#mode-on"))
+        .await
+        .expect("on")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Css("input[name=d5_off]"))
+        .await
+        .expect("saturday off")
+        .click()
+        .await
+        .expect("untick");
+    c.find(Locator::Css("input[name=d5_ws]"))
+        .await
+        .expect("start")
+        .send_keys("10:00")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=d5_we]"))
+        .await
+        .expect("end")
+        .send_keys("14:00")
+        .await
+        .expect("type");
+    c.find(Locator::Css("#save-hours"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(
+        text(&c, "div.notice").await,
+        "설정되었습니다. 다음 전화부터 바로 적용됩니다."
+    );
+    let saturday = c
+        .find(Locator::Css("input[name=d5_ws]"))
+        .await
+        .expect("start")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        saturday.as_deref(),
+        Some("10:00"),
+        "the saved shift is shown"
+    );
+    // A bad range is refused with a Korean message.
+    let end = c
+        .find(Locator::Css("input[name=d5_we]"))
+        .await
+        .expect("end");
+    end.clear().await.expect("clear");
+    end.send_keys("09:00").await.expect("type");
+    c.find(Locator::Css("#save-hours"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    assert!(text(&c, "div.error").await.contains("토요일"));
+    screenshot(&c, "user-hours-error").await.expect("shot");
+
     // A user is kept out of the admin pages.
     c.goto(&format!("{base}/admin/accounts"))
         .await

@@ -355,3 +355,47 @@ fn a_second_process_on_the_same_data_is_refused_clearly() {
     );
     assert!(office_proc.stop().expect("stop"));
 }
+
+#[test]
+fn holidays_are_printed_for_a_year_with_one_off_days() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = office(dir.path(), &["holidays", "2027"]).expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "2027-02-06 설날",
+        "2027-02-09 대체공휴일",
+        "2027-05-13 부처님오신날",
+        "2027-09-15 추석",
+        "2027-12-25 성탄절",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in {text}");
+    }
+    let add = office(
+        dir.path(),
+        &[
+            "holidays",
+            "add",
+            "--date",
+            "2027-03-03",
+            "--name",
+            "임시공휴일",
+        ],
+    )
+    .expect("run");
+    assert!(add.status.success(), "{}", stderr(&add));
+    let json = office(dir.path(), &["holidays", "2027", "--json"]).expect("run");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("json array");
+    assert!(
+        v.as_array()
+            .expect("array")
+            .iter()
+            .any(|h| h["date"] == "2027-03-03" && h["name"] == "임시공휴일")
+    );
+    let bad = office(
+        dir.path(),
+        &["holidays", "add", "--date", "2027-02-30", "--name", "x"],
+    )
+    .expect("run");
+    assert!(!bad.status.success());
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod fail;
+pub mod hours;
 pub mod operator;
 pub mod org;
 pub mod orgfile;

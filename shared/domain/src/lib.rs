@@ -5,10 +5,14 @@
 //! handlers convert at the edges and carry these types inside.
 
 pub mod account;
+pub mod calendar;
 pub mod email;
 pub mod extension;
+pub mod holidays;
+pub mod hours;
 pub mod ids;
 pub mod links;
+pub mod lunar;
 pub mod org;
 pub mod phone;
 

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod departments;
+pub mod hours;
 pub mod idempotency;
 pub mod numbers;
 pub mod sessions;

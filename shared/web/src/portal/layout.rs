@@ -16,6 +16,7 @@ pub enum Menu {
     Urls,
     ApiKeys,
     Me,
+    Hours,
     None,
 }
 
@@ -67,7 +68,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                             }
                             (item(Menu::Me, "/me", "나의정보"))
                             (soon("통화이력조회"))
-                            (soon("통화시간설정"))
+                            (item(Menu::Hours, "/hours", "통화시간설정"))
                             (soon("메시지조회(발송)"))
                         }
                         form method="post" action="/logout" {

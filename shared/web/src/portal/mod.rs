@@ -3,6 +3,7 @@
 //! 페이지), behind one login. Every form carries the session's CSRF token.
 
 mod admin;
+mod hours;
 mod layout;
 mod login;
 mod me;
@@ -27,6 +28,8 @@ pub fn routes() -> Router<app::App> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/me", get(me::show).post(me::update))
+        .route("/hours", get(hours::show).post(hours::save))
+        .route("/hours/holidays", post(hours::own_holiday))
         .route("/admin", get(|| async { Redirect::to("/admin/accounts") }))
         .route("/admin/accounts", get(admin::accounts).post(admin::create))
         .route("/admin/accounts/new", get(admin::new_form))
