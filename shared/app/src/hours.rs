@@ -2,7 +2,7 @@
 //! and the one question the media edge asks for every inbound call: is this
 //! user open right now, and if not, why.
 
-use domain::calendar::{Date, LocalTime, Weekday};
+use domain::calendar::{Date, LocalTime, TimeZone, Weekday};
 use domain::holidays::{Holiday, public_holidays_with};
 use domain::hours::{
     ApplyScope, BusinessHours, Day, DayError, Mode, Openness, WeeklyHours, open_at,
@@ -13,8 +13,12 @@ use store::repo::hours;
 use crate::fail::{Fail, Outcome};
 use crate::state::App;
 
+/// The user's settings; hours are read in the tenant's time zone.
 pub async fn get(app: &App, t: &TenantId, a: &AccountId) -> Outcome<BusinessHours> {
-    Ok(hours::get(&*app.store, t, a).await?)
+    let mut h = hours::get(&*app.store, t, a).await?;
+    let tenant = crate::admin::tenant(app, t).await?;
+    h.time_zone = TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))?;
+    Ok(h)
 }
 
 /// One weekday row of the form (strings as typed; empty when a holiday).

@@ -96,6 +96,22 @@ async fn five_thousand_members_import_in_one_go_and_the_sample_round_trips() {
             )
         })
         .collect();
+    // One bad row in the middle rejects all 5,000, with its row number.
+    let mut broken = rows.clone();
+    broken[2500][8] = "25x0".into();
+    let Err(UploadError::Rows(report)) = orgfile::upload(&app, &t, &xlsx(&broken)).await else {
+        panic!("a bad row must reject the file");
+    };
+    assert_eq!(report.len(), 1);
+    assert_eq!(report[0].row, 2502, "Excel row of the 2,501st member");
+    assert!(
+        app::org::departments(&app, &t)
+            .await
+            .expect("departments")
+            .is_empty(),
+        "nothing was written"
+    );
+
     let done = orgfile::upload(&app, &t, &xlsx(&rows))
         .await
         .expect("import");
