@@ -15,6 +15,7 @@ pub mod links;
 pub mod lunar;
 pub mod org;
 pub mod phone;
+pub mod sms;
 
 pub use account::{
     Account, AccountStatus, NameError, Permissions, Role, Tenant, TenantLinks, parse_name,
