@@ -111,12 +111,9 @@ pub async fn start(
         .representative_number
         .clone()
         .unwrap_or_else(|| app.sms_sender.clone());
+    let body = format!("[말톡오피스] 인증번호 [{code}]를 입력해 주세요.");
     app.sms
-        .send_sms(
-            &from,
-            &mobile,
-            &format!("[말톡오피스] 인증번호 [{code}]를 입력해 주세요."),
-        )
+        .send(messaging::Outbound::sms(&from, &mobile, &body, &id))
         .await
         .map_err(|e| {
             Fail::new(

@@ -32,6 +32,8 @@ pub struct App {
     pub sip_realm: String,
     /// Cookies get `Secure` (the deployment is reached over https).
     pub secure_cookies: bool,
+    /// Outbound messages per second per tenant.
+    pub sms_rate: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +117,7 @@ impl App {
             sip_realm: cfg.sip_realm.clone(),
             // Only a plain-http address (the local product) drops `Secure`.
             secure_cookies: !public_url.starts_with("http://"),
+            sms_rate: crate::dispatch::RATE_PER_SECOND,
         })
     }
 
@@ -144,6 +147,7 @@ impl App {
             sip_realm: "office".into(),
             // Only a plain-http address (the local product) drops `Secure`.
             secure_cookies: !public_url.starts_with("http://"),
+            sms_rate: crate::dispatch::RATE_PER_SECOND,
         })
     }
 

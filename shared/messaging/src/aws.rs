@@ -1,9 +1,11 @@
 //! SNS (SMS) and SES v2 (mail) adapters.
 
 use async_trait::async_trait;
-use domain::{Email, PhoneNumber};
+use domain::Email;
 
-use crate::{Mailer, SendError, SmsSender};
+use domain::sms::MessageKind;
+
+use crate::{Mailer, Outbound, SendError, SmsSender};
 
 pub use aws_sdk_sesv2::Client as SesClient;
 pub use aws_sdk_sns::Client as SnsClient;
@@ -39,12 +41,11 @@ impl SnsSms {
 
 #[async_trait]
 impl SmsSender for SnsSms {
-    async fn send_sms(
-        &self,
-        from: &PhoneNumber,
-        to: &PhoneNumber,
-        body: &str,
-    ) -> Result<String, SendError> {
+    async fn send(&self, m: Outbound<'_>) -> Result<String, SendError> {
+        if m.kind == MessageKind::Mms {
+            // SNS carries text only; MMS needs a Korean carrier gateway adapter.
+            return Err(SendError::Rejected("MMS cannot be sent through SNS".into()));
+        }
         let attr = |v: &str| {
             aws_sdk_sns::types::MessageAttributeValue::builder()
                 .data_type("String")
@@ -52,13 +53,17 @@ impl SmsSender for SnsSms {
                 .build()
                 .map_err(|e| SendError::Rejected(e.to_string()))
         };
+        let body = match m.subject {
+            Some(s) => format!("[{s}]\n{}", m.body),
+            None => m.body.to_owned(),
+        };
         let out = self
             .client
             .publish()
-            .phone_number(to.e164())
+            .phone_number(m.to.e164())
             .message(body)
             .message_attributes("AWS.SNS.SMS.SMSType", attr("Transactional")?)
-            .message_attributes("AWS.MM.SMS.OriginationNumber", attr(&from.e164())?)
+            .message_attributes("AWS.MM.SMS.OriginationNumber", attr(&m.from.e164())?)
             .send()
             .await
             .map_err(|e| classify(&e.into_service_error()))?;

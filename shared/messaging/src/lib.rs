@@ -10,6 +10,7 @@ pub mod aws;
 pub mod sink;
 
 use async_trait::async_trait;
+use domain::sms::MessageKind;
 use domain::{Email, PhoneNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,15 +23,45 @@ pub enum SendError {
     Unavailable(String),
 }
 
-/// Sends one text message; returns the provider's message id.
+/// One outbound message to one recipient.
+#[derive(Debug, Clone, Copy)]
+pub struct Outbound<'a> {
+    pub from: &'a PhoneNumber,
+    pub to: &'a PhoneNumber,
+    pub kind: MessageKind,
+    pub subject: Option<&'a str>,
+    pub body: &'a str,
+    /// Blob keys of MMS images.
+    pub images: &'a [String],
+    /// The same key is never delivered twice by providers that support it
+    /// (the local sink does); one key per recipient of a batch.
+    pub idempotency_key: &'a str,
+}
+
+impl<'a> Outbound<'a> {
+    /// A plain SMS (verification codes and the like).
+    pub fn sms(
+        from: &'a PhoneNumber,
+        to: &'a PhoneNumber,
+        body: &'a str,
+        idempotency_key: &'a str,
+    ) -> Self {
+        Self {
+            from,
+            to,
+            kind: MessageKind::Sms,
+            subject: None,
+            body,
+            images: &[],
+            idempotency_key,
+        }
+    }
+}
+
+/// Sends one message; returns the provider's message id.
 #[async_trait]
 pub trait SmsSender: Send + Sync + std::fmt::Debug {
-    async fn send_sms(
-        &self,
-        from: &PhoneNumber,
-        to: &PhoneNumber,
-        body: &str,
-    ) -> Result<String, SendError>;
+    async fn send(&self, m: Outbound<'_>) -> Result<String, SendError>;
 }
 
 /// Sends one plain-text e-mail; returns the provider's message id.

@@ -12,7 +12,12 @@ async fn sns_publishes_an_sms_to_the_number() {
     let from = PhoneNumber::parse("070-4000-0001").expect("from");
     let to = PhoneNumber::parse("010-2000-0009").expect("to");
     let id = sms
-        .send_sms(&from, &to, "[말톡오피스] 인증번호 123456")
+        .send(messaging::Outbound::sms(
+            &from,
+            &to,
+            "[말톡오피스] 인증번호 123456",
+            "test-1",
+        ))
         .await
         .expect("published");
     assert!(!id.is_empty());

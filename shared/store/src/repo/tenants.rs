@@ -155,3 +155,40 @@ pub async fn list(store: &dyn Store) -> RepoResult<Vec<Tenant>> {
         }
     }
 }
+
+/// Unit prices (SMS, LMS, MMS) in tenths of a won; zero until the operator sets them.
+pub async fn rates(
+    store: &dyn Store,
+    id: &TenantId,
+) -> RepoResult<(domain::sms::Won10, domain::sms::Won10, domain::sms::Won10)> {
+    let i = store
+        .get(&keys::tenant(id))
+        .await?
+        .ok_or_else(|| RepoError::NoSuchTenant(id.to_string()))?;
+    let w = |n: &str| domain::sms::Won10(i.n(n).unwrap_or(0));
+    Ok((w("rate_sms"), w("rate_lms"), w("rate_mms")))
+}
+
+pub async fn set_rates(
+    store: &dyn Store,
+    id: &TenantId,
+    sms: domain::sms::Won10,
+    lms: domain::sms::Won10,
+    mms: domain::sms::Won10,
+) -> RepoResult<()> {
+    match store
+        .update(
+            &keys::tenant(id),
+            Update::new()
+                .set("rate_sms", sms.0)
+                .set("rate_lms", lms.0)
+                .set("rate_mms", mms.0),
+            Some(Condition::present()),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,164 @@
+//! The outbox dispatcher: takes due deliveries from the queue, sends each
+//! through the messaging port with its own idempotency key, and records the
+//! outcome. Transient failures come back with exponential backoff; after
+//! [`MAX_ATTEMPTS`] a delivery is failed for good (dead letter). A per-tenant
+//! rate limit spreads big batches. A dispatcher that dies mid-send leaves
+//! its claimed deliveries to reappear when their lease ends; the provider's
+//! idempotency key keeps that from sending twice.
+
+use std::collections::HashMap;
+
+use domain::PhoneNumber;
+use messaging::{Outbound, SendError};
+use store::Item;
+use store::repo::messages::{self, SHARDS};
+
+use crate::fail::{Fail, Outcome};
+use crate::state::App;
+
+pub const MAX_ATTEMPTS: i64 = 5;
+/// How long a claimed delivery is ours before another dispatcher may take it.
+pub const LEASE_MS: i64 = 60_000;
+/// Messages per second per tenant, unless configured.
+pub const RATE_PER_SECOND: i64 = 200;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub delivered: usize,
+    pub failed: usize,
+    pub retried: usize,
+    pub deferred: usize,
+}
+
+/// Backoff before attempt `n + 1`: 2 s, 4 s, 8 s, 16 s.
+fn backoff_ms(attempts: i64) -> i64 {
+    1000 << attempts.clamp(1, 10)
+}
+
+/// Processes what is due at `now_ms`, up to `limit` deliveries a shard.
+pub async fn run_once(app: &App, now_ms: i64, limit: usize) -> Outcome<Stats> {
+    let store = &*app.store;
+    let mut stats = Stats::default();
+    let mut batches: HashMap<(String, String), Option<Item>> = HashMap::new();
+    for shard in 0..SHARDS {
+        for (item, seen) in messages::due(store, shard, now_ms, limit).await? {
+            let Some(claimed) = messages::claim(store, &item, &seen, now_ms + LEASE_MS).await?
+            else {
+                continue; // another dispatcher took it
+            };
+            let tenant = claimed.s("tenant_id").unwrap_or_default().to_owned();
+            let (rate, _) =
+                store::repo::throttle::count(store, &format!("SMSRATE#{tenant}"), 1).await?;
+            if rate >= app.sms_rate {
+                messages::retry_at(store, &claimed, now_ms + 1000, "rate limited", false).await?;
+                stats.deferred += 1;
+                continue;
+            }
+            store::repo::throttle::hit(store, &format!("SMSRATE#{tenant}"), 1).await?;
+            let bkey = (
+                claimed.s("batch_pk").unwrap_or_default().to_owned(),
+                claimed.s("batch_sk").unwrap_or_default().to_owned(),
+            );
+            if !batches.contains_key(&bkey) {
+                let b = store
+                    .get(&store::Key::new(bkey.0.clone(), bkey.1.clone()))
+                    .await?;
+                batches.insert(bkey.clone(), b);
+            }
+            let Some(Some(batch)) = batches.get(&bkey) else {
+                messages::finish(store, &claimed, false, None, Some("batch missing"), now_ms)
+                    .await?;
+                stats.failed += 1;
+                continue;
+            };
+            let outcome = send(app, batch, &claimed).await;
+            match outcome {
+                Ok(id) => {
+                    messages::finish(store, &claimed, true, Some(&id), None, now_ms).await?;
+                    stats.delivered += 1;
+                }
+                Err(SendError::Rejected(why)) => {
+                    messages::finish(store, &claimed, false, None, Some(&why), now_ms).await?;
+                    stats.failed += 1;
+                }
+                Err(SendError::Unavailable(why)) => {
+                    let attempts = claimed.n("attempts").unwrap_or(1);
+                    if attempts >= MAX_ATTEMPTS {
+                        messages::finish(
+                            store,
+                            &claimed,
+                            false,
+                            None,
+                            Some(&format!("gave up after {attempts} attempts: {why}")),
+                            now_ms,
+                        )
+                        .await?;
+                        stats.failed += 1;
+                    } else {
+                        messages::retry_at(
+                            store,
+                            &claimed,
+                            now_ms + backoff_ms(attempts),
+                            &why,
+                            true,
+                        )
+                        .await?;
+                        stats.retried += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(stats)
+}
+
+async fn send(app: &App, batch: &Item, d: &Item) -> Result<String, SendError> {
+    let bad = |m: &str| SendError::Rejected(m.to_owned());
+    let from = PhoneNumber::from_e164(batch.s("from").unwrap_or_default())
+        .map_err(|_| bad("bad sender number"))?;
+    let to =
+        PhoneNumber::from_e164(d.s("to").unwrap_or_default()).map_err(|_| bad("bad recipient"))?;
+    let kind = match batch.s("kind") {
+        Some("SMS") => domain::sms::MessageKind::Sms,
+        Some("LMS") => domain::sms::MessageKind::Lms,
+        _ => domain::sms::MessageKind::Mms,
+    };
+    let images: Vec<String> = batch
+        .s("images")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let key = format!(
+        "{}#{}",
+        d.s("batch_id").unwrap_or_default(),
+        d.s("sk").unwrap_or_default()
+    );
+    app.sms
+        .send(Outbound {
+            from: &from,
+            to: &to,
+            kind,
+            subject: batch.s("subject"),
+            body: batch.s("body").unwrap_or_default(),
+            images: &images,
+            idempotency_key: &key,
+        })
+        .await
+}
+
+/// Sends until nothing is due (tests and the local product's loop).
+pub async fn drain(app: &App, now_ms: i64) -> Outcome<Stats> {
+    let mut total = Stats::default();
+    for _ in 0..10_000 {
+        let s = run_once(app, now_ms, 100).await?;
+        total.delivered += s.delivered;
+        total.failed += s.failed;
+        total.retried += s.retried;
+        total.deferred += s.deferred;
+        if s == Stats::default() {
+            return Ok(total);
+        }
+    }
+    Err(Fail::internal(&"the outbox did not drain"))
+}

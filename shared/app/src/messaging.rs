@@ -1,0 +1,446 @@
+//! 문자발송 (A3, U5, C6, A4): accepting a send into the durable outbox,
+//! the history (검색조건 / 검색결과 / 내역확인), resending the failed ones,
+//! and settlement (정산관리).
+
+use domain::calendar::{Date, TimeZone};
+use domain::sms::{self, MessageKind, SmsError, Won10};
+use domain::{Account, PhoneKind, PhoneNumber, Role, TenantId};
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use store::now_epoch_seconds;
+use store::repo::messages::{self, Batch, Delivery};
+
+use crate::fail::{Fail, FailKind, Outcome};
+use crate::state::App;
+
+/// The most recipients one send may have.
+pub const MAX_RECIPIENTS: usize = 10_000;
+
+/// What the sender typed.
+#[derive(Debug, Clone, Default)]
+pub struct SendInput {
+    /// Numbers as typed (hyphens optional); duplicates are dropped.
+    pub recipients: Vec<String>,
+    pub text: String,
+    pub subject: Option<String>,
+    /// JPEG images (MMS).
+    pub images: Vec<bytes::Bytes>,
+}
+
+/// One refused recipient entry (1-based position in the list or file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecipientError {
+    pub position: usize,
+    pub value: String,
+    pub message: String,
+}
+
+pub fn sms_error_ko(e: &SmsError) -> String {
+    match e {
+        SmsError::Empty => "내용을 입력해 주세요".into(),
+        SmsError::Unsupported { ch, position, .. } => {
+            format!("{position}번째 글자 '{ch}'는 문자로 보낼 수 없습니다 (이모지 등)")
+        }
+        SmsError::TooLong { bytes, max } => {
+            format!("내용이 {bytes}byte입니다. 최대 {max}byte까지 보낼 수 있습니다")
+        }
+        SmsError::SubjectTooLong { bytes, max } => {
+            format!("제목이 {bytes}byte입니다. 최대 {max}byte입니다")
+        }
+        SmsError::TooManyImages { got, max } => {
+            format!("이미지는 {max}개까지 첨부할 수 있습니다 ({got}개)")
+        }
+    }
+}
+
+/// Parses, validates and de-duplicates recipients; mobile-capable numbers only.
+pub fn recipients(raw: &[String]) -> Result<Vec<PhoneNumber>, Vec<RecipientError>> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut errors = Vec::new();
+    for (i, v) in raw.iter().enumerate() {
+        if v.trim().is_empty() {
+            continue;
+        }
+        match PhoneNumber::parse(v) {
+            Ok(n) if matches!(n.kind(), PhoneKind::Mobile | PhoneKind::Internet) => {
+                if seen.insert(n.clone()) {
+                    out.push(n);
+                }
+            }
+            Ok(n) => errors.push(RecipientError {
+                position: i + 1,
+                value: v.clone(),
+                message: format!("{n}은(는) 문자를 받을 수 없는 번호입니다"),
+            }),
+            Err(e) => errors.push(RecipientError {
+                position: i + 1,
+                value: v.clone(),
+                message: format!("번호 형식이 올바르지 않습니다 ({e})"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+#[derive(Debug)]
+pub enum SendError {
+    Fail(Fail),
+    Recipients(Vec<RecipientError>),
+}
+
+impl From<Fail> for SendError {
+    fn from(f: Fail) -> Self {
+        SendError::Fail(f)
+    }
+}
+
+fn month_of(ms: i64) -> String {
+    let d = TimeZone::AsiaSeoul.to_local(ms / 1000).map(|l| l.date);
+    d.map_or_else(
+        || "197001".into(),
+        |d| format!("{:04}{:02}", d.year(), d.month()),
+    )
+}
+
+/// The number a sender's messages go out from: the tenant's representative
+/// number for admins, else the user's 070 number, else their mobile.
+pub async fn sender_number(app: &App, a: &Account, as_admin: bool) -> Outcome<PhoneNumber> {
+    if as_admin {
+        let t = crate::admin::tenant(app, &a.tenant).await?;
+        return t.representative_number.ok_or_else(|| {
+            Fail::new(
+                FailKind::Conflict,
+                "no_sender",
+                "회사 대표번호가 등록되어 있지 않아 보낼 수 없습니다",
+            )
+        });
+    }
+    a.number
+        .clone()
+        .or_else(|| a.mobile.clone())
+        .ok_or_else(|| {
+            Fail::new(
+                FailKind::Conflict,
+                "no_sender",
+                "할당된 번호나 인증된 휴대폰 번호가 없어 보낼 수 없습니다",
+            )
+        })
+}
+
+/// Accepts a send: validates everything, stores images, writes the batch and
+/// one queued delivery per recipient. With an idempotency key the batch id is
+/// derived from it, so a retried request writes nothing new.
+pub async fn accept(
+    app: &App,
+    a: &Account,
+    as_admin: bool,
+    input: SendInput,
+    idempotency_key: Option<&str>,
+) -> Result<Batch, SendError> {
+    if as_admin && a.role != Role::Admin {
+        return Err(Fail::forbidden("관리자만 대표번호로 보낼 수 있습니다").into());
+    }
+    let subject = input.subject.clone().filter(|s| !s.trim().is_empty());
+    let comp = sms::compose(&input.text, subject.as_deref(), input.images.len())
+        .map_err(|e| Fail::bad("invalid_message", "text", sms_error_ko(&e)))?;
+    for (i, img) in input.images.iter().enumerate() {
+        sms::check_jpeg(img).map_err(|e| {
+            Fail::bad(
+                "invalid_image",
+                "image",
+                format!(
+                    "{}번째 이미지: {}",
+                    i + 1,
+                    match e {
+                        sms::ImageError::TooLarge { .. } =>
+                            "300KB 미만의 JPG만 보낼 수 있습니다".to_owned(),
+                        sms::ImageError::NotJpeg => "JPG 형식만 보낼 수 있습니다".to_owned(),
+                        sms::ImageError::Corrupt => "손상된 이미지입니다".to_owned(),
+                    }
+                ),
+            )
+        })?;
+    }
+    let to = recipients(&input.recipients).map_err(SendError::Recipients)?;
+    if to.is_empty() {
+        return Err(Fail::bad("no_recipients", "recipients", "받는 사람을 입력해 주세요").into());
+    }
+    if to.len() > MAX_RECIPIENTS {
+        return Err(Fail::bad(
+            "too_many_recipients",
+            "recipients",
+            format!("한 번에 {MAX_RECIPIENTS}명까지 보낼 수 있습니다"),
+        )
+        .into());
+    }
+    let from = sender_number(app, a, as_admin).await?;
+    let id = match idempotency_key {
+        Some(k) => {
+            hex::encode(&Sha256::digest(format!("{}|{}|{k}", a.tenant, a.id).as_bytes())[..16])
+        }
+        None => uuid::Uuid::now_v7().simple().to_string(),
+    };
+    let created_ms = now_epoch_seconds() * 1000;
+    let mut images = Vec::new();
+    for (i, img) in input.images.iter().enumerate() {
+        let key = blobs::BlobKey::parse(&format!("mms/{}/{id}/{i}.jpg", a.tenant))
+            .map_err(|e| Fail::internal(&e))?;
+        app.blobs
+            .put(&key, img.clone(), "image/jpeg")
+            .await
+            .map_err(|e| Fail::internal(&e))?;
+        images.push(key.to_string());
+    }
+    let batch = Batch {
+        tenant: a.tenant.clone(),
+        id,
+        created_ms,
+        sender_account: a.id.to_string(),
+        as_admin,
+        from: from.e164(),
+        kind: comp.kind.as_str().to_owned(),
+        subject,
+        body: input.text,
+        bytes: i64::try_from(comp.bytes).unwrap_or(i64::MAX),
+        images,
+        recipients: i64::try_from(to.len()).unwrap_or(i64::MAX),
+        delivered: 0,
+        failed: 0,
+        resend_of: None,
+    };
+    let numbers: Vec<String> = to.iter().map(PhoneNumber::e164).collect();
+    messages::accept(&*app.store, &batch, &month_of(created_ms), &numbers)
+        .await
+        .map_err(Fail::from)?;
+    Ok(batch)
+}
+
+/// A batch as the history lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchRow {
+    pub id: String,
+    pub first_recipient: String,
+    pub sent_at_ms: i64,
+    pub kind: String,
+    pub count: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    /// 성공률 in whole percent of recipients.
+    pub success_percent: i64,
+}
+
+impl BatchRow {
+    fn of(b: &Batch, first: String) -> Self {
+        Self {
+            id: b.id.clone(),
+            first_recipient: first,
+            sent_at_ms: b.created_ms,
+            kind: b.kind.clone(),
+            count: b.recipients,
+            delivered: b.delivered,
+            failed: b.failed,
+            success_percent: if b.recipients > 0 {
+                b.delivered * 100 / b.recipients
+            } else {
+                0
+            },
+        }
+    }
+}
+
+fn months(from: Date, to: Date) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (from.year(), from.month());
+    while (y, m) <= (to.year(), to.month()) && out.len() < 240 {
+        out.push(format!("{y:04}{m:02}"));
+        if m == 12 {
+            y += 1;
+            m = 1;
+        } else {
+            m += 1;
+        }
+    }
+    out
+}
+
+fn day_bounds_ms(from: Date, to: Date) -> (i64, i64) {
+    // Days are in Korea (UTC+9).
+    let start = (from.to_days() * 86_400 - 9 * 3600) * 1000;
+    let end = ((to.to_days() + 1) * 86_400 - 9 * 3600) * 1000 - 1;
+    (start, end)
+}
+
+/// 검색: batches in a date range, optionally to one recipient. Admins see
+/// the tenant's representative-number sends; users their own.
+pub async fn history(
+    app: &App,
+    a: &Account,
+    as_admin: bool,
+    from: Date,
+    to: Date,
+    recipient: Option<&str>,
+) -> Outcome<Vec<BatchRow>> {
+    if from > to {
+        return Err(Fail::bad(
+            "invalid_range",
+            "from",
+            "시작일이 종료일보다 늦습니다",
+        ));
+    }
+    let wanted = match recipient.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => Some(
+            PhoneNumber::parse(r)
+                .map_err(|e| {
+                    Fail::bad(
+                        "invalid_number",
+                        "recipient",
+                        format!("수신번호 형식이 올바르지 않습니다 ({e})"),
+                    )
+                })?
+                .e164(),
+        ),
+        None => None,
+    };
+    let (lo, hi) = day_bounds_ms(from, to);
+    let mut rows = Vec::new();
+    for m in months(from, to).iter().rev() {
+        for b in messages::batches_in(&*app.store, &a.tenant, m, lo, hi).await? {
+            if b.as_admin != as_admin || (!as_admin && b.sender_account != a.id.as_str()) {
+                continue;
+            }
+            let ds = messages::deliveries(&*app.store, &b.id).await?;
+            if let Some(w) = &wanted
+                && !ds.iter().any(|d| &d.to == w)
+            {
+                continue;
+            }
+            let first = ds
+                .first()
+                .and_then(|d| PhoneNumber::from_e164(&d.to).ok())
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            rows.push(BatchRow::of(&b, first));
+        }
+    }
+    Ok(rows)
+}
+
+/// 내역확인: the batch and every delivery, if the caller may see it.
+pub async fn detail(app: &App, a: &Account, id: &str) -> Outcome<(Batch, Vec<Delivery>)> {
+    let nf = || Fail::not_found("발송 내역을 찾을 수 없습니다");
+    let b = messages::batch(&*app.store, &a.tenant, id)
+        .await?
+        .ok_or_else(nf)?;
+    let mine = b.sender_account == a.id.as_str() || (b.as_admin && a.role == Role::Admin);
+    if !mine {
+        return Err(nf());
+    }
+    let ds = messages::deliveries(&*app.store, id).await?;
+    Ok((b, ds))
+}
+
+/// 실패 건 재전송: a new batch, linked to the original, to the failed recipients only.
+pub async fn resend_failed(app: &App, a: &Account, id: &str) -> Result<Batch, SendError> {
+    let (b, ds) = detail(app, a, id).await?;
+    let failed: Vec<String> = ds
+        .iter()
+        .filter(|d| d.status == "failed")
+        .map(|d| d.to.clone())
+        .collect();
+    if failed.is_empty() {
+        return Err(Fail::new(
+            FailKind::Conflict,
+            "nothing_failed",
+            "재전송할 실패 건이 없습니다",
+        )
+        .into());
+    }
+    let images = {
+        let mut v = Vec::new();
+        for k in &b.images {
+            let key = blobs::BlobKey::parse(k).map_err(|e| Fail::internal(&e))?;
+            if let Some(blob) = app.blobs.get(&key).await.map_err(|e| Fail::internal(&e))? {
+                v.push(blob.bytes);
+            }
+        }
+        v
+    };
+    let input = SendInput {
+        recipients: failed,
+        text: b.body.clone(),
+        subject: b.subject.clone(),
+        images,
+    };
+    // One resend per original: the same request twice resends once.
+    let key = format!("resend-{}", b.id);
+    let mut nb = accept(app, a, b.as_admin, input, Some(&key)).await?;
+    nb.resend_of = Some(b.id.clone());
+    store::repo::messages::mark_resend(&*app.store, &nb, &b.id)
+        .await
+        .map_err(Fail::from)?;
+    Ok(nb)
+}
+
+/// 정산관리: charges of delivered messages in a date range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settlement {
+    pub sms_count: i64,
+    pub lms_count: i64,
+    pub mms_count: i64,
+    pub sms: Won10,
+    pub lms: Won10,
+    pub mms: Won10,
+    pub total: Won10,
+}
+
+pub async fn settlement(app: &App, t: &TenantId, from: Date, to: Date) -> Outcome<Settlement> {
+    if from > to {
+        return Err(Fail::bad(
+            "invalid_range",
+            "from",
+            "시작일이 종료일보다 늦습니다",
+        ));
+    }
+    let tenant = crate::admin::tenant(app, t).await?;
+    let rates = store::repo::tenants::rates(&*app.store, t).await?;
+    let _ = tenant;
+    let (lo, hi) = day_bounds_ms(from, to);
+    let (mut s, mut l, mut m) = (0i64, 0i64, 0i64);
+    for month in months(from, to) {
+        for b in messages::batches_in(&*app.store, t, &month, lo, hi).await? {
+            match b.kind.as_str() {
+                "SMS" => s += b.delivered,
+                "LMS" => l += b.delivered,
+                _ => m += b.delivered,
+            }
+        }
+    }
+    let charge = |rate: Won10, n: i64| {
+        rate.times(u64::try_from(n).unwrap_or(0))
+            .unwrap_or(Won10(i64::MAX))
+    };
+    let (sms, lms, mms) = (charge(rates.0, s), charge(rates.1, l), charge(rates.2, m));
+    Ok(Settlement {
+        sms_count: s,
+        lms_count: l,
+        mms_count: m,
+        sms,
+        lms,
+        mms,
+        total: Won10(sms.0 + lms.0 + mms.0),
+    })
+}
+
+/// The kind of a stored batch.
+pub fn kind_of(b: &Batch) -> MessageKind {
+    match b.kind.as_str() {
+        "SMS" => MessageKind::Sms,
+        "LMS" => MessageKind::Lms,
+        _ => MessageKind::Mms,
+    }
+}
