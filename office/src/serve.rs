@@ -64,6 +64,19 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         });
     }
 
+    // The SMS outbox: send what is due, twice a second.
+    let dispatcher = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            let now_ms = store::now_epoch_seconds() * 1000;
+            if let Err(e) = app::dispatch::run_once(&dispatcher, now_ms, 100).await {
+                tracing::warn!(error = %e, "outbox dispatch failed; will retry");
+            }
+        }
+    });
+
     tracing::info!(%addr, "serving");
     axum::serve(
         listener,

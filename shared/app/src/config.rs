@@ -13,6 +13,7 @@
 //! | `OFFICE_MESSAGING` | `sink` (record in the store) or `aws` (SNS + SES) | `sink` |
 //! | `OFFICE_MAIL_FROM` | sender of confirmation mail | `no-reply@office.example` |
 //! | `OFFICE_SMS_SENDER` | platform SMS sender when a tenant has no 대표번호 | `1588-0070` |
+//! | `OFFICE_INBOUND_SECRET` | HMAC key of inbound-SMS webhooks | derived from the local secret |
 //! | `OFFICE_SIP_REALM` | SIP digest realm (part of stored digests: do not change casually) | `office` |
 //!
 //! AWS endpoints, credentials and region come from the usual `AWS_*`
@@ -48,6 +49,8 @@ pub struct Config {
     pub mail_from: String,
     pub sms_sender: String,
     pub sip_realm: String,
+    /// Secret carriers sign inbound-SMS webhooks with.
+    pub inbound_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,6 +169,7 @@ impl Config {
             mail_from,
             sms_sender,
             sip_realm,
+            inbound_secret: get("OFFICE_INBOUND_SECRET"),
         })
     }
 }

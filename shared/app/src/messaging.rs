@@ -132,9 +132,19 @@ pub async fn sender_number(app: &App, a: &Account, as_admin: bool) -> Outcome<Ph
         })
 }
 
-/// Accepts a send: validates everything, stores images, writes the batch and
-/// one queued delivery per recipient. With an idempotency key the batch id is
-/// derived from it, so a retried request writes nothing new.
+/// Who a send goes out as.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub tenant: TenantId,
+    /// The account (or `api` for integrators) whose history it joins.
+    pub account: String,
+    pub from: PhoneNumber,
+    /// Sent for the company (representative number, admin history).
+    pub as_admin: bool,
+}
+
+/// Accepts a send from a portal user or the app: the sender number follows
+/// the rules of [`sender_number`].
 pub async fn accept(
     app: &App,
     a: &Account,
@@ -145,6 +155,30 @@ pub async fn accept(
     if as_admin && a.role != Role::Admin {
         return Err(Fail::forbidden("관리자만 대표번호로 보낼 수 있습니다").into());
     }
+    let from = sender_number(app, a, as_admin).await?;
+    accept_as(
+        app,
+        &Sender {
+            tenant: a.tenant.clone(),
+            account: a.id.to_string(),
+            from,
+            as_admin,
+        },
+        input,
+        idempotency_key,
+    )
+    .await
+}
+
+/// Accepts a send: validates everything, stores images, writes the batch and
+/// one queued delivery per recipient. With an idempotency key the batch id is
+/// derived from it, so a retried request writes nothing new.
+pub async fn accept_as(
+    app: &App,
+    sender: &Sender,
+    input: SendInput,
+    idempotency_key: Option<&str>,
+) -> Result<Batch, SendError> {
     let subject = input.subject.clone().filter(|s| !s.trim().is_empty());
     let comp = sms::compose(&input.text, subject.as_deref(), input.images.len())
         .map_err(|e| Fail::bad("invalid_message", "text", sms_error_ko(&e)))?;
@@ -178,17 +212,16 @@ pub async fn accept(
         )
         .into());
     }
-    let from = sender_number(app, a, as_admin).await?;
     let id = match idempotency_key {
-        Some(k) => {
-            hex::encode(&Sha256::digest(format!("{}|{}|{k}", a.tenant, a.id).as_bytes())[..16])
-        }
+        Some(k) => hex::encode(
+            &Sha256::digest(format!("{}|{}|{k}", sender.tenant, sender.account).as_bytes())[..16],
+        ),
         None => uuid::Uuid::now_v7().simple().to_string(),
     };
     let created_ms = now_epoch_seconds() * 1000;
     let mut images = Vec::new();
     for (i, img) in input.images.iter().enumerate() {
-        let key = blobs::BlobKey::parse(&format!("mms/{}/{id}/{i}.jpg", a.tenant))
+        let key = blobs::BlobKey::parse(&format!("mms/{}/{id}/{i}.jpg", sender.tenant))
             .map_err(|e| Fail::internal(&e))?;
         app.blobs
             .put(&key, img.clone(), "image/jpeg")
@@ -197,12 +230,12 @@ pub async fn accept(
         images.push(key.to_string());
     }
     let batch = Batch {
-        tenant: a.tenant.clone(),
+        tenant: sender.tenant.clone(),
         id,
         created_ms,
-        sender_account: a.id.to_string(),
-        as_admin,
-        from: from.e164(),
+        sender_account: sender.account.clone(),
+        as_admin: sender.as_admin,
+        from: sender.from.e164(),
         kind: comp.kind.as_str().to_owned(),
         subject,
         body: input.text,
@@ -275,12 +308,37 @@ fn day_bounds_ms(from: Date, to: Date) -> (i64, i64) {
     (start, end)
 }
 
+/// Whose sends a history shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The company's (representative number): admins and integrators.
+    Company,
+    /// One account's own sends.
+    Account(String),
+}
+
 /// 검색: batches in a date range, optionally to one recipient. Admins see
 /// the tenant's representative-number sends; users their own.
 pub async fn history(
     app: &App,
     a: &Account,
     as_admin: bool,
+    from: Date,
+    to: Date,
+    recipient: Option<&str>,
+) -> Outcome<Vec<BatchRow>> {
+    let scope = if as_admin {
+        Scope::Company
+    } else {
+        Scope::Account(a.id.to_string())
+    };
+    history_in(app, &a.tenant, &scope, from, to, recipient).await
+}
+
+pub async fn history_in(
+    app: &App,
+    t: &TenantId,
+    scope: &Scope,
     from: Date,
     to: Date,
     recipient: Option<&str>,
@@ -309,8 +367,12 @@ pub async fn history(
     let (lo, hi) = day_bounds_ms(from, to);
     let mut rows = Vec::new();
     for m in months(from, to).iter().rev() {
-        for b in messages::batches_in(&*app.store, &a.tenant, m, lo, hi).await? {
-            if b.as_admin != as_admin || (!as_admin && b.sender_account != a.id.as_str()) {
+        for b in messages::batches_in(&*app.store, t, m, lo, hi).await? {
+            let visible = match scope {
+                Scope::Company => b.as_admin,
+                Scope::Account(id) => !b.as_admin && &b.sender_account == id,
+            };
+            if !visible {
                 continue;
             }
             let ds = messages::deliveries(&*app.store, &b.id).await?;
@@ -328,6 +390,19 @@ pub async fn history(
         }
     }
     Ok(rows)
+}
+
+/// A batch of a tenant and its deliveries (integrators see all of their tenant's).
+pub async fn detail_in_tenant(
+    app: &App,
+    t: &TenantId,
+    id: &str,
+) -> Outcome<(Batch, Vec<Delivery>)> {
+    let b = messages::batch(&*app.store, t, id)
+        .await?
+        .ok_or_else(|| Fail::not_found("발송 내역을 찾을 수 없습니다"))?;
+    let ds = messages::deliveries(&*app.store, id).await?;
+    Ok((b, ds))
 }
 
 /// 내역확인: the batch and every delivery, if the caller may see it.
@@ -443,4 +518,80 @@ pub fn kind_of(b: &Batch) -> MessageKind {
         "LMS" => MessageKind::Lms,
         _ => MessageKind::Mms,
     }
+}
+
+/// A carrier's inbound-SMS webhook call, after its signature was checked.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct InboundSms {
+    /// The provider's message id (redeliveries repeat it).
+    pub message_id: String,
+    pub from: String,
+    pub to: String,
+    pub text: String,
+}
+
+/// Stores an inbound SMS for the account holding the `to` number.
+/// Returns whether it was new (a redelivery is accepted and ignored).
+pub async fn receive(app: &App, m: &InboundSms) -> Outcome<bool> {
+    if m.message_id.trim().is_empty() || m.message_id.len() > 200 || m.message_id.contains('#') {
+        return Err(Fail::bad(
+            "invalid_message_id",
+            "message_id",
+            "message_id is required (at most 200 characters, no '#')",
+        ));
+    }
+    let to = PhoneNumber::parse(&m.to)
+        .map_err(|e| Fail::bad("invalid_number", "to", format!("to: {e}")))?;
+    let from = PhoneNumber::parse(&m.from)
+        .map_err(|e| Fail::bad("invalid_number", "from", format!("from: {e}")))?;
+    sms::byte_len(&m.text).map_err(|e| Fail::bad("invalid_message", "text", sms_error_ko(&e)))?;
+    let Some((t, a)) = store::repo::inbox::owner_of(&*app.store, &app.region, &to).await? else {
+        return Err(Fail::not_found(format!("{to} is not assigned to anyone")));
+    };
+    let r = store::repo::inbox::Received {
+        id: m.message_id.clone(),
+        from: from.to_string(),
+        to: to.to_string(),
+        text: m.text.clone(),
+        received_ms: now_epoch_seconds() * 1000,
+    };
+    Ok(store::repo::inbox::store_received(&*app.store, &t, &a, &r).await?)
+}
+
+/// Checks an inbound webhook signature: `X-Office-Signature: t=<unix>,v1=<hex>`
+/// where v1 = HMAC-SHA256(secret, "<t>." + body), within five minutes.
+pub fn verify_signature(secret: &[u8], header: &str, body: &[u8], now: i64) -> bool {
+    use hmac::Mac as _;
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => t = v.parse::<i64>().ok(),
+            Some(("v1", v)) => v1 = hex::decode(v).ok(),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(sig)) = (t, v1) else {
+        return false;
+    };
+    if (now - t).abs() > 300 {
+        return false;
+    }
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    mac.verify_slice(&sig).is_ok()
+}
+
+/// Signs a webhook body the way [`verify_signature`] expects (for senders and tests).
+pub fn sign(secret: &[u8], body: &[u8], now: i64) -> String {
+    use hmac::Mac as _;
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(format!("{now}.").as_bytes());
+    mac.update(body);
+    format!("t={now},v1={}", hex::encode(mac.finalize().into_bytes()))
 }

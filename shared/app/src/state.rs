@@ -7,6 +7,7 @@ use blobs::{BlobError, BlobStore};
 use domain::PhoneNumber;
 use messaging::sink::{MailSink, SmsSink};
 use messaging::{Mailer, SmsSender};
+use sha2::Digest as _;
 use store::embedded::EmbeddedStore;
 use store::repo::RepoError;
 use store::{Key, Store, StoreError};
@@ -34,6 +35,9 @@ pub struct App {
     pub secure_cookies: bool,
     /// Outbound messages per second per tenant.
     pub sms_rate: i64,
+    /// Key carriers sign inbound-SMS webhooks with (OFFICE_INBOUND_SECRET;
+    /// locally derived from the data directory's secret).
+    pub inbound_secret: Vec<u8>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +86,7 @@ impl App {
             }
             StoreConfig::Dynamo { table } => (dynamo(table).await?, None),
         };
+        let mut local_secret = Vec::new();
         let (blobs, local_blobs): (Arc<dyn BlobStore>, Option<FsBlobStore>) = match &cfg.blobs {
             BlobConfig::Fs { root } => {
                 let secret = crate::secret::load_or_create(&cfg.data_dir).map_err(|source| {
@@ -91,6 +96,11 @@ impl App {
                     }
                 })?;
                 let fs = FsBlobStore::new(root, public_url, &secret)?;
+                // A separate key for webhooks, derived so it survives restarts.
+                local_secret = hex::encode(sha2::Sha256::digest(
+                    [b"inbound-sms:".as_slice(), &secret].concat(),
+                ))
+                .into_bytes();
                 (Arc::new(fs.clone()), Some(fs))
             }
             BlobConfig::S3 { bucket, path_style } => (s3(bucket, *path_style).await?, None),
@@ -118,6 +128,10 @@ impl App {
             // Only a plain-http address (the local product) drops `Secure`.
             secure_cookies: !public_url.starts_with("http://"),
             sms_rate: crate::dispatch::RATE_PER_SECOND,
+            inbound_secret: cfg
+                .inbound_secret
+                .clone()
+                .map_or_else(|| local_secret.clone(), String::into_bytes),
         })
     }
 
@@ -148,6 +162,7 @@ impl App {
             // Only a plain-http address (the local product) drops `Secure`.
             secure_cookies: !public_url.starts_with("http://"),
             sms_rate: crate::dispatch::RATE_PER_SECOND,
+            inbound_secret: b"test-inbound-secret".to_vec(),
         })
     }
 

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod departments;
 pub mod hours;
 pub mod idempotency;
+pub mod inbox;
 pub mod messages;
 pub mod numbers;
 pub mod sessions;

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod app_api;
+mod messages;
 pub(crate) mod reply;
 
 use axum::Router;
@@ -36,6 +37,10 @@ pub fn routes() -> Router<app::App> {
             put(accounts::set_number).delete(accounts::reclaim_number),
         )
         .route("/v1/numbers/available", get(accounts::available))
+        .route("/v1/messages", get(messages::history).post(messages::send))
+        .route("/v1/messages/{id}", get(messages::status))
+        .route("/v1/inbound/sms", post(messages::inbound))
+        .route("/v1/app/inbox", get(messages::app_inbox))
         .route("/v1/app/signup", post(app_api::signup))
         .route("/v1/app/signup/verify", post(app_api::verify))
         .route("/v1/app/config", get(app_api::config))

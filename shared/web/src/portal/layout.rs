@@ -13,6 +13,9 @@ use super::Portal;
 pub enum Menu {
     Accounts,
     Org,
+    Sms,
+    MySms,
+    Settlement,
     Urls,
     ApiKeys,
     Me,
@@ -58,8 +61,8 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                         nav {
                             @if is_admin {
                                 (item(Menu::Accounts, "/admin/accounts", "계정관리"))
-                                (soon("문자발송"))
-                                (soon("정산관리"))
+                                (item(Menu::Sms, "/admin/sms", "문자발송"))
+                                (item(Menu::Settlement, "/admin/settlement", "정산관리"))
                                 (item(Menu::Org, "/admin/org", "조직도"))
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
@@ -69,7 +72,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                             (item(Menu::Me, "/me", "나의정보"))
                             (soon("통화이력조회"))
                             (item(Menu::Hours, "/hours", "통화시간설정"))
-                            (soon("메시지조회(발송)"))
+                            (item(Menu::MySms, "/sms", "메시지조회(발송)"))
                         }
                         form method="post" action="/logout" {
                             (csrf(p))

@@ -8,6 +8,7 @@ mod layout;
 mod login;
 mod me;
 mod org;
+mod sms;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -29,6 +30,27 @@ pub fn routes() -> Router<app::App> {
         .route("/logout", post(login::logout))
         .route("/me", get(me::show).post(me::update))
         .route("/hours", get(hours::show).post(hours::save))
+        .route(
+            "/sms",
+            get(sms::user_page)
+                .post(sms::user_send)
+                .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route("/sms/sample", get(sms::sample))
+        .route("/sms/{id}", get(sms::user_detail))
+        .route("/sms/{id}/progress", get(sms::user_detail))
+        .route("/sms/{id}/resend", post(sms::user_resend))
+        .route(
+            "/admin/sms",
+            get(sms::admin_page)
+                .post(sms::admin_send)
+                .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route("/admin/sms/sample", get(sms::sample))
+        .route("/admin/sms/{id}", get(sms::admin_detail))
+        .route("/admin/sms/{id}/progress", get(sms::admin_detail))
+        .route("/admin/sms/{id}/resend", post(sms::admin_resend))
+        .route("/admin/settlement", get(sms::settlement))
         .route("/hours/holidays", post(hours::own_holiday))
         .route("/admin", get(|| async { Redirect::to("/admin/accounts") }))
         .route("/admin/accounts", get(admin::accounts).post(admin::create))

@@ -1,0 +1,295 @@
+//! `/v1/messages` (integrators: send, status per recipient, history) and
+//! `/v1/inbound/sms` (the carrier's signed webhook for received SMS, C6).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::calendar::Date;
+use serde::{Deserialize, Serialize};
+
+use super::reply::Reply;
+use super::{Format, Integrator};
+use crate::ApiError;
+
+fn fail(f: app::Fail, format: Format) -> ApiError {
+    ApiError::from(f).in_format(format)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SendBody {
+    to: Vec<String>,
+    text: String,
+    subject: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    id: String,
+    kind: String,
+    bytes: i64,
+    recipients: i64,
+    status: &'static str,
+}
+
+/// Accepts a send from the company's representative number (202).
+pub async fn send(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = i.require("sms:send") {
+        return e.into_response();
+    }
+    let b: SendBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("request body is not valid JSON for this operation: {e}"),
+            )
+            .in_format(i.format)
+            .into_response();
+        }
+    };
+    let tenant = match app::admin::tenant(&app, &i.tenant).await {
+        Ok(t) => t,
+        Err(f) => return fail(f, i.format).into_response(),
+    };
+    let Some(from) = tenant.representative_number else {
+        return ApiError::new(
+            StatusCode::CONFLICT,
+            "no_sender",
+            "the company has no representative number to send from",
+        )
+        .in_format(i.format)
+        .into_response();
+    };
+    let sender = app::messaging::Sender {
+        tenant: i.tenant.clone(),
+        account: "api".into(),
+        from,
+        as_admin: true,
+    };
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| format!("api-{k}"));
+    let input = app::messaging::SendInput {
+        recipients: b.to,
+        text: b.text,
+        subject: b.subject,
+        images: Vec::new(),
+    };
+    match app::messaging::accept_as(&app, &sender, input, key.as_deref()).await {
+        Ok(batch) => Reply {
+            status: StatusCode::ACCEPTED,
+            root: "message",
+            body: Accepted {
+                id: batch.id,
+                kind: batch.kind,
+                bytes: batch.bytes,
+                recipients: batch.recipients,
+                status: "accepted",
+            },
+            format: i.format,
+        }
+        .into_response(),
+        Err(app::messaging::SendError::Fail(f)) => fail(f, i.format).into_response(),
+        Err(app::messaging::SendError::Recipients(rows)) => {
+            let detail = rows
+                .iter()
+                .map(|r| format!("#{} {:?}: {}", r.position, r.value, r.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_recipients",
+                detail,
+            )
+            .in_format(i.format);
+            e.field = Some("to");
+            e.into_response()
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeliveryView {
+    to: String,
+    status: String,
+    attempts: i64,
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    id: String,
+    kind: String,
+    from: String,
+    text: String,
+    recipients: i64,
+    delivered: i64,
+    failed: i64,
+    resend_of: Option<String>,
+    #[serde(rename = "delivery")]
+    deliveries: Vec<DeliveryView>,
+}
+
+pub async fn status(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<Reply<MessageView>, ApiError> {
+    i.require("sms:read")?;
+    let (b, ds) = app::messaging::detail_in_tenant(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(
+        i.format,
+        "message",
+        MessageView {
+            id: b.id,
+            kind: b.kind,
+            from: b.from,
+            text: b.body,
+            recipients: b.recipients,
+            delivered: b.delivered,
+            failed: b.failed,
+            resend_of: b.resend_of,
+            deliveries: ds
+                .into_iter()
+                .map(|d| DeliveryView {
+                    to: d.to,
+                    status: d.status,
+                    attempts: d.attempts,
+                    error: d.error,
+                })
+                .collect(),
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    from: String,
+    to: String,
+    recipient: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryView {
+    #[serde(rename = "message")]
+    messages: Vec<app::messaging::BatchRow>,
+}
+
+pub async fn history(
+    State(app): State<app::App>,
+    i: Integrator,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Reply<HistoryView>, ApiError> {
+    i.require("sms:read")?;
+    let date = |s: &str, field: &'static str| {
+        Date::parse(s).map_err(|_| {
+            let mut e = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_date",
+                format!("{field} must be YYYY-MM-DD"),
+            )
+            .in_format(i.format);
+            e.field = Some(field);
+            e
+        })
+    };
+    let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
+    let rows = app::messaging::history_in(
+        &app,
+        &i.tenant,
+        &app::messaging::Scope::Company,
+        from,
+        to,
+        q.recipient.as_deref(),
+    )
+    .await
+    .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(
+        i.format,
+        "messages",
+        HistoryView { messages: rows },
+    ))
+}
+
+/// The carrier's webhook: signed, idempotent by message id.
+pub async fn inbound(
+    State(app): State<app::App>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let format = Format::of(&headers);
+    if app.inbound_secret.len() < 16 {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_configured",
+            "inbound SMS is not configured (OFFICE_INBOUND_SECRET)",
+        )
+        .in_format(format)
+        .into_response();
+    }
+    let sig = headers
+        .get("x-office-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !app::messaging::verify_signature(
+        &app.inbound_secret,
+        sig,
+        &body,
+        store::now_epoch_seconds(),
+    ) {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_signature",
+            "X-Office-Signature is missing, stale or wrong",
+        )
+        .in_format(format)
+        .into_response();
+    }
+    let m: app::messaging::InboundSms = match serde_json::from_slice(&body) {
+        Ok(m) => m,
+        Err(e) => {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("body: {e}"),
+            )
+            .in_format(format)
+            .into_response();
+        }
+    };
+    match app::messaging::receive(&app, &m).await {
+        Ok(new) => (if new {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        })
+        .into_response(),
+        Err(f) => ApiError::from(f).in_format(format).into_response(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct InboxView {
+    #[serde(rename = "message")]
+    messages: Vec<store::repo::inbox::Received>,
+}
+
+/// The app's received messages (C6).
+pub async fn app_inbox(
+    State(app): State<app::App>,
+    u: super::AppUser,
+) -> Result<Reply<InboxView>, ApiError> {
+    let m = store::repo::inbox::received(&*app.store, &u.account.tenant, &u.account.id, 100)
+        .await
+        .map_err(|e| ApiError::from(app::Fail::from(e)).in_format(u.format))?;
+    Ok(Reply::ok(u.format, "inbox", InboxView { messages: m }))
+}

@@ -1,0 +1,389 @@
+//! 문자발송 through the portal and the API, the carrier's inbound webhook,
+//! and 정산관리.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use common::{Client, api, user, world};
+use domain::AccountStatus;
+use serde_json::json;
+
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----officesms0123456789";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(c: &mut Client, path: &str, fields: &[(&str, &str)]) -> common::Resp {
+    let (ctype, body) = multipart(fields);
+    c.send(
+        axum::http::Request::post(path)
+            .header("content-type", ctype)
+            .body(axum::body::Body::from(body))
+            .expect("request"),
+    )
+    .await
+}
+
+fn now_ms() -> i64 {
+    store::now_epoch_seconds() * 1000
+}
+
+#[tokio::test]
+async fn admin_sends_from_the_portal_and_resends_the_failed_ones() {
+    let mut w = world().await;
+    w.app.sms = Arc::new(
+        messaging::sink::SmsSink::new(w.app.store.clone()).rejecting(["+821055550002".to_owned()]),
+    );
+    let mut c = Client::new(&w.app);
+    c.login(&w.admin_a.0, &w.admin_a.1).await;
+    let page = c.get("/admin/sms").await;
+    for label in [
+        "검색조건",
+        "메시지 발송",
+        "받는사람",
+        "일괄등록",
+        "검색결과",
+        "0 / SMS 90byte",
+        "회사 대표번호",
+    ] {
+        assert!(page.body.contains(label), "{label}");
+    }
+    let csrf = page.csrf();
+    let bad = post_multipart(
+        &mut c,
+        "/admin/sms",
+        &[
+            ("_csrf", &csrf),
+            ("_form", "f0"),
+            ("recipients", "010-5555-0001\n02-12"),
+            ("text", "테스트 문자 입니다."),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("recipient-errors") && bad.body.contains("02-12"));
+
+    let ok = post_multipart(
+        &mut c,
+        "/admin/sms",
+        &[
+            ("_csrf", &csrf),
+            ("_form", "f1"),
+            ("recipients", "010-5555-0001, 010-5555-0002"),
+            ("text", "테스트 문자 입니다."),
+        ],
+    )
+    .await;
+    assert_eq!(ok.location(), "/admin/sms?sent=1", "{}", ok.body);
+    let again = post_multipart(
+        &mut c,
+        "/admin/sms",
+        &[
+            ("_csrf", &csrf),
+            ("_form", "f1"),
+            ("recipients", "010-5555-0001, 010-5555-0002"),
+            ("text", "테스트 문자 입니다."),
+        ],
+    )
+    .await;
+    assert_eq!(
+        again.location(),
+        "/admin/sms?sent=1",
+        "a resubmitted form is accepted..."
+    );
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    assert_eq!(
+        store::repo::sink::recent(&*w.app.store, "sms", 100)
+            .await
+            .expect("sink")
+            .len(),
+        1,
+        "...and sends once"
+    );
+
+    let list = c.get("/admin/sms").await;
+    assert!(list.body.contains("1건 검색완료"), "{}", list.body);
+    assert!(list.body.contains("010-5555-0001 외 1명") && list.body.contains("50%"));
+    let marker = "class=\"btn secondary detail\" href=\"";
+    let at = list.body.find(marker).expect("detail link") + marker.len();
+    let detail_path = list.body[at..at + list.body[at..].find('"').expect("quote")].to_owned();
+    let detail = c.get(&detail_path).await;
+    assert!(detail.body.contains("19 / SMS 90byte"));
+    assert!(detail.body.contains("메시지 성공 <strong id=\"ok-count\">1</strong>건 실패 <strong id=\"fail-count\">1</strong>건"), "{}", detail.body);
+    let resent = c
+        .post_form(&format!("{detail_path}/resend"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER);
+    let new = c.get(resent.location()).await;
+    assert!(new.body.contains("재전송"), "linked to the original");
+    assert!(
+        new.body.contains("010-5555-0002") && !new.body.contains("010-5555-0001"),
+        "only the failed recipient"
+    );
+}
+
+#[tokio::test]
+async fn users_send_from_their_own_number_and_see_only_their_messages() {
+    let w = world().await;
+    let u = user(
+        &w,
+        "tenant-a",
+        "김민수",
+        "kim@tenant-a.example",
+        None,
+        AccountStatus::Active,
+    )
+    .await;
+    app::admin::edit_account(
+        &w.app,
+        &u.tenant,
+        u.id.as_str(),
+        AccountStatus::Active,
+        app::admin::NumberChoice::Set("070-5000-0001".into()),
+    )
+    .await
+    .expect("number");
+    let mut c = Client::new(&w.app);
+    c.login("kim@tenant-a.example", "user-password-1").await;
+    let csrf = c.get("/sms").await.csrf();
+    let r = post_multipart(
+        &mut c,
+        "/sms",
+        &[
+            ("_csrf", &csrf),
+            ("_form", "u1"),
+            ("recipients", "010-6666-0001"),
+            ("text", "안녕하세요"),
+        ],
+    )
+    .await;
+    assert_eq!(r.location(), "/sms?sent=1", "{}", r.body);
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    let sent = store::repo::sink::recent(&*w.app.store, "sms", 10)
+        .await
+        .expect("sink");
+    assert_eq!(sent[0].from, "070-5000-0001");
+    assert!(c.get("/sms").await.body.contains("010-6666-0001"));
+    // The admin's company history does not list a user's own sends.
+    let mut admin = Client::new(&w.app);
+    admin.login(&w.admin_a.0, &w.admin_a.1).await;
+    assert!(!admin.get("/admin/sms").await.body.contains("010-6666-0001"));
+    assert_eq!(c.get("/admin/sms").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn integrators_send_check_status_and_list_with_idempotency() {
+    let w = world().await;
+    let body =
+        json!({"to": ["010-7000-0001", "010-7000-0002"], "text": "[에이] 주문이 접수되었습니다"});
+    let a = api(
+        &w.app,
+        "POST",
+        "/v1/messages",
+        Some(&w.key_a),
+        Some(body.clone()),
+        &[("idempotency-key", "order-1")],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let id = a.json()["id"].as_str().expect("id").to_owned();
+    let b = api(
+        &w.app,
+        "POST",
+        "/v1/messages",
+        Some(&w.key_a),
+        Some(body),
+        &[("idempotency-key", "order-1")],
+    )
+    .await;
+    assert_eq!(b.json()["id"], id.as_str(), "same key, same message");
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    let s = api(
+        &w.app,
+        "GET",
+        &format!("/v1/messages/{id}"),
+        Some(&w.key_a),
+        None,
+        &[],
+    )
+    .await;
+    let v = s.json();
+    assert_eq!(v["delivered"], 2);
+    assert_eq!(v["delivery"][0]["status"], "delivered");
+    let xml = api(
+        &w.app,
+        "GET",
+        &format!("/v1/messages/{id}"),
+        Some(&w.key_a),
+        None,
+        &[("accept", "application/xml")],
+    )
+    .await;
+    assert!(xml.body.contains("<status>delivered</status>"));
+    assert_eq!(
+        store::repo::sink::recent(&*w.app.store, "sms", 10)
+            .await
+            .expect("sink")
+            .len(),
+        2
+    );
+    let bad = api(
+        &w.app,
+        "POST",
+        "/v1/messages",
+        Some(&w.key_a),
+        Some(json!({"to": ["010-7000-0003"], "text": "😀"})),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.json()["code"], "invalid_message");
+    let other = api(
+        &w.app,
+        "GET",
+        &format!("/v1/messages/{id}"),
+        Some(&w.key_b),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "another tenant cannot see it"
+    );
+    let today = domain::calendar::TimeZone::AsiaSeoul
+        .to_local(store::now_epoch_seconds())
+        .expect("now")
+        .date;
+    let h = api(
+        &w.app,
+        "GET",
+        &format!("/v1/messages?from={today}&to={today}"),
+        Some(&w.key_a),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(h.json()["message"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn inbound_sms_is_signed_stored_once_and_reaches_the_app() {
+    let w = world().await;
+    let u = user(
+        &w,
+        "tenant-a",
+        "김민수",
+        "kim@tenant-a.example",
+        None,
+        AccountStatus::Active,
+    )
+    .await;
+    app::admin::edit_account(
+        &w.app,
+        &u.tenant,
+        u.id.as_str(),
+        AccountStatus::Active,
+        app::admin::NumberChoice::Set("070-5000-0001".into()),
+    )
+    .await
+    .expect("number");
+    let body = json!({"message_id": "carrier-1", "from": "010-1234-5678", "to": "070-5000-0001", "text": "회의 10분 늦어요"}).to_string();
+    let now = store::now_epoch_seconds();
+    let post = |sig: String, body: String| {
+        let app = w.app.clone();
+        async move {
+            let mut c = Client::new(&app);
+            c.send(
+                axum::http::Request::post("/v1/inbound/sms")
+                    .header("content-type", "application/json")
+                    .header("x-office-signature", sig)
+                    .body(axum::body::Body::from(body))
+                    .expect("req"),
+            )
+            .await
+        }
+    };
+    let sig = app::messaging::sign(&w.app.inbound_secret, body.as_bytes(), now);
+    assert_eq!(
+        post(sig.clone(), body.clone()).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        post(sig, body.clone()).await.status,
+        StatusCode::OK,
+        "a redelivery is accepted once"
+    );
+    assert_eq!(
+        post("t=1,v1=00".into(), body.clone()).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let stale = app::messaging::sign(&w.app.inbound_secret, body.as_bytes(), now - 3600);
+    assert_eq!(post(stale, body).await.status, StatusCode::UNAUTHORIZED);
+    let nobody = json!({"message_id": "carrier-2", "from": "010-1234-5678", "to": "070-5000-0009", "text": "x"}).to_string();
+    assert_eq!(
+        post(
+            app::messaging::sign(&w.app.inbound_secret, nobody.as_bytes(), now),
+            nobody
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let token = app::signup::issue_app_token(&w.app, &u)
+        .await
+        .expect("token");
+    let inbox = api(&w.app, "GET", "/v1/app/inbox", Some(&token), None, &[]).await;
+    let v = inbox.json();
+    assert_eq!(v["message"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["message"][0]["text"], "회의 10분 늦어요");
+    assert_eq!(v["message"][0]["from"], "010-1234-5678");
+}
+
+#[tokio::test]
+async fn settlement_page_shows_charges_in_won() {
+    let w = world().await;
+    let t = domain::TenantId::parse("tenant-a").expect("id");
+    store::repo::tenants::set_rates(
+        &*w.app.store,
+        &t,
+        domain::sms::Won10(312),
+        domain::sms::Won10(0),
+        domain::sms::Won10(0),
+    )
+    .await
+    .expect("rates");
+    api(
+        &w.app,
+        "POST",
+        "/v1/messages",
+        Some(&w.key_a),
+        Some(json!({"to": ["010-7100-0001"], "text": "정산 테스트"})),
+        &[],
+    )
+    .await;
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    let mut c = Client::new(&w.app);
+    c.login(&w.admin_a.0, &w.admin_a.1).await;
+    let page = c.get("/admin/settlement").await;
+    for label in [
+        "SMS 요금",
+        "LMS 요금",
+        "MMS 요금",
+        "총 문자 이용료",
+        "31.2원",
+    ] {
+        assert!(page.body.contains(label), "{label}");
+    }
+}
