@@ -5,3 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench -p store --bench embedded -- --noplot "$@"
+#   outbox: parse + validate + enqueue 10,000 SMS recipients (target < 1 s).
+cargo bench -p app --bench outbox -- --noplot "$@"

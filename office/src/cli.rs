@@ -110,6 +110,37 @@ pub enum TenantCmd {
     },
     /// List tenants.
     List,
+    /// Set the tenant's Kakao business-message provider account (알림톡).
+    Kakao {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        endpoint: String,
+        #[arg(long)]
+        sender_key: String,
+        #[arg(long, env = "OFFICE_KAKAO_API_KEY")]
+        api_key: String,
+    },
+    /// Register an approved Alimtalk template (#{name} placeholders).
+    Template {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Set per-message unit prices in won with one decimal (정산관리), e.g. --sms 31.2.
+    Rates {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        sms: String,
+        #[arg(long)]
+        lms: String,
+        #[arg(long)]
+        mms: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +246,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "created tenant {} ({}); app join code {}",
                 t.id, t.name, t.join_code
             );
+            Ok(())
+        }
+        Some(Command::Tenant(TenantCmd::Kakao {
+            tenant,
+            endpoint,
+            sender_key,
+            api_key,
+        })) => {
+            if !(endpoint.starts_with("https://") || endpoint.starts_with("http://127.0.0.1")) {
+                bail!("--endpoint must be an https:// URL");
+            }
+            let t = domain::TenantId::parse(tenant)?;
+            let app = open(&cfg).await?;
+            store::repo::tenants::set_kakao(&*app.store, &t, endpoint, sender_key, api_key).await?;
+            println!("tenant {t}: Alimtalk through {endpoint}");
+            Ok(())
+        }
+        Some(Command::Tenant(TenantCmd::Template { tenant, code, text })) => {
+            if code.is_empty() || code.contains('#') || text.trim().is_empty() {
+                bail!("--code (no '#') and --text are required");
+            }
+            let t = domain::TenantId::parse(tenant)?;
+            let app = open(&cfg).await?;
+            store::repo::tenants::put_template(&*app.store, &t, code, text).await?;
+            println!("tenant {t}: template {code} registered");
+            Ok(())
+        }
+        Some(Command::Tenant(TenantCmd::Rates {
+            tenant,
+            sms,
+            lms,
+            mms,
+        })) => {
+            let price = |name: &str, v: &str| {
+                domain::sms::Won10::parse(v).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--{name} {v:?}: a price in won with at most one decimal, e.g. 31.2"
+                    )
+                })
+            };
+            let (s, l, m) = (price("sms", sms)?, price("lms", lms)?, price("mms", mms)?);
+            let t = domain::TenantId::parse(tenant)?;
+            let app = open(&cfg).await?;
+            store::repo::tenants::set_rates(&*app.store, &t, s, l, m).await?;
+            println!("tenant {t}: SMS {s}, LMS {l}, MMS {m}");
             Ok(())
         }
         Some(Command::Tenant(TenantCmd::List)) => {

@@ -399,3 +399,43 @@ fn holidays_are_printed_for_a_year_with_one_off_days() {
     .expect("run");
     assert!(!bad.status.success());
 }
+
+#[test]
+fn operator_sets_message_prices_with_one_decimal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(
+        office(
+            dir.path(),
+            &["tenant", "create", "--id", "acme", "--name", "Acme"]
+        )
+        .expect("run")
+        .status
+        .success()
+    );
+    let ok = office(
+        dir.path(),
+        &[
+            "tenant", "rates", "--tenant", "acme", "--sms", "31.2", "--lms", "90", "--mms", "200.5",
+        ],
+    )
+    .expect("run");
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).contains("SMS 31.2원, LMS 90원, MMS 200.5원"),
+        "{}",
+        stdout(&ok)
+    );
+    let bad = office(
+        dir.path(),
+        &[
+            "tenant", "rates", "--tenant", "acme", "--sms", "31.25", "--lms", "1", "--mms", "1",
+        ],
+    )
+    .expect("run");
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("at most one decimal"),
+        "{}",
+        stderr(&bad)
+    );
+}

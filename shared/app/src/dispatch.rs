@@ -71,6 +71,13 @@ pub async fn run_once(app: &App, now_ms: i64, limit: usize) -> Outcome<Stats> {
                 stats.failed += 1;
                 continue;
             };
+            if batch.s("kind") == Some("ALIMTALK") {
+                let tally = alimtalk(app, batch, &claimed, now_ms).await?;
+                stats.delivered += tally.delivered;
+                stats.failed += tally.failed;
+                stats.retried += tally.retried;
+                continue;
+            }
             let outcome = send(app, batch, &claimed).await;
             match outcome {
                 Ok(id) => {
@@ -145,6 +152,100 @@ async fn send(app: &App, batch: &Item, d: &Item) -> Result<String, SendError> {
             idempotency_key: &key,
         })
         .await
+}
+
+/// One Alimtalk delivery: sent as Alimtalk, or (when that is impossible, or
+/// the provider stays down) replaced by an SMS/LMS batch to that recipient,
+/// created once however often this runs.
+async fn alimtalk(app: &App, batch: &Item, d: &Item, now_ms: i64) -> Outcome<Stats> {
+    use ::messaging::kakao::{AlimtalkError, KakaoAccount};
+    let store = &*app.store;
+    let mut stats = Stats::default();
+    let tenant = domain::TenantId::parse(batch.s("tenant_id").unwrap_or_default())
+        .map_err(|e| Fail::internal(&e))?;
+    let to =
+        PhoneNumber::from_e164(d.s("to").unwrap_or_default()).map_err(|e| Fail::internal(&e))?;
+    let key = format!(
+        "{}#{}",
+        d.s("batch_id").unwrap_or_default(),
+        d.s("sk").unwrap_or_default()
+    );
+    let result = match store::repo::tenants::kakao(store, &tenant).await? {
+        Some((endpoint, sender_key, api_key)) => {
+            let account = KakaoAccount {
+                endpoint,
+                sender_key,
+                api_key,
+            };
+            app.kakao
+                .send(
+                    &account,
+                    batch.s("subject").unwrap_or_default(),
+                    &to,
+                    batch.s("body").unwrap_or_default(),
+                    &key,
+                )
+                .await
+        }
+        None => Err(AlimtalkError::Refused("no Kakao account".into())),
+    };
+    let why = match result {
+        Ok(id) => {
+            messages::finish(store, d, true, Some(&id), None, now_ms).await?;
+            stats.delivered += 1;
+            return Ok(stats);
+        }
+        Err(AlimtalkError::Unavailable(e)) if d.n("attempts").unwrap_or(1) < MAX_ATTEMPTS => {
+            messages::retry_at(
+                store,
+                d,
+                now_ms + backoff_ms(d.n("attempts").unwrap_or(1)),
+                &e,
+                true,
+            )
+            .await?;
+            stats.retried += 1;
+            return Ok(stats);
+        }
+        Err(e) => e.to_string(),
+    };
+    // Fall back to SMS/LMS with the same text, once per delivery.
+    let from = PhoneNumber::from_e164(batch.s("from").unwrap_or_default())
+        .map_err(|e| Fail::internal(&e))?;
+    let sender = crate::messaging::Sender {
+        tenant: tenant.clone(),
+        account: batch.s("sender_account").unwrap_or("api").to_owned(),
+        from,
+        as_admin: batch.bool("as_admin").unwrap_or(true),
+    };
+    let input = crate::messaging::SendInput {
+        recipients: vec![to.e164()],
+        text: batch.s("body").unwrap_or_default().to_owned(),
+        ..Default::default()
+    };
+    let fallback =
+        match crate::messaging::accept_as(app, &sender, input, Some(&format!("fallback-{key}")))
+            .await
+        {
+            Ok(b) => b,
+            Err(crate::messaging::SendError::Fail(f)) => return Err(f),
+            Err(crate::messaging::SendError::Recipients(_)) => {
+                return Err(Fail::internal(&"fallback recipient invalid"));
+            }
+        };
+    store::repo::messages::mark_fallback(store, &fallback, d.s("batch_id").unwrap_or_default())
+        .await?;
+    messages::finish(
+        store,
+        d,
+        false,
+        None,
+        Some(&format!("알림톡 실패 ({why}) → 문자로 대체발송")),
+        now_ms,
+    )
+    .await?;
+    stats.failed += 1;
+    Ok(stats)
 }
 
 /// Sends until nothing is due (tests and the local product's loop).

@@ -25,6 +25,8 @@ pub struct SendInput {
     pub subject: Option<String>,
     /// JPEG images (MMS).
     pub images: Vec<bytes::Bytes>,
+    /// Send as Kakao Alimtalk with this template (falls back to SMS/LMS).
+    pub alimtalk_template: Option<String>,
 }
 
 /// One refused recipient entry (1-based position in the list or file).
@@ -182,6 +184,19 @@ pub async fn accept_as(
     let subject = input.subject.clone().filter(|s| !s.trim().is_empty());
     let comp = sms::compose(&input.text, subject.as_deref(), input.images.len())
         .map_err(|e| Fail::bad("invalid_message", "text", sms_error_ko(&e)))?;
+    // Alimtalk carries up to 1,000 characters; its SMS/LMS fallback must fit too.
+    let kind_label = match &input.alimtalk_template {
+        Some(_) if input.text.chars().count() > 1000 => {
+            return Err(Fail::bad(
+                "invalid_message",
+                "text",
+                "알림톡은 1,000자까지 보낼 수 있습니다",
+            )
+            .into());
+        }
+        Some(_) => "ALIMTALK".to_owned(),
+        None => comp.kind.as_str().to_owned(),
+    };
     for (i, img) in input.images.iter().enumerate() {
         sms::check_jpeg(img).map_err(|e| {
             Fail::bad(
@@ -236,8 +251,8 @@ pub async fn accept_as(
         sender_account: sender.account.clone(),
         as_admin: sender.as_admin,
         from: sender.from.e164(),
-        kind: comp.kind.as_str().to_owned(),
-        subject,
+        kind: kind_label,
+        subject: input.alimtalk_template.clone().or(subject),
         body: input.text,
         bytes: i64::try_from(comp.bytes).unwrap_or(i64::MAX),
         images,
@@ -245,6 +260,7 @@ pub async fn accept_as(
         delivered: 0,
         failed: 0,
         resend_of: None,
+        fallback_of: None,
     };
     let numbers: Vec<String> = to.iter().map(PhoneNumber::e164).collect();
     messages::accept(&*app.store, &batch, &month_of(created_ms), &numbers)
@@ -450,6 +466,7 @@ pub async fn resend_failed(app: &App, a: &Account, id: &str) -> Result<Batch, Se
         text: b.body.clone(),
         subject: b.subject.clone(),
         images,
+        alimtalk_template: None,
     };
     // One resend per original: the same request twice resends once.
     let key = format!("resend-{}", b.id);
@@ -488,10 +505,12 @@ pub async fn settlement(app: &App, t: &TenantId, from: Date, to: Date) -> Outcom
     let (mut s, mut l, mut m) = (0i64, 0i64, 0i64);
     for month in months(from, to) {
         for b in messages::batches_in(&*app.store, t, &month, lo, hi).await? {
+            // Alimtalk is billed by its provider; its SMS fallbacks are batches of their own.
             match b.kind.as_str() {
                 "SMS" => s += b.delivered,
                 "LMS" => l += b.delivered,
-                _ => m += b.delivered,
+                "MMS" => m += b.delivered,
+                _ => {}
             }
         }
     }
@@ -511,13 +530,71 @@ pub async fn settlement(app: &App, t: &TenantId, from: Date, to: Date) -> Outcom
     })
 }
 
-/// The kind of a stored batch.
+/// The kind of a stored batch (Alimtalk counts as the LMS it may fall back to).
 pub fn kind_of(b: &Batch) -> MessageKind {
     match b.kind.as_str() {
         "SMS" => MessageKind::Sms,
-        "LMS" => MessageKind::Lms,
-        _ => MessageKind::Mms,
+        "MMS" => MessageKind::Mms,
+        _ => MessageKind::Lms,
     }
+}
+
+/// Sends a registered Alimtalk template to recipients; each recipient who
+/// cannot get it as Alimtalk gets the same text by SMS/LMS instead.
+pub async fn accept_alimtalk(
+    app: &App,
+    t: &TenantId,
+    template_code: &str,
+    recipients: Vec<String>,
+    variables: &std::collections::BTreeMap<String, String>,
+    idempotency_key: Option<&str>,
+) -> Result<Batch, SendError> {
+    let tenant = crate::admin::tenant(app, t).await?;
+    if store::repo::tenants::kakao(&*app.store, t)
+        .await
+        .map_err(Fail::from)?
+        .is_none()
+    {
+        return Err(Fail::new(
+            FailKind::Conflict,
+            "kakao_not_configured",
+            "카카오 알림톡 발신 정보가 등록되어 있지 않습니다",
+        )
+        .into());
+    }
+    let template = store::repo::tenants::template(&*app.store, t, template_code)
+        .await
+        .map_err(Fail::from)?
+        .ok_or_else(|| {
+            Fail::bad(
+                "unknown_template",
+                "template_code",
+                format!("등록되지 않은 템플릿입니다: {template_code}"),
+            )
+        })?;
+    let text = ::messaging::kakao::render(&template, variables)
+        .map_err(|e| Fail::bad("invalid_variables", "variables", e))?;
+    let from = tenant.representative_number.ok_or_else(|| {
+        Fail::new(
+            FailKind::Conflict,
+            "no_sender",
+            "회사 대표번호가 등록되어 있지 않아 보낼 수 없습니다",
+        )
+    })?;
+    let sender = Sender {
+        tenant: t.clone(),
+        account: "api".into(),
+        from,
+        as_admin: true,
+    };
+    let input = SendInput {
+        recipients,
+        text,
+        subject: None,
+        images: Vec::new(),
+        alimtalk_template: Some(template_code.to_owned()),
+    };
+    accept_as(app, &sender, input, idempotency_key).await
 }
 
 /// A carrier's inbound-SMS webhook call, after its signature was checked.

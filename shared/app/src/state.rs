@@ -38,6 +38,8 @@ pub struct App {
     /// Key carriers sign inbound-SMS webhooks with (OFFICE_INBOUND_SECRET;
     /// locally derived from the data directory's secret).
     pub inbound_secret: Vec<u8>,
+    /// Kakao business-message provider client (accounts are per tenant).
+    pub kakao: messaging::kakao::KakaoHttp,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +134,7 @@ impl App {
                 .inbound_secret
                 .clone()
                 .map_or_else(|| local_secret.clone(), String::into_bytes),
+            kakao: messaging::kakao::KakaoHttp::new(),
         })
     }
 
@@ -163,6 +166,7 @@ impl App {
             secure_cookies: !public_url.starts_with("http://"),
             sms_rate: crate::dispatch::RATE_PER_SECOND,
             inbound_secret: b"test-inbound-secret".to_vec(),
+            kakao: messaging::kakao::KakaoHttp::new(),
         })
     }
 

@@ -7,6 +7,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod kakao;
 pub mod sink;
 
 use async_trait::async_trait;

@@ -387,3 +387,61 @@ async fn settlement_page_shows_charges_in_won() {
         assert!(page.body.contains(label), "{label}");
     }
 }
+
+#[tokio::test]
+async fn ten_thousand_recipients_from_an_excel_file_are_sent_end_to_end() {
+    let mut w = world().await;
+    // The per-tenant rate limit would spread this over 50 s of real time.
+    w.app.sms_rate = 1_000_000;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "수신번호").expect("header");
+    for i in 0..10_000u32 {
+        sheet
+            .write_string(
+                i + 1,
+                0,
+                format!("010-{:04}-{:04}", 3000 + i / 10_000, i % 10_000),
+            )
+            .expect("cell");
+    }
+    let xlsx = book.save_to_buffer().expect("xlsx");
+    let mut c = Client::new(&w.app);
+    c.login(&w.admin_a.0, &w.admin_a.1).await;
+    let csrf = c.get("/admin/sms").await.csrf();
+    let boundary = "----officebulk42";
+    let mut body = Vec::new();
+    for (k, v) in [
+        ("_csrf", csrf.as_str()),
+        ("_form", "bulk-1"),
+        ("recipients", ""),
+        ("text", "[에이] 대량 안내"),
+    ] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"bulk\"; filename=\"list.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(&xlsx);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = c
+        .send(
+            axum::http::Request::post("/admin/sms")
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(axum::body::Body::from(body))
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/sms?sent=1", "{}", r.body);
+    let stats = app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    assert_eq!(stats.delivered, 10_000);
+    let page = c.get("/admin/sms").await;
+    assert!(
+        page.body.contains("외 9999명") && page.body.contains("100%"),
+        "history shows the batch"
+    );
+}

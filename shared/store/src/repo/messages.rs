@@ -38,6 +38,8 @@ pub struct Batch {
     pub failed: i64,
     /// The batch whose failures this one resends.
     pub resend_of: Option<String>,
+    /// The Alimtalk batch this SMS/LMS replaces for its recipient.
+    pub fallback_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +134,7 @@ fn batch_from(i: &Item) -> RepoResult<Batch> {
         delivered: i.n("delivered").unwrap_or(0),
         failed: i.n("failed").unwrap_or(0),
         resend_of: i.s("resend_of").map(str::to_owned),
+        fallback_of: i.s("fallback_of").map(str::to_owned),
     })
 }
 
@@ -448,6 +451,26 @@ pub async fn mark_resend(store: &dyn Store, b: &Batch, original: &str) -> RepoRe
         .update(
             &key,
             Update::new().set("resend_of", original),
+            Some(Condition::present()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Links an SMS/LMS fallback batch to the Alimtalk batch it replaces.
+pub async fn mark_fallback(store: &dyn Store, b: &Batch, alimtalk: &str) -> RepoResult<()> {
+    let d = store
+        .get(&delivery_key(&b.id, 0))
+        .await?
+        .ok_or_else(|| corrupt("batch without deliveries"))?;
+    let key = Key::new(
+        d.s("batch_pk").unwrap_or_default(),
+        d.s("batch_sk").unwrap_or_default(),
+    );
+    store
+        .update(
+            &key,
+            Update::new().set("fallback_of", alimtalk),
             Some(Condition::present()),
         )
         .await?;

@@ -192,3 +192,77 @@ pub async fn set_rates(
         Err(e) => Err(e.into()),
     }
 }
+
+/// The tenant's Kakao business-message provider account, if set.
+pub async fn kakao(
+    store: &dyn Store,
+    id: &TenantId,
+) -> RepoResult<Option<(String, String, String)>> {
+    let i = store
+        .get(&keys::tenant(id))
+        .await?
+        .ok_or_else(|| RepoError::NoSuchTenant(id.to_string()))?;
+    Ok(
+        match (
+            i.s("kakao_endpoint"),
+            i.s("kakao_sender_key"),
+            i.s("kakao_api_key"),
+        ) {
+            (Some(e), Some(s), Some(k)) => Some((e.to_owned(), s.to_owned(), k.to_owned())),
+            _ => None,
+        },
+    )
+}
+
+pub async fn set_kakao(
+    store: &dyn Store,
+    id: &TenantId,
+    endpoint: &str,
+    sender_key: &str,
+    api_key: &str,
+) -> RepoResult<()> {
+    match store
+        .update(
+            &keys::tenant(id),
+            Update::new()
+                .set("kakao_endpoint", endpoint)
+                .set("kakao_sender_key", sender_key)
+                .set("kakao_api_key", api_key),
+            Some(Condition::present()),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn template_key(id: &TenantId, code: &str) -> crate::Key {
+    crate::Key::new(keys::tenant_pk(id), format!("KTPL#{code}"))
+}
+
+/// Registers (or replaces) an approved Alimtalk template's text.
+pub async fn put_template(
+    store: &dyn Store,
+    id: &TenantId,
+    code: &str,
+    text: &str,
+) -> RepoResult<()> {
+    store
+        .put(
+            Item::new(&template_key(id, code))
+                .with("type", "kakao_template")
+                .with("text", text),
+            None,
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn template(store: &dyn Store, id: &TenantId, code: &str) -> RepoResult<Option<String>> {
+    Ok(store
+        .get(&template_key(id, code))
+        .await?
+        .and_then(|i| i.s("text").map(str::to_owned)))
+}

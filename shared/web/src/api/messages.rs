@@ -81,6 +81,7 @@ pub async fn send(
         text: b.text,
         subject: b.subject,
         images: Vec::new(),
+        alimtalk_template: None,
     };
     match app::messaging::accept_as(&app, &sender, input, key.as_deref()).await {
         Ok(batch) => Reply {
@@ -127,6 +128,7 @@ pub struct DeliveryView {
 pub struct MessageView {
     id: String,
     kind: String,
+    fallback_of: Option<String>,
     from: String,
     text: String,
     recipients: i64,
@@ -152,6 +154,7 @@ pub async fn status(
         MessageView {
             id: b.id,
             kind: b.kind,
+            fallback_of: b.fallback_of,
             from: b.from,
             text: b.body,
             recipients: b.recipients,
@@ -292,4 +295,79 @@ pub async fn app_inbox(
         .await
         .map_err(|e| ApiError::from(app::Fail::from(e)).in_format(u.format))?;
     Ok(Reply::ok(u.format, "inbox", InboxView { messages: m }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AlimtalkBody {
+    template_code: String,
+    to: Vec<String>,
+    #[serde(default)]
+    variables: std::collections::BTreeMap<String, String>,
+}
+
+/// Kakao Alimtalk with automatic SMS/LMS fallback (T12).
+pub async fn alimtalk(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = i.require("sms:send") {
+        return e.into_response();
+    }
+    let b: AlimtalkBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("request body is not valid JSON for this operation: {e}"),
+            )
+            .in_format(i.format)
+            .into_response();
+        }
+    };
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| format!("api-kakao-{k}"));
+    match app::messaging::accept_alimtalk(
+        &app,
+        &i.tenant,
+        &b.template_code,
+        b.to,
+        &b.variables,
+        key.as_deref(),
+    )
+    .await
+    {
+        Ok(batch) => Reply {
+            status: StatusCode::ACCEPTED,
+            root: "message",
+            body: Accepted {
+                id: batch.id,
+                kind: batch.kind,
+                bytes: batch.bytes,
+                recipients: batch.recipients,
+                status: "accepted",
+            },
+            format: i.format,
+        }
+        .into_response(),
+        Err(app::messaging::SendError::Fail(f)) => fail(f, i.format).into_response(),
+        Err(app::messaging::SendError::Recipients(rows)) => {
+            let detail = rows
+                .iter()
+                .map(|r| format!("#{} {:?}: {}", r.position, r.value, r.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_recipients",
+                detail,
+            )
+            .in_format(i.format)
+            .into_response()
+        }
+    }
 }

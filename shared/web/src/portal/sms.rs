@@ -111,6 +111,13 @@ async fn sms_page(
     let sender = app::messaging::sender_number(app, &p.account, as_admin)
         .await
         .map(|n| n.to_string());
+    let inbox = if as_admin {
+        Vec::new()
+    } else {
+        store::repo::inbox::received(&*app.store, &p.account.tenant, &p.account.id, 50)
+            .await
+            .unwrap_or_default()
+    };
     let b = base(as_admin);
     let menu = if as_admin { Menu::Sms } else { Menu::MySms };
     let title = if as_admin {
@@ -187,6 +194,18 @@ async fn sms_page(
                                 td { (r.success_percent) "%" }
                                 td { a class="btn secondary detail" href=(format!("{b}/{}", r.id)) { "내역확인" } }
                             }
+                        }
+                    }
+                }
+            }
+            @if !as_admin {
+                div class="card" {
+                    h2 { "받은 메시지" }
+                    table id="inbox" {
+                        thead { tr { th { "보낸사람" } th { "받은시간" } th { "내용" } } }
+                        tbody {
+                            @for m in &inbox { tr { td { (m.from) } td { (fmt_time(m.received_ms)) } td { (m.text) } } }
+                            @if inbox.is_empty() { tr { td colspan="3" class="muted" { "받은 메시지가 없습니다" } } }
                         }
                     }
                 }
@@ -323,6 +342,7 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
         text: fields.get("text").cloned().unwrap_or_default(),
         subject: fields.get("subject").cloned(),
         images,
+        alimtalk_template: None,
     };
     // The form's CSRF token is unique per page view: a double-submitted form sends once.
     let key = format!(
