@@ -14,6 +14,7 @@
 //! | `OFFICE_MAIL_FROM` | sender of confirmation mail | `no-reply@office.example` |
 //! | `OFFICE_SMS_SENDER` | platform SMS sender when a tenant has no 대표번호 | `1588-0070` |
 //! | `OFFICE_INBOUND_SECRET` | HMAC key of inbound-SMS webhooks | derived from the local secret |
+//! | `OFFICE_SMS_QUEUE_URL` | SQS queue waking the SMS dispatcher Lambda (AWS) | none: the local loop polls |
 //! | `OFFICE_SIP_REALM` | SIP digest realm (part of stored digests: do not change casually) | `office` |
 //!
 //! AWS endpoints, credentials and region come from the usual `AWS_*`
@@ -51,6 +52,8 @@ pub struct Config {
     pub sip_realm: String,
     /// Secret carriers sign inbound-SMS webhooks with.
     pub inbound_secret: Option<String>,
+    /// SQS queue that wakes the SMS dispatcher Lambda (AWS only).
+    pub sms_queue_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -170,6 +173,7 @@ impl Config {
             sms_sender,
             sip_realm,
             inbound_secret: get("OFFICE_INBOUND_SECRET"),
+            sms_queue_url: get("OFFICE_SMS_QUEUE_URL"),
         })
     }
 }

@@ -266,6 +266,12 @@ pub async fn accept_as(
     messages::accept(&*app.store, &batch, &month_of(created_ms), &numbers)
         .await
         .map_err(Fail::from)?;
+    if let Some(k) = &app.outbox_kick
+        && let Err(e) = k.kick(&batch.id).await
+    {
+        // The one-minute schedule wakes the dispatcher anyway.
+        tracing::warn!(error = %e, batch = %batch.id, "could not wake the dispatcher");
+    }
     Ok(batch)
 }
 

@@ -40,6 +40,8 @@ pub struct App {
     pub inbound_secret: Vec<u8>,
     /// Kakao business-message provider client (accounts are per tenant).
     pub kakao: messaging::kakao::KakaoHttp,
+    /// Wakes the outbox dispatcher after a send is accepted (SQS on AWS).
+    pub outbox_kick: Option<Arc<dyn messaging::Kick>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +137,10 @@ impl App {
                 .clone()
                 .map_or_else(|| local_secret.clone(), String::into_bytes),
             kakao: messaging::kakao::KakaoHttp::new(),
+            outbox_kick: match &cfg.sms_queue_url {
+                Some(url) => Some(sqs_kick(url).await?),
+                None => None,
+            },
         })
     }
 
@@ -167,6 +173,7 @@ impl App {
             sms_rate: crate::dispatch::RATE_PER_SECOND,
             inbound_secret: b"test-inbound-secret".to_vec(),
             kakao: messaging::kakao::KakaoHttp::new(),
+            outbox_kick: None,
         })
     }
 
@@ -211,6 +218,20 @@ async fn aws_messaging(from: &str) -> Result<(Arc<dyn SmsSender>, Arc<dyn Mailer
             from,
         )),
     ))
+}
+
+#[cfg(feature = "aws")]
+async fn sqs_kick(url: &str) -> Result<Arc<dyn messaging::Kick>, AppError> {
+    let conf = aws_config().await;
+    Ok(Arc::new(messaging::aws::SqsKick::new(
+        messaging::aws::SqsClient::new(&conf),
+        url,
+    )))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn sqs_kick(_url: &str) -> Result<Arc<dyn messaging::Kick>, AppError> {
+    Err(AppError::NoAws("OFFICE_SMS_QUEUE_URL"))
 }
 
 #[cfg(not(feature = "aws"))]

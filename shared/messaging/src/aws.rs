@@ -125,3 +125,35 @@ impl Mailer for SesMail {
         Ok(out.message_id().unwrap_or_default().to_owned())
     }
 }
+
+/// Wakes the SMS dispatcher Lambda through its SQS queue.
+#[derive(Debug, Clone)]
+pub struct SqsKick {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+pub use aws_sdk_sqs::Client as SqsClient;
+
+impl SqsKick {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl crate::Kick for SqsKick {
+    async fn kick(&self, batch: &str) -> Result<(), SendError> {
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(format!("{{\"batch\":\"{batch}\"}}"))
+            .send()
+            .await
+            .map_err(|e| SendError::Unavailable(e.to_string()))?;
+        Ok(())
+    }
+}

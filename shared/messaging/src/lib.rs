@@ -65,6 +65,13 @@ pub trait SmsSender: Send + Sync + std::fmt::Debug {
     async fn send(&self, m: Outbound<'_>) -> Result<String, SendError>;
 }
 
+/// Wakes the outbox dispatcher after a batch is accepted (SQS on AWS;
+/// locally the dispatcher polls, so there is nothing to wake).
+#[async_trait]
+pub trait Kick: Send + Sync + std::fmt::Debug {
+    async fn kick(&self, batch: &str) -> Result<(), SendError>;
+}
+
 /// Sends one plain-text e-mail; returns the provider's message id.
 #[async_trait]
 pub trait Mailer: Send + Sync + std::fmt::Debug {
