@@ -349,6 +349,18 @@ async fn inbound_sms_is_signed_stored_once_and_reaches_the_app() {
     assert_eq!(v["message"].as_array().map(Vec::len), Some(1));
     assert_eq!(v["message"][0]["text"], "회의 10분 늦어요");
     assert_eq!(v["message"][0]["from"], "010-1234-5678");
+    let list = api(&w.app, "GET", "/v1/inbound/sms", Some(&w.key_a), None, &[]).await;
+    let list = list.json();
+    assert_eq!(list["message"][0]["account_id"], u.id.as_str());
+    assert_eq!(list["message"][0]["text"], "회의 10분 늦어요");
+    let other = api(&w.app, "GET", "/v1/inbound/sms", Some(&w.key_b), None, &[])
+        .await
+        .json();
+    assert_eq!(
+        other["message"].as_array().map(Vec::len),
+        Some(0),
+        "tenant B sees none of it"
+    );
 }
 
 #[tokio::test]

@@ -56,7 +56,16 @@ pub async fn store_received(
     .with("from", m.from.as_str())
     .with("to", m.to.as_str())
     .with("text", m.text.as_str())
-    .with("received_ms", m.received_ms);
+    .with("received_ms", m.received_ms)
+    .with("account_id", a.as_str())
+    .with(
+        crate::Index::Gsi1.pk_attr(),
+        format!("{}#INBOX", keys::tenant_pk(t)),
+    )
+    .with(
+        crate::Index::Gsi1.sk_attr(),
+        format!("{:015}#{}", m.received_ms, m.id),
+    );
     let ops = vec![
         crate::TxOp::Put {
             item: Item::new(&marker).with("tenant_id", t.as_str()),
@@ -101,4 +110,40 @@ pub async fn received(
             })
         })
         .collect()
+}
+
+/// A tenant's received messages across its accounts, newest first (integrators).
+pub async fn tenant_received(
+    store: &dyn Store,
+    t: &TenantId,
+    limit: usize,
+    cursor: Option<crate::Cursor>,
+) -> RepoResult<(Vec<(String, Received)>, Option<crate::Cursor>)> {
+    let q = Query::index(crate::Index::Gsi1, format!("{}#INBOX", keys::tenant_pk(t)))
+        .descending()
+        .limit(limit)
+        .after(cursor);
+    let page = store.query(&q).await?;
+    let items = page
+        .items
+        .iter()
+        .map(|i| {
+            let s = |n: &str| {
+                i.s(n)
+                    .map(str::to_owned)
+                    .ok_or_else(|| corrupt(format!("inbound sms without {n}")))
+            };
+            Ok((
+                s("account_id")?,
+                Received {
+                    id: s("id")?,
+                    from: s("from")?,
+                    to: s("to")?,
+                    text: s("text")?,
+                    received_ms: i.n("received_ms").unwrap_or(0),
+                },
+            ))
+        })
+        .collect::<RepoResult<_>>()?;
+    Ok((items, page.next))
 }

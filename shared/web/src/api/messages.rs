@@ -371,3 +371,55 @@ pub async fn alimtalk(
         }
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct InboundItem {
+    account_id: String,
+    #[serde(flatten)]
+    message: store::repo::inbox::Received,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InboundList {
+    #[serde(rename = "message")]
+    messages: Vec<InboundItem>,
+    next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    limit: Option<usize>,
+    next_token: Option<String>,
+}
+
+/// Received SMS of the whole tenant (integrators), newest first.
+pub async fn inbound_list(
+    State(app): State<app::App>,
+    i: Integrator,
+    Query(q): Query<PageQuery>,
+) -> Result<Reply<InboundList>, ApiError> {
+    i.require("sms:read")?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let (items, next) = store::repo::inbox::tenant_received(
+        &*app.store,
+        &i.tenant,
+        limit,
+        q.next_token.map(store::Cursor),
+    )
+    .await
+    .map_err(|e| fail(e.into(), i.format))?;
+    Ok(Reply::ok(
+        i.format,
+        "inbound",
+        InboundList {
+            messages: items
+                .into_iter()
+                .map(|(account_id, message)| InboundItem {
+                    account_id,
+                    message,
+                })
+                .collect(),
+            next_token: next.map(|c| c.0),
+        },
+    ))
+}

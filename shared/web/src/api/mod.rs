@@ -40,7 +40,10 @@ pub fn routes() -> Router<app::App> {
         .route("/v1/messages", get(messages::history).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/alimtalk", post(messages::alimtalk))
-        .route("/v1/inbound/sms", post(messages::inbound))
+        .route(
+            "/v1/inbound/sms",
+            get(messages::inbound_list).post(messages::inbound),
+        )
         .route("/v1/app/inbox", get(messages::app_inbox))
         .route("/v1/app/signup", post(app_api::signup))
         .route("/v1/app/signup/verify", post(app_api::verify))
