@@ -439,6 +439,11 @@ pub async fn by_sender(
 
 /// Links a resend batch to the batch whose failures it resends.
 pub async fn mark_resend(store: &dyn Store, b: &Batch, original: &str) -> RepoResult<()> {
+    link(store, b, "resend_of", original).await
+}
+
+/// Sets a link attribute on a batch item (found through its first delivery).
+async fn link(store: &dyn Store, b: &Batch, attr: &str, to: &str) -> RepoResult<()> {
     let d = store
         .get(&delivery_key(&b.id, 0))
         .await?
@@ -450,7 +455,7 @@ pub async fn mark_resend(store: &dyn Store, b: &Batch, original: &str) -> RepoRe
     store
         .update(
             &key,
-            Update::new().set("resend_of", original),
+            Update::new().set(attr, to),
             Some(Condition::present()),
         )
         .await?;
@@ -459,20 +464,5 @@ pub async fn mark_resend(store: &dyn Store, b: &Batch, original: &str) -> RepoRe
 
 /// Links an SMS/LMS fallback batch to the Alimtalk batch it replaces.
 pub async fn mark_fallback(store: &dyn Store, b: &Batch, alimtalk: &str) -> RepoResult<()> {
-    let d = store
-        .get(&delivery_key(&b.id, 0))
-        .await?
-        .ok_or_else(|| corrupt("batch without deliveries"))?;
-    let key = Key::new(
-        d.s("batch_pk").unwrap_or_default(),
-        d.s("batch_sk").unwrap_or_default(),
-    );
-    store
-        .update(
-            &key,
-            Update::new().set("fallback_of", alimtalk),
-            Some(Condition::present()),
-        )
-        .await?;
-    Ok(())
+    link(store, b, "fallback_of", alimtalk).await
 }

@@ -83,37 +83,10 @@ pub async fn send(
         images: Vec::new(),
         alimtalk_template: None,
     };
-    match app::messaging::accept_as(&app, &sender, input, key.as_deref()).await {
-        Ok(batch) => Reply {
-            status: StatusCode::ACCEPTED,
-            root: "message",
-            body: Accepted {
-                id: batch.id,
-                kind: batch.kind,
-                bytes: batch.bytes,
-                recipients: batch.recipients,
-                status: "accepted",
-            },
-            format: i.format,
-        }
-        .into_response(),
-        Err(app::messaging::SendError::Fail(f)) => fail(f, i.format).into_response(),
-        Err(app::messaging::SendError::Recipients(rows)) => {
-            let detail = rows
-                .iter()
-                .map(|r| format!("#{} {:?}: {}", r.position, r.value, r.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let mut e = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_recipients",
-                detail,
-            )
-            .in_format(i.format);
-            e.field = Some("to");
-            e.into_response()
-        }
-    }
+    answer(
+        app::messaging::accept_as(&app, &sender, input, key.as_deref()).await,
+        i.format,
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -331,45 +304,18 @@ pub async fn alimtalk(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(|k| format!("api-kakao-{k}"));
-    match app::messaging::accept_alimtalk(
-        &app,
-        &i.tenant,
-        &b.template_code,
-        b.to,
-        &b.variables,
-        key.as_deref(),
+    answer(
+        app::messaging::accept_alimtalk(
+            &app,
+            &i.tenant,
+            &b.template_code,
+            b.to,
+            &b.variables,
+            key.as_deref(),
+        )
+        .await,
+        i.format,
     )
-    .await
-    {
-        Ok(batch) => Reply {
-            status: StatusCode::ACCEPTED,
-            root: "message",
-            body: Accepted {
-                id: batch.id,
-                kind: batch.kind,
-                bytes: batch.bytes,
-                recipients: batch.recipients,
-                status: "accepted",
-            },
-            format: i.format,
-        }
-        .into_response(),
-        Err(app::messaging::SendError::Fail(f)) => fail(f, i.format).into_response(),
-        Err(app::messaging::SendError::Recipients(rows)) => {
-            let detail = rows
-                .iter()
-                .map(|r| format!("#{} {:?}: {}", r.position, r.value, r.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_recipients",
-                detail,
-            )
-            .in_format(i.format)
-            .into_response()
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -422,4 +368,42 @@ pub async fn inbound_list(
             next_token: next.map(|c| c.0),
         },
     ))
+}
+
+/// The answer to an accepted (202) or refused send.
+fn answer(
+    result: Result<store::repo::messages::Batch, app::messaging::SendError>,
+    format: Format,
+) -> Response {
+    match result {
+        Ok(batch) => Reply {
+            status: StatusCode::ACCEPTED,
+            root: "message",
+            body: Accepted {
+                id: batch.id,
+                kind: batch.kind,
+                bytes: batch.bytes,
+                recipients: batch.recipients,
+                status: "accepted",
+            },
+            format,
+        }
+        .into_response(),
+        Err(app::messaging::SendError::Fail(f)) => fail(f, format).into_response(),
+        Err(app::messaging::SendError::Recipients(rows)) => {
+            let detail = rows
+                .iter()
+                .map(|r| format!("#{} {:?}: {}", r.position, r.value, r.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_recipients",
+                detail,
+            )
+            .in_format(format);
+            e.field = Some("to");
+            e.into_response()
+        }
+    }
 }
