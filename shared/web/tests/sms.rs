@@ -457,3 +457,111 @@ async fn ten_thousand_recipients_from_an_excel_file_are_sent_end_to_end() {
         "history shows the batch"
     );
 }
+
+fn jpeg(w: u16, h: u16) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    v.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    v.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
+    v.extend_from_slice(&h.to_be_bytes());
+    v.extend_from_slice(&w.to_be_bytes());
+    v.extend_from_slice(&[0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9]);
+    v
+}
+
+async fn post_files(
+    c: &mut Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, Vec<u8>)],
+) -> common::Resp {
+    let boundary = "----officefiles99";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, filename, bytes) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    c.send(
+        axum::http::Request::post(path)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(axum::body::Body::from(body))
+            .expect("req"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn bad_excel_rows_are_reported_by_row_and_large_images_are_flagged() {
+    let w = world().await;
+    let mut c = Client::new(&w.app);
+    c.login(&w.admin_a.0, &w.admin_a.1).await;
+    let csrf = c.get("/admin/sms").await.csrf();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, v) in ["수신번호", "010-1111-0001", "02-12", "010-1111-0003"]
+        .iter()
+        .enumerate()
+    {
+        sheet
+            .write_string(u32::try_from(r).expect("row"), 0, *v)
+            .expect("cell");
+    }
+    let xlsx = book.save_to_buffer().expect("xlsx");
+    let r = post_files(
+        &mut c,
+        "/admin/sms",
+        &[("_csrf", &csrf), ("_form", "x1"), ("text", "안내")],
+        &[("bulk", "list.xlsx", xlsx)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("엑셀 3행"),
+        "the bad row is named by its Excel row"
+    );
+    assert!(
+        store::repo::sink::recent(&*w.app.store, "sms", 10)
+            .await
+            .expect("sink")
+            .is_empty()
+    );
+
+    let r = post_files(
+        &mut c,
+        "/admin/sms",
+        &[
+            ("_csrf", &csrf),
+            ("_form", "x2"),
+            ("recipients", "010-1111-0009"),
+            ("text", "사진"),
+        ],
+        &[("images", "big.jpg", jpeg(1920, 1080))],
+    )
+    .await;
+    assert_eq!(r.location(), "/admin/sms?sent=1&image_size=1", "{}", r.body);
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    let sent = store::repo::sink::recent(&*w.app.store, "sms", 10)
+        .await
+        .expect("sink");
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].body.contains("[이미지 1개]"),
+        "sent as MMS with its image"
+    );
+    assert!(
+        c.get("/admin/sms?sent=1&image_size=1")
+            .await
+            .body
+            .contains("권장 크기(320X240)")
+    );
+}

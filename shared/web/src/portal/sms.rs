@@ -72,6 +72,7 @@ pub struct SearchQuery {
     #[serde(default)]
     recipient: String,
     sent: Option<String>,
+    image_size: Option<String>,
 }
 
 fn base(as_admin: bool) -> &'static str {
@@ -131,6 +132,7 @@ async fn sms_page(
         title,
         html! {
             @if q.sent.is_some() { div class="notice" role="status" id="sent" { "발송을 접수했습니다. 결과는 검색결과에서 확인할 수 있습니다." } }
+            @if q.image_size.is_some() { div class="notice" role="status" { "첨부 이미지가 권장 크기(320X240)와 많이 달라 휴대폰에서 줄어들거나 흐리게 보일 수 있습니다." } }
             (error_box(error.or(search_error.as_deref())))
             @if !bad_rows.is_empty() {
                 table id="recipient-errors" {
@@ -319,7 +321,24 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
         .unwrap_or_default();
     if let Some(b) = bulk {
         match bulk_numbers(&b) {
-            Ok(v) => recipients.extend(v),
+            Ok(v) => {
+                // Report bad file rows by their Excel row (row 1 is the header).
+                if let Err(mut rows) = app::messaging::recipients(&v) {
+                    for r in &mut rows {
+                        r.message = format!("엑셀 {}행: {}", r.position + 1, r.message);
+                        r.position += 1;
+                    }
+                    let msg = format!(
+                        "엑셀 파일의 {}개 행에 오류가 있어 발송하지 않았습니다",
+                        rows.len()
+                    );
+                    let page =
+                        sms_page(app, p, as_admin, &SearchQuery::default(), Some(&msg), &rows)
+                            .await;
+                    return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+                }
+                recipients.extend(v);
+            }
             Err(f) => {
                 return (
                     status_for(f.kind),
@@ -337,6 +356,10 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
             }
         }
     }
+    // Carriers resize images far from 320x240; say so (the send still goes).
+    let unusual_image = images
+        .iter()
+        .any(|img| domain::sms::check_jpeg(img).is_ok_and(|j| j.unusual_size));
     let input = app::messaging::SendInput {
         recipients,
         text: fields.get("text").cloned().unwrap_or_default(),
@@ -353,6 +376,9 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
             .unwrap_or_else(app::auth::token)
     );
     match app::messaging::accept(app, &p.account, as_admin, input, Some(&key)).await {
+        Ok(_) if unusual_image => {
+            Redirect::to(&format!("{}?sent=1&image_size=1", base(as_admin))).into_response()
+        }
         Ok(_) => Redirect::to(&format!("{}?sent=1", base(as_admin))).into_response(),
         Err(app::messaging::SendError::Fail(f)) => (
             status_for(f.kind),
