@@ -18,8 +18,8 @@ step() { printf '\n==> %s\n' "$*"; }
 TOOLS="${OFFICE_TOOLS_DIR:-$HOME/.cache/office-tools}"
 mkdir -p "$TOOLS"
 
-step "Debian packages (headless Chromium + chromedriver, Korean fonts for screenshots)"
-apt_packages=(chromium chromium-driver fonts-noto-cjk)
+step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp)"
+apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -30,6 +30,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 command -v chromium >/dev/null
 command -v chromedriver >/dev/null
+command -v sipp >/dev/null
 
 step "Python tools (moto, cfn-lint, cargo-lambda)"
 python3 -m pip install -q --disable-pip-version-check \

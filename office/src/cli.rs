@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// HTTP port; 0 picks a free one (printed at start).
     #[arg(long, env = "OFFICE_PORT", default_value_t = 8080)]
     pub port: u16,
+    /// SIP port (UDP) of the media edge; 0 picks a free one (printed at start).
+    #[arg(long, env = "OFFICE_SIP_PORT", default_value_t = 5060)]
+    pub sip_port: u16,
     /// Seed the demo tenant (the default when serving) and print its logins.
     #[arg(long, conflicts_with = "no_demo")]
     pub demo: bool,
@@ -224,7 +227,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .public_url
                 .clone()
                 .unwrap_or_else(|| format!("http://{}:{}", cli.serve.host, cli.serve.port));
-            crate::serve::print_demo(&base, &cfg, &info, cli.serve.json)
+            crate::serve::print_demo(&base, &cfg, None, &info, cli.serve.json)
         }
         Some(Command::Tenant(TenantCmd::Create {
             name,

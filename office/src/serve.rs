@@ -28,6 +28,10 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let app = App::open(&cfg, &base).await?;
+    let sip_socket = tokio::net::UdpSocket::bind((args.host.as_str(), args.sip_port))
+        .await
+        .with_context(|| format!("binding SIP on {}:{} (udp)", args.host, args.sip_port))?;
+    let sip_addr = sip_socket.local_addr()?;
 
     // Finish org-chart uploads a crash interrupted.
     for t in store::repo::tenants::list(&*app.store).await? {
@@ -45,10 +49,21 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Some(app::demo::seed(&app, &cfg.data_dir).await?)
     };
+    let sip = Sip {
+        host: sip_addr.ip().to_string(),
+        port: sip_addr.port(),
+        realm: app.sip_realm.clone(),
+    };
     match &demo {
-        Some(info) => print_demo(&base, &cfg, info, args.json)?,
-        None => print_urls(&base, &cfg, args.json)?,
+        Some(info) => print_demo(&base, &cfg, Some(&sip), info, args.json)?,
+        None => print_urls(&base, &cfg, Some(&sip), args.json)?,
     }
+    // The media edge, in-process: SIP registrar on UDP.
+    let registrar = std::sync::Arc::new(media_edge::registrar::Registrar::new(
+        app.clone(),
+        &app::password::random_bytes(32),
+    ));
+    tokio::spawn(media_edge::server::serve_udp(sip_socket, registrar));
 
     if let Some(embedded) = app.embedded.clone() {
         tokio::spawn(async move {
@@ -124,19 +139,25 @@ impl Shutdown {
     }
 }
 
-fn urls(base: &str, cfg: &Config) -> serde_json::Value {
+/// Where phones register.
+pub struct Sip {
+    pub host: String,
+    pub port: u16,
+    pub realm: String,
+}
+
+fn urls(base: &str, cfg: &Config, sip: Option<&Sip>) -> serde_json::Value {
     json!({
         "portal_url": format!("{base}/"),
         "api_url": format!("{base}/v1"),
         "health_url": format!("{base}/health"),
         "data_dir": std::path::absolute(&cfg.data_dir).unwrap_or_else(|_| cfg.data_dir.clone()),
-        // The media edge joins the process with the SIP issue.
-        "sip": serde_json::Value::Null,
+        "sip": sip.map(|s| json!({"host": s.host, "port": s.port, "transport": "udp", "realm": s.realm})),
     })
 }
 
-fn print_urls(base: &str, cfg: &Config, as_json: bool) -> anyhow::Result<()> {
-    let u = urls(base, cfg);
+fn print_urls(base: &str, cfg: &Config, sip: Option<&Sip>, as_json: bool) -> anyhow::Result<()> {
+    let u = urls(base, cfg, sip);
     if as_json {
         println!("{}", serde_json::to_string(&u)?);
     } else {
@@ -150,14 +171,23 @@ fn print_urls(base: &str, cfg: &Config, as_json: bool) -> anyhow::Result<()> {
             "  health   {}",
             u["health_url"].as_str().unwrap_or_default()
         );
+        if let Some(s) = sip {
+            println!("  SIP      {}:{} (udp, realm {})", s.host, s.port, s.realm);
+        }
         println!("  data     {}", cfg.data_dir.display());
     }
     Ok(())
 }
 
-pub fn print_demo(base: &str, cfg: &Config, info: &DemoInfo, as_json: bool) -> anyhow::Result<()> {
+pub fn print_demo(
+    base: &str,
+    cfg: &Config,
+    sip: Option<&Sip>,
+    info: &DemoInfo,
+    as_json: bool,
+) -> anyhow::Result<()> {
     if as_json {
-        let mut u = urls(base, cfg);
+        let mut u = urls(base, cfg, sip);
         u["tenant_id"] = json!(info.tenant_id);
         u["tenant_name"] = json!(info.tenant_name);
         u["join_code"] = json!(info.join_code);
@@ -167,7 +197,7 @@ pub fn print_demo(base: &str, cfg: &Config, info: &DemoInfo, as_json: bool) -> a
         println!("{}", serde_json::to_string(&u)?);
         return Ok(());
     }
-    print_urls(base, cfg, false)?;
+    print_urls(base, cfg, sip, false)?;
     println!();
     println!(
         "demo tenant {} — {} (app join code {})",

@@ -61,7 +61,7 @@ impl Office {
         let mut child = Command::new(office_bin()?)
             .arg("--data-dir")
             .arg(data_dir)
-            .args(["--port", "0", "--json"])
+            .args(["--port", "0", "--sip-port", "0", "--json"])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -1,0 +1,353 @@
+//! The registrar (RFC 3261 §10): REGISTER with digest authentication.
+//!
+//! Unknown users and wrong passwords get the same answer (403 after the
+//! challenge). Failures are counted per user *and* source address, so one
+//! phone with a stale password behind a company NAT locks only itself; an
+//! address that fails for many users is slowed down as a whole. Only
+//! active accounts register. Bindings live in memory and in the table (with
+//! `expires_at`), written only when they change or approach expiry.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use domain::AccountStatus;
+use sha2::{Digest as _, Sha256};
+use store::repo::accounts;
+use store::{Item, Key};
+
+use crate::sip::digest::{Algorithm, Credentials};
+use crate::sip::message::{Request, param, response, uri_user};
+use crate::sip::nonce::{NonceCheck, Nonces};
+
+pub const MIN_EXPIRES: i64 = 60;
+pub const MAX_EXPIRES: i64 = 3600;
+pub const DEFAULT_EXPIRES: i64 = 3600;
+/// Failures of one user from one address before it is locked out.
+pub const MAX_FAILURES_PER_USER_AND_ADDRESS: u32 = 10;
+/// Failures from one address, for any users, before it is locked out.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 200;
+pub const LOCKOUT_SECS: i64 = 600;
+
+/// One registered contact of an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub contact: String,
+    pub expires_at: i64,
+    pub source: SocketAddr,
+    /// When the table copy was last written.
+    pub persisted_until: i64,
+}
+
+pub struct Registrar {
+    app: app::App,
+    nonces: Nonces,
+    realm: String,
+    bindings: Mutex<HashMap<String, Vec<Binding>>>,
+    failures: Mutex<HashMap<(String, IpAddr), (u32, i64)>>,
+    address_failures: Mutex<HashMap<IpAddr, (u32, i64)>>,
+}
+
+impl std::fmt::Debug for Registrar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registrar")
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registrar {
+    pub fn new(app: app::App, nonce_key: &[u8]) -> Self {
+        let realm = app.sip_realm.clone();
+        Self {
+            app,
+            nonces: Nonces::new(nonce_key),
+            realm,
+            bindings: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            address_failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The current contacts of a SIP user (for routing calls to them).
+    pub fn contacts(&self, username: &str, now: i64) -> Vec<Binding> {
+        self.bindings
+            .lock()
+            .map(|m| {
+                m.get(username)
+                    .map(|v| v.iter().filter(|b| b.expires_at > now).cloned().collect())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    }
+
+    fn challenge(&self, req: &Request, now: i64, stale: bool) -> Vec<u8> {
+        let nonce = self.nonces.issue(now);
+        let stale = if stale { ", stale=true" } else { "" };
+        let h = |alg: Algorithm| {
+            format!(
+                "Digest realm=\"{}\", nonce=\"{nonce}\", qop=\"auth\", algorithm={}{stale}",
+                self.realm,
+                alg.name()
+            )
+        };
+        // Both algorithms are offered (RFC 8760). MD5 goes first: many
+        // softphones (and sipp) take the first challenge and know only MD5,
+        // while SHA-256-capable clients look through all of them.
+        response(
+            req,
+            401,
+            "Unauthorized",
+            &[
+                ("WWW-Authenticate", h(Algorithm::Md5)),
+                ("WWW-Authenticate", h(Algorithm::Sha256)),
+            ],
+            Some("edge"),
+        )
+    }
+
+    fn locked(&self, user: &str, ip: IpAddr, now: i64) -> bool {
+        let recent = |&(n, at): &(u32, i64), max: u32| n >= max && now - at < LOCKOUT_SECS;
+        let by_user = self
+            .failures
+            .lock()
+            .map(|m| {
+                m.get(&(user.to_owned(), ip))
+                    .is_some_and(|e| recent(e, MAX_FAILURES_PER_USER_AND_ADDRESS))
+            })
+            .unwrap_or(false);
+        let by_addr = self
+            .address_failures
+            .lock()
+            .map(|m| {
+                m.get(&ip)
+                    .is_some_and(|e| recent(e, MAX_FAILURES_PER_ADDRESS))
+            })
+            .unwrap_or(false);
+        by_user || by_addr
+    }
+
+    fn fail(&self, req: &Request, user: &str, ip: IpAddr, now: i64) -> Vec<u8> {
+        let bump = |e: &mut (u32, i64)| {
+            if now - e.1 >= LOCKOUT_SECS {
+                *e = (0, now);
+            }
+            e.0 += 1;
+            e.1 = now;
+        };
+        if let Ok(mut m) = self.failures.lock() {
+            bump(m.entry((user.to_owned(), ip)).or_insert((0, now)));
+        }
+        if let Ok(mut m) = self.address_failures.lock() {
+            bump(m.entry(ip).or_insert((0, now)));
+        }
+        response(req, 403, "Forbidden", &[], Some("edge"))
+    }
+
+    fn succeed(&self, user: &str, ip: IpAddr) {
+        if let Ok(mut m) = self.failures.lock() {
+            m.remove(&(user.to_owned(), ip));
+        }
+    }
+
+    /// Answers one REGISTER (or an OPTIONS keep-alive; other methods are refused for now).
+    pub async fn handle(&self, req: &Request, source: SocketAddr, now: i64) -> Vec<u8> {
+        match req.method.as_str() {
+            "REGISTER" => self.register(req, source, now).await,
+            "OPTIONS" => response(
+                req,
+                200,
+                "OK",
+                &[("Allow", "REGISTER, OPTIONS".into())],
+                Some("edge"),
+            ),
+            "ACK" => Vec::new(),
+            _ => response(
+                req,
+                501,
+                "Not Implemented",
+                &[("Allow", "REGISTER, OPTIONS".into())],
+                Some("edge"),
+            ),
+        }
+    }
+
+    async fn register(&self, req: &Request, source: SocketAddr, now: i64) -> Vec<u8> {
+        let ip = source.ip();
+        let Some(user) = req.header("To").and_then(uri_user).map(str::to_owned) else {
+            return response(req, 400, "Bad Request", &[], Some("edge"));
+        };
+        if self.locked(&user, ip, now) {
+            return response(req, 403, "Forbidden", &[], Some("edge"));
+        }
+        let Some(creds) = req.header("Authorization").and_then(Credentials::parse) else {
+            return self.challenge(req, now, false);
+        };
+        if creds.username != user || creds.realm != self.realm {
+            return self.fail(req, &user, ip, now);
+        }
+        match self.nonces.check(&creds.nonce, creds.nc.as_deref(), now) {
+            NonceCheck::Fresh => {}
+            NonceCheck::Stale => return self.challenge(req, now, true),
+            NonceCheck::Invalid => return self.challenge(req, now, false),
+        }
+        let sip = match accounts::sip_user(&*self.app.store, &user).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "registrar store lookup failed");
+                return response(
+                    req,
+                    500,
+                    "Server Internal Error",
+                    &[("Retry-After", "5".into())],
+                    Some("edge"),
+                );
+            }
+        };
+        let Some(sip) = sip else {
+            return self.fail(req, &user, ip, now);
+        };
+        let ha1 = match creds.algorithm() {
+            Some(Algorithm::Sha256) => &sip.digests.ha1_sha256,
+            _ => &sip.digests.ha1_md5,
+        };
+        if !creds.verify(&req.method, ha1) {
+            return self.fail(req, &user, ip, now);
+        }
+        let active = matches!(accounts::get(&*self.app.store, &sip.tenant, &sip.account).await, Ok(Some(a)) if a.status == AccountStatus::Active);
+        if !active {
+            return self.fail(req, &user, ip, now);
+        }
+        self.succeed(&user, ip);
+        self.update_bindings(req, &sip, source, now).await
+    }
+
+    async fn update_bindings(
+        &self,
+        req: &Request,
+        sip: &accounts::SipUser,
+        source: SocketAddr,
+        now: i64,
+    ) -> Vec<u8> {
+        let default = req
+            .header("Expires")
+            .and_then(|e| e.trim().parse::<i64>().ok())
+            .unwrap_or(DEFAULT_EXPIRES);
+        let contacts = req.header_values("Contact");
+        let mut changes: Vec<(String, Option<i64>)> = Vec::new();
+        if contacts.iter().any(|c| c.trim() == "*") {
+            if default != 0 || contacts.len() != 1 {
+                return response(req, 400, "Bad Request", &[], Some("edge"));
+            }
+            for b in self.contacts(&sip.username, now) {
+                changes.push((b.contact, None));
+            }
+        } else {
+            for c in &contacts {
+                let uri = c
+                    .split('>')
+                    .next()
+                    .unwrap_or(c)
+                    .trim_start_matches(|ch| ch != '<')
+                    .trim_start_matches('<')
+                    .to_owned();
+                let uri = if uri.is_empty() {
+                    c.split(';').next().unwrap_or(c).trim().to_owned()
+                } else {
+                    uri
+                };
+                let exp = param(c, "expires")
+                    .and_then(|e| e.parse::<i64>().ok())
+                    .unwrap_or(default);
+                if exp != 0 && exp < MIN_EXPIRES {
+                    return response(
+                        req,
+                        423,
+                        "Interval Too Brief",
+                        &[("Min-Expires", MIN_EXPIRES.to_string())],
+                        Some("edge"),
+                    );
+                }
+                changes.push((uri, (exp != 0).then(|| exp.min(MAX_EXPIRES))));
+            }
+        }
+        let mut writes: Vec<(String, Option<i64>)> = Vec::new();
+        let current = {
+            let Ok(mut map) = self.bindings.lock() else {
+                return response(req, 500, "Server Internal Error", &[], Some("edge"));
+            };
+            let list = map.entry(sip.username.clone()).or_default();
+            list.retain(|b| b.expires_at > now);
+            for (contact, exp) in changes {
+                match exp {
+                    None => {
+                        list.retain(|b| b.contact != contact);
+                        writes.push((contact, None));
+                    }
+                    Some(secs) => {
+                        let expires_at = now + secs;
+                        match list.iter_mut().find(|b| b.contact == contact) {
+                            Some(b) => {
+                                b.expires_at = expires_at;
+                                // Refreshes only reach the table when its copy is half-way to expiry.
+                                if b.source != source || b.persisted_until - now < secs / 2 {
+                                    b.source = source;
+                                    b.persisted_until = expires_at;
+                                    writes.push((contact.clone(), Some(expires_at)));
+                                }
+                            }
+                            None => {
+                                list.push(Binding {
+                                    contact: contact.clone(),
+                                    expires_at,
+                                    source,
+                                    persisted_until: expires_at,
+                                });
+                                writes.push((contact.clone(), Some(expires_at)));
+                            }
+                        }
+                    }
+                }
+            }
+            list.clone()
+        };
+        for (contact, exp) in writes {
+            let key = Key::new(
+                store::keys::tenant_pk(&sip.tenant),
+                format!(
+                    "REG#{}#{}",
+                    sip.account,
+                    &hex::encode(Sha256::digest(contact.as_bytes()))[..16]
+                ),
+            );
+            let result = match exp {
+                Some(at) => {
+                    let item = Item::new(&key)
+                        .with("type", "registration")
+                        .with("account_id", sip.account.as_str())
+                        .with("sip_username", sip.username.as_str())
+                        .with("contact", contact.as_str())
+                        .with("source", source.to_string())
+                        .with("edge", self.app.region.as_str())
+                        .with_opt("user_agent", req.header("User-Agent"))
+                        .with(store::ATTR_EXPIRES_AT, at);
+                    self.app.store.put(item, None).await
+                }
+                None => self.app.store.delete(&key, None).await,
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "could not persist a registration");
+            }
+        }
+        let contact_headers: Vec<(&str, String)> = current
+            .iter()
+            .map(|b| {
+                (
+                    "Contact",
+                    format!("<{}>;expires={}", b.contact, b.expires_at - now),
+                )
+            })
+            .collect();
+        response(req, 200, "OK", &contact_headers, Some("edge"))
+    }
+}

@@ -1,0 +1,278 @@
+//! SIP messages: parse what arrives, write what we answer (RFC 3261 §7).
+//!
+//! Headers keep their order and repeats; names compare case-insensitively
+//! and compact forms (`v`, `f`, `t`, `i`, `m`, `l`...) are expanded.
+
+use std::fmt::Write as _;
+
+/// A parsed SIP request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    pub uri: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("not UTF-8 headers")]
+    Encoding,
+    #[error("no empty line ends the headers")]
+    Incomplete,
+    #[error("malformed request line")]
+    RequestLine,
+    #[error("malformed header line {0:?}")]
+    Header(String),
+    #[error("this is a response, not a request")]
+    Response,
+    #[error("missing mandatory header {0}")]
+    Missing(&'static str),
+}
+
+fn expand(name: &str) -> &str {
+    match name.to_ascii_lowercase().as_str() {
+        "v" => "Via",
+        "f" => "From",
+        "t" => "To",
+        "i" => "Call-ID",
+        "m" => "Contact",
+        "l" => "Content-Length",
+        "c" => "Content-Type",
+        "k" => "Supported",
+        "s" => "Subject",
+        _ => name,
+    }
+}
+
+impl Request {
+    /// Parses one datagram or stream frame holding exactly one request.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
+        let end = bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or(ParseError::Incomplete)?;
+        let head = std::str::from_utf8(&bytes[..end]).map_err(|_| ParseError::Encoding)?;
+        let mut lines = head.split("\r\n");
+        let first = lines.next().ok_or(ParseError::RequestLine)?;
+        if first.starts_with("SIP/") {
+            return Err(ParseError::Response);
+        }
+        let mut parts = first.split(' ');
+        let (Some(method), Some(uri), Some(version), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ParseError::RequestLine);
+        };
+        if version != "SIP/2.0"
+            || method.is_empty()
+            || !method.chars().all(|c| c.is_ascii_alphabetic())
+            || uri.is_empty()
+        {
+            return Err(ParseError::RequestLine);
+        }
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for line in lines {
+            if line.starts_with(' ') || line.starts_with('\t') {
+                // Folded continuation of the previous header.
+                let last = headers
+                    .last_mut()
+                    .ok_or_else(|| ParseError::Header(line.to_owned()))?;
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+                continue;
+            }
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| ParseError::Header(line.to_owned()))?;
+            let name = name.trim();
+            if name.is_empty() || name.contains(' ') {
+                return Err(ParseError::Header(line.to_owned()));
+            }
+            headers.push((expand(name).to_owned(), value.trim().to_owned()));
+        }
+        let body = bytes[end + 4..].to_vec();
+        let req = Self {
+            method: method.to_owned(),
+            uri: uri.to_owned(),
+            headers,
+            body,
+        };
+        for h in ["Via", "From", "To", "Call-ID", "CSeq"] {
+            if req.header(h).is_none() {
+                return Err(ParseError::Missing(h));
+            }
+        }
+        Ok(req)
+    }
+
+    /// The first header of that name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, comma-separated lists split (outside quotes and <>).
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| split_list(v))
+            .collect()
+    }
+}
+
+/// Splits a comma-separated header value, respecting quotes and angle brackets.
+pub fn split_list(v: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut angle) = (false, false);
+    for ch in v.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                out.push(cur.trim().to_owned());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_owned());
+    }
+    out
+}
+
+/// A `;name=value` parameter of a header value (case-insensitive name).
+pub fn param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
+    // Parameters follow the URI's closing '>' when there is one.
+    let tail = value.rsplit_once('>').map_or(value, |(_, t)| t);
+    tail.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// The user part of a SIP URI inside a header (`"Kim" <sip:1001@host>;tag=1`).
+pub fn uri_user(value: &str) -> Option<&str> {
+    let uri = match value.find('<') {
+        Some(i) => &value[i + 1..value[i..].find('>').map_or(value.len(), |j| i + j)],
+        None => value.split(';').next().unwrap_or(value),
+    };
+    let rest = uri
+        .trim()
+        .strip_prefix("sip:")
+        .or_else(|| uri.trim().strip_prefix("sips:"))?;
+    let (user, _) = rest.split_once('@')?;
+    (!user.is_empty()).then_some(user.split(';').next().unwrap_or(user))
+}
+
+/// A response to a request: status, the request's dialog headers, extras.
+pub fn response(
+    req: &Request,
+    code: u16,
+    reason: &str,
+    extra: &[(&str, String)],
+    to_tag: Option<&str>,
+) -> Vec<u8> {
+    let mut s = format!("SIP/2.0 {code} {reason}\r\n");
+    for (n, v) in &req.headers {
+        if n.eq_ignore_ascii_case("Via") {
+            let _ = write!(s, "Via: {v}\r\n");
+        }
+    }
+    for name in ["From", "To", "Call-ID", "CSeq"] {
+        if let Some(v) = req.header(name) {
+            if name == "To"
+                && let Some(tag) = to_tag
+                && param(v, "tag").is_none()
+            {
+                let _ = write!(s, "To: {v};tag={tag}\r\n");
+            } else {
+                let _ = write!(s, "{name}: {v}\r\n");
+            }
+        }
+    }
+    for (n, v) in extra {
+        let _ = write!(s, "{n}: {v}\r\n");
+    }
+    s.push_str("Server: office-edge\r\nContent-Length: 0\r\n\r\n");
+    s.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REGISTER: &str = "REGISTER sip:office SIP/2.0\r\n\
+v: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK776asdhds;rport\r\n\
+Max-Forwards: 70\r\n\
+To: <sip:1234567890@office>\r\n\
+f: \"Kim\" <sip:1234567890@office>;tag=1928301774\r\n\
+i: a84b4c76e66710@10.0.0.5\r\n\
+CSeq: 1 REGISTER\r\n\
+m: <sip:1234567890@10.0.0.5:5062;transport=udp>;expires=600, <sip:1234567890@192.0.2.4>\r\n\
+Expires: 3600\r\n\
+l: 0\r\n\r\n";
+
+    #[test]
+    fn a_register_with_compact_headers_parses() {
+        let r = Request::parse(REGISTER.as_bytes()).expect("parse");
+        assert_eq!(r.method, "REGISTER");
+        assert_eq!(
+            r.header("via"),
+            Some("SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK776asdhds;rport")
+        );
+        assert_eq!(r.header("Call-ID"), Some("a84b4c76e66710@10.0.0.5"));
+        let contacts = r.header_values("Contact");
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(param(&contacts[0], "expires"), Some("600"));
+        assert_eq!(uri_user(r.header("To").expect("to")), Some("1234567890"));
+        assert_eq!(
+            uri_user(r.header("From").expect("from")),
+            Some("1234567890")
+        );
+    }
+
+    #[test]
+    fn garbage_and_incomplete_messages_are_errors_not_panics() {
+        for bad in [
+            &b""[..],
+            b"\r\n\r\n",
+            b"REGISTER\r\n\r\n",
+            b"\xff\xfe\r\n\r\n",
+            b"SIP/2.0 200 OK\r\n\r\n",
+            b"INVITE sip:a SIP/2.0\r\nnocolon\r\n\r\n",
+        ] {
+            assert!(Request::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            Request::parse(b"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n"),
+            Err(ParseError::Missing("From"))
+        );
+    }
+
+    #[test]
+    fn responses_copy_via_and_dialog_headers_and_tag_the_to() {
+        let r = Request::parse(REGISTER.as_bytes()).expect("parse");
+        let out = String::from_utf8(response(
+            &r,
+            401,
+            "Unauthorized",
+            &[("WWW-Authenticate", "Digest x".into())],
+            Some("abc"),
+        ))
+        .expect("utf8");
+        assert!(out.starts_with("SIP/2.0 401 Unauthorized\r\n"));
+        assert!(out.contains("Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK776asdhds;rport\r\n"));
+        assert!(out.contains("To: <sip:1234567890@office>;tag=abc\r\n"));
+        assert!(out.contains("CSeq: 1 REGISTER\r\n"));
+        assert!(out.ends_with("Content-Length: 0\r\n\r\n"));
+    }
+}
