@@ -1,0 +1,356 @@
+//! The registrar with literal REGISTER messages over the embedded store.
+
+use std::net::SocketAddr;
+
+use md5::{Digest as _, Md5};
+use media_edge::registrar::Registrar;
+use media_edge::sip::message::Request;
+use sha2::Sha256;
+
+struct W {
+    app: app::App,
+    reg: Registrar,
+    user: String,
+    account: domain::Account,
+    _dir: tempfile::TempDir,
+}
+
+const PASSWORD: &str = "s3cretPassw0rd2345";
+
+async fn world() -> W {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
+    app::operator::create_tenant(
+        &app,
+        app::operator::NewTenant {
+            id: Some("acme".into()),
+            name: "Acme".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("tenant");
+    let t = domain::TenantId::parse("acme").expect("id");
+    let c = app::admin::create_member(
+        &app,
+        &t,
+        app::admin::NewMember {
+            name: "김민수".into(),
+            sip_password: Some(PASSWORD.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("member");
+    let reg = Registrar::new(app.clone(), b"nonce-key");
+    W {
+        user: c.account.sip_username.clone().expect("sip user"),
+        account: c.account,
+        app,
+        reg,
+        _dir: dir,
+    }
+}
+
+fn msg(user: &str, cseq: u32, extra: &str, contact: &str) -> Request {
+    let text = format!(
+        "REGISTER sip:office SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK{cseq};rport\r\nFrom: <sip:{user}@office>;tag=77\r\nTo: <sip:{user}@office>\r\nCall-ID: reg-1@10.0.0.5\r\nCSeq: {cseq} REGISTER\r\nContact: {contact}\r\n{extra}Content-Length: 0\r\n\r\n"
+    );
+    Request::parse(text.as_bytes()).expect("literal message parses")
+}
+
+fn text(b: Vec<u8>) -> String {
+    String::from_utf8(b).expect("utf-8")
+}
+
+fn nonce_of(challenge: &str, alg: &str) -> String {
+    let line = challenge
+        .lines()
+        .find(|l| l.starts_with("WWW-Authenticate") && l.contains(&format!("algorithm={alg}")))
+        .expect("challenge");
+    let at = line.find("nonce=\"").expect("nonce") + 7;
+    line[at..at + line[at..].find('"').expect("quote")].to_owned()
+}
+
+fn auth(user: &str, password: &str, nonce: &str, nc: &str, sha: bool) -> String {
+    let h = |s: String| {
+        if sha {
+            hex::encode(Sha256::digest(s.as_bytes()))
+        } else {
+            hex::encode(Md5::digest(s.as_bytes()))
+        }
+    };
+    let ha1 = h(format!("{user}:office:{password}"));
+    let ha2 = h("REGISTER:sip:office".to_owned());
+    let response = h(format!("{ha1}:{nonce}:{nc}:abcdef:auth:{ha2}"));
+    let alg = if sha { "SHA-256" } else { "MD5" };
+    format!(
+        "Authorization: Digest username=\"{user}\", realm=\"office\", nonce=\"{nonce}\", uri=\"sip:office\", response=\"{response}\", algorithm={alg}, qop=auth, nc={nc}, cnonce=\"abcdef\"\r\n"
+    )
+}
+
+fn src(last: u8) -> SocketAddr {
+    SocketAddr::from(([192, 0, 2, last], 5062))
+}
+
+#[tokio::test]
+async fn a_register_is_challenged_with_md5_and_sha256() {
+    let w = world().await;
+    let r = text(
+        w.reg
+            .handle(&msg(&w.user, 1, "", "<sip:u@10.0.0.5:5062>"), src(1), 1000)
+            .await,
+    );
+    assert!(r.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{r}");
+    let md5 = r.find("algorithm=MD5").expect("md5");
+    let sha = r.find("algorithm=SHA-256").expect("sha");
+    assert!(
+        md5 < sha,
+        "MD5 first for clients that take the first challenge"
+    );
+    assert!(r.contains("qop=\"auth\"") && r.contains("realm=\"office\""));
+}
+
+#[tokio::test]
+async fn sha256_credentials_register_and_the_binding_is_stored() {
+    let w = world().await;
+    // Real time: the table hides registrations past their expiry.
+    let t0 = store::now_epoch_seconds();
+    let ch = text(
+        w.reg
+            .handle(&msg(&w.user, 1, "", "<sip:u@10.0.0.5:5062>"), src(1), t0)
+            .await,
+    );
+    let nonce = nonce_of(&ch, "SHA-256");
+    let ok = text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    2,
+                    &auth(&w.user, PASSWORD, &nonce, "00000001", true),
+                    "<sip:u@10.0.0.5:5062>;expires=600",
+                ),
+                src(1),
+                t0 + 1,
+            )
+            .await,
+    );
+    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    assert!(
+        ok.contains("Contact: <sip:u@10.0.0.5:5062>;expires=600"),
+        "{ok}"
+    );
+    assert_eq!(w.reg.contacts(&w.user, t0 + 1).len(), 1);
+    let page = w
+        .app
+        .store
+        .query(
+            &store::Query::partition("TENANT#acme").sk(store::SortKey::BeginsWith("REG#".into())),
+        )
+        .await
+        .expect("query");
+    assert_eq!(page.items.len(), 1, "the registration is in the table");
+    assert_eq!(page.items[0].n("expires_at"), Some(t0 + 601));
+    // The same nonce count again is a replay: challenged afresh.
+    let replay = text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    3,
+                    &auth(&w.user, PASSWORD, &nonce, "00000001", true),
+                    "<sip:u@10.0.0.5:5062>",
+                ),
+                src(1),
+                t0 + 2,
+            )
+            .await,
+    );
+    assert!(replay.starts_with("SIP/2.0 401"), "{replay}");
+    // Unregister everything.
+    let n2 = nonce_of(&replay, "MD5");
+    let gone = text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    4,
+                    &format!(
+                        "{}Expires: 0\r\n",
+                        auth(&w.user, PASSWORD, &n2, "00000001", false)
+                    ),
+                    "*",
+                ),
+                src(1),
+                t0 + 3,
+            )
+            .await,
+    );
+    assert!(gone.starts_with("SIP/2.0 200"), "{gone}");
+    assert!(w.reg.contacts(&w.user, t0 + 3).is_empty());
+}
+
+#[tokio::test]
+async fn wrong_password_unknown_user_and_suspended_accounts_get_the_same_403() {
+    let w = world().await;
+    let mut answers = Vec::new();
+    for (user, password) in [
+        (w.user.clone(), "wrong".to_owned()),
+        ("1000000001".to_owned(), PASSWORD.to_owned()),
+    ] {
+        let ch = text(
+            w.reg
+                .handle(&msg(&user, 1, "", "<sip:u@h>"), src(2), 1000)
+                .await,
+        );
+        let nonce = nonce_of(&ch, "MD5");
+        answers.push(text(
+            w.reg
+                .handle(
+                    &msg(
+                        &user,
+                        2,
+                        &auth(&user, &password, &nonce, "00000001", false),
+                        "<sip:u@h>",
+                    ),
+                    src(2),
+                    1001,
+                )
+                .await,
+        ));
+    }
+    store::repo::accounts::set_status(
+        &*w.app.store,
+        &w.account.tenant,
+        &w.account.id,
+        domain::AccountStatus::Suspended,
+    )
+    .await
+    .expect("suspend");
+    let ch = text(
+        w.reg
+            .handle(&msg(&w.user, 1, "", "<sip:u@h>"), src(3), 1000)
+            .await,
+    );
+    let nonce = nonce_of(&ch, "MD5");
+    answers.push(text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    2,
+                    &auth(&w.user, PASSWORD, &nonce, "00000001", false),
+                    "<sip:u@h>",
+                ),
+                src(3),
+                1001,
+            )
+            .await,
+    ));
+    for a in &answers {
+        assert!(a.starts_with("SIP/2.0 403 Forbidden\r\n"), "{a}");
+    }
+}
+
+#[tokio::test]
+async fn too_short_expiry_is_refused_and_a_stale_nonce_is_marked_stale() {
+    let w = world().await;
+    let ch = text(
+        w.reg
+            .handle(&msg(&w.user, 1, "", "<sip:u@h>"), src(4), 1000)
+            .await,
+    );
+    let nonce = nonce_of(&ch, "MD5");
+    let brief = text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    2,
+                    &auth(&w.user, PASSWORD, &nonce, "00000001", false),
+                    "<sip:u@h>;expires=30",
+                ),
+                src(4),
+                1001,
+            )
+            .await,
+    );
+    assert!(
+        brief.starts_with("SIP/2.0 423 Interval Too Brief\r\n")
+            && brief.contains("Min-Expires: 60"),
+        "{brief}"
+    );
+    let stale = text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    3,
+                    &auth(&w.user, PASSWORD, &nonce, "00000002", false),
+                    "<sip:u@h>",
+                ),
+                src(4),
+                1000 + 301,
+            )
+            .await,
+    );
+    assert!(
+        stale.starts_with("SIP/2.0 401") && stale.contains("stale=true"),
+        "{stale}"
+    );
+}
+
+#[tokio::test]
+async fn one_bad_phone_locks_only_itself_not_its_office() {
+    let w = world().await;
+    for i in 0..10u32 {
+        let ch = text(
+            w.reg
+                .handle(&msg(&w.user, 1, "", "<sip:u@h>"), src(5), 1000)
+                .await,
+        );
+        let nonce = nonce_of(&ch, "MD5");
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    2 + i,
+                    &auth(&w.user, "wrong", &nonce, "00000001", false),
+                    "<sip:u@h>",
+                ),
+                src(5),
+                1001,
+            )
+            .await;
+    }
+    // Locked from that address, even with the right password...
+    let locked = text(
+        w.reg
+            .handle(&msg(&w.user, 50, "", "<sip:u@h>"), src(5), 1002)
+            .await,
+    );
+    assert!(locked.starts_with("SIP/2.0 403"), "{locked}");
+    // ...but the same account registers from another address.
+    let ch = text(
+        w.reg
+            .handle(&msg(&w.user, 1, "", "<sip:u@h>"), src(6), 1002)
+            .await,
+    );
+    let nonce = nonce_of(&ch, "MD5");
+    let ok = text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    2,
+                    &auth(&w.user, PASSWORD, &nonce, "00000001", false),
+                    "<sip:u@h>",
+                ),
+                src(6),
+                1003,
+            )
+            .await,
+    );
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+}
