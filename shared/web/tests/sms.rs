@@ -565,3 +565,83 @@ async fn bad_excel_rows_are_reported_by_row_and_large_images_are_flagged() {
             .contains("권장 크기(320X240)")
     );
 }
+
+#[tokio::test]
+async fn the_app_sends_text_from_the_users_number_and_lists_it() {
+    let w = world().await;
+    let u = user(
+        &w,
+        "tenant-a",
+        "김민수",
+        "kim@tenant-a.example",
+        None,
+        AccountStatus::Active,
+    )
+    .await;
+    app::admin::edit_account(
+        &w.app,
+        &u.tenant,
+        u.id.as_str(),
+        AccountStatus::Active,
+        app::admin::NumberChoice::Set("070-5000-0003".into()),
+    )
+    .await
+    .expect("number");
+    let token = app::signup::issue_app_token(&w.app, &u)
+        .await
+        .expect("token");
+    let r = api(
+        &w.app,
+        "POST",
+        "/v1/app/sms",
+        Some(&token),
+        Some(json!({"to": ["010-4444-0001"], "text": "앱에서 보냅니다"})),
+        &[("idempotency-key", "a1")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let again = api(
+        &w.app,
+        "POST",
+        "/v1/app/sms",
+        Some(&token),
+        Some(json!({"to": ["010-4444-0001"], "text": "앱에서 보냅니다"})),
+        &[("idempotency-key", "a1")],
+    )
+    .await;
+    assert_eq!(again.json()["id"], r.json()["id"]);
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    let sent = store::repo::sink::recent(&*w.app.store, "sms", 10)
+        .await
+        .expect("sink");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].from, "070-5000-0003");
+    let today = domain::calendar::TimeZone::AsiaSeoul
+        .to_local(store::now_epoch_seconds())
+        .expect("now")
+        .date;
+    let h = api(
+        &w.app,
+        "GET",
+        &format!("/v1/app/sms?from={today}&to={today}"),
+        Some(&token),
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(h["message"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        api(
+            &w.app,
+            "POST",
+            "/v1/app/sms",
+            Some("bogus"),
+            Some(json!({"to": [], "text": "x"})),
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -407,3 +407,76 @@ fn answer(
         }
     }
 }
+
+#[derive(Debug, Deserialize)]
+pub struct AppSmsBody {
+    to: Vec<String>,
+    text: String,
+}
+
+/// C6: the app sends text SMS from the user's own number (no images).
+pub async fn app_send(
+    State(app): State<app::App>,
+    u: super::AppUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let b: AppSmsBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("request body is not valid JSON for this operation: {e}"),
+            )
+            .in_format(u.format)
+            .into_response();
+        }
+    };
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| format!("app-{k}"));
+    let input = app::messaging::SendInput {
+        recipients: b.to,
+        text: b.text,
+        ..Default::default()
+    };
+    answer(
+        app::messaging::accept(&app, &u.account, false, input, key.as_deref()).await,
+        u.format,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AppHistoryQuery {
+    from: String,
+    to: String,
+}
+
+/// C6: the user's own sent messages.
+pub async fn app_history(
+    State(app): State<app::App>,
+    u: super::AppUser,
+    Query(q): Query<AppHistoryQuery>,
+) -> Result<Reply<HistoryView>, ApiError> {
+    let date = |s: &str| {
+        Date::parse(s).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_date",
+                "from and to must be YYYY-MM-DD",
+            )
+            .in_format(u.format)
+        })
+    };
+    let (from, to) = (date(&q.from)?, date(&q.to)?);
+    let rows = app::messaging::history(&app, &u.account, false, from, to, None)
+        .await
+        .map_err(|f| fail(f, u.format))?;
+    Ok(Reply::ok(
+        u.format,
+        "messages",
+        HistoryView { messages: rows },
+    ))
+}

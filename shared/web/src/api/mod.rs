@@ -45,6 +45,10 @@ pub fn routes() -> Router<app::App> {
             get(messages::inbound_list).post(messages::inbound),
         )
         .route("/v1/app/inbox", get(messages::app_inbox))
+        .route(
+            "/v1/app/sms",
+            get(messages::app_history).post(messages::app_send),
+        )
         .route("/v1/app/signup", post(app_api::signup))
         .route("/v1/app/signup/verify", post(app_api::verify))
         .route("/v1/app/config", get(app_api::config))
