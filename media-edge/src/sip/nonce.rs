@@ -25,6 +25,7 @@ pub enum NonceCheck {
 pub struct Nonces {
     key: Vec<u8>,
     seen: Mutex<HashMap<String, (u32, i64)>>,
+    pruned: Mutex<i64>,
 }
 
 impl std::fmt::Debug for Nonces {
@@ -38,6 +39,7 @@ impl Nonces {
         Self {
             key: key.to_vec(),
             seen: Mutex::new(HashMap::new()),
+            pruned: Mutex::new(0),
         }
     }
 
@@ -82,7 +84,11 @@ impl Nonces {
         let Ok(mut seen) = self.seen.lock() else {
             return NonceCheck::Invalid;
         };
-        if seen.len() > 100_000 {
+        // Forget expired nonces once a second at most (not on every request).
+        if let Ok(mut pruned) = self.pruned.lock()
+            && *pruned != now
+        {
+            *pruned = now;
             seen.retain(|_, (_, t)| now - *t <= NONCE_TTL_SECS);
         }
         match seen.get(nonce) {
