@@ -40,13 +40,16 @@ pub fn stamp_via(req: &mut Request, source: SocketAddr) {
     }
 }
 
+/// The answer of a transaction (`None` while it is being handled) and when.
+type Remembered = (Option<Vec<u8>>, Instant);
+
 /// Server transactions (RFC 3261 §17.2), as far as a registrar needs them:
 /// a retransmitted request gets the answer already sent (or nothing while
 /// the first copy is still being handled), never a second evaluation, which
 /// would see its nonce count as a replay.
 #[derive(Debug, Default)]
 pub struct Transactions {
-    answers: Mutex<HashMap<String, (Option<Vec<u8>>, Instant)>>,
+    answers: Mutex<HashMap<String, Remembered>>,
     pruned: Mutex<Option<Instant>>,
 }
 
