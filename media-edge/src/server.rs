@@ -184,3 +184,84 @@ mod tests {
         );
     }
 }
+
+/// Splits one SIP message off the front of a stream buffer (headers up to
+/// the empty line, then `Content-Length` bytes of body); `None` until it is
+/// all there. Leading CRLF keep-alives are skipped.
+pub fn frame(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+    while buf.starts_with(b"\r\n") {
+        buf.drain(..2);
+    }
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&buf[..end]);
+    let len = head
+        .split("\r\n")
+        .filter_map(|l| l.split_once(':'))
+        .find(|(n, _)| {
+            n.trim().eq_ignore_ascii_case("content-length") || n.trim().eq_ignore_ascii_case("l")
+        })
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    if buf.len() < end + len {
+        return None;
+    }
+    Some(buf.drain(..end + len).collect())
+}
+
+/// Serves SIP over TCP: one task per connection, answers on the same connection.
+pub async fn serve_tcp(listener: tokio::net::TcpListener, registrar: Arc<Registrar>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    loop {
+        let (mut stream, source) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "SIP accept failed");
+                continue;
+            }
+        };
+        let registrar = registrar.clone();
+        tokio::spawn(async move {
+            let mut buf = Vec::with_capacity(4096);
+            let mut chunk = [0u8; 8192];
+            loop {
+                let n = match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                // A peer that never ends its headers does not get to fill memory.
+                if buf.len() > 256 * 1024 {
+                    return;
+                }
+                while let Some(msg) = frame(&mut buf) {
+                    let Ok(mut req) = Request::parse(&msg) else {
+                        continue;
+                    };
+                    stamp_via(&mut req, source);
+                    let answer = registrar
+                        .handle(&req, source, store::now_epoch_seconds())
+                        .await;
+                    if !answer.is_empty() && stream.write_all(&answer).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod framing {
+    use super::frame;
+
+    #[test]
+    fn stream_frames_split_on_content_length_and_wait_for_the_rest() {
+        let mut buf = b"\r\n\r\nOPTIONS sip:a SIP/2.0\r\nContent-Length: 3\r\n\r\nabcREG".to_vec();
+        let first = frame(&mut buf).expect("a whole message");
+        assert!(first.ends_with(b"\r\n\r\nabc"));
+        assert_eq!(buf, b"REG");
+        assert_eq!(frame(&mut buf), None, "incomplete: wait");
+        let mut partial = b"OPTIONS sip:a SIP/2.0\r\nl: 10\r\n\r\nabc".to_vec();
+        assert_eq!(frame(&mut partial), None);
+    }
+}

@@ -32,6 +32,10 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding SIP on {}:{} (udp)", args.host, args.sip_port))?;
     let sip_addr = sip_socket.local_addr()?;
+    // TCP on the same port number as UDP.
+    let sip_tcp = tokio::net::TcpListener::bind(sip_addr)
+        .await
+        .with_context(|| format!("binding SIP on {sip_addr} (tcp)"))?;
 
     // Finish org-chart uploads a crash interrupted.
     for t in store::repo::tenants::list(&*app.store).await? {
@@ -63,7 +67,8 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         app.clone(),
         &app::password::random_bytes(32),
     ));
-    tokio::spawn(media_edge::server::serve_udp(sip_socket, registrar));
+    tokio::spawn(media_edge::server::serve_udp(sip_socket, registrar.clone()));
+    tokio::spawn(media_edge::server::serve_tcp(sip_tcp, registrar));
 
     if let Some(embedded) = app.embedded.clone() {
         tokio::spawn(async move {
@@ -152,7 +157,7 @@ fn urls(base: &str, cfg: &Config, sip: Option<&Sip>) -> serde_json::Value {
         "api_url": format!("{base}/v1"),
         "health_url": format!("{base}/health"),
         "data_dir": std::path::absolute(&cfg.data_dir).unwrap_or_else(|_| cfg.data_dir.clone()),
-        "sip": sip.map(|s| json!({"host": s.host, "port": s.port, "transport": "udp", "realm": s.realm})),
+        "sip": sip.map(|s| json!({"host": s.host, "port": s.port, "transport": "udp", "transports": ["udp", "tcp"], "realm": s.realm})),
     })
 }
 
@@ -172,7 +177,10 @@ fn print_urls(base: &str, cfg: &Config, sip: Option<&Sip>, as_json: bool) -> any
             u["health_url"].as_str().unwrap_or_default()
         );
         if let Some(s) = sip {
-            println!("  SIP      {}:{} (udp, realm {})", s.host, s.port, s.realm);
+            println!(
+                "  SIP      {}:{} (udp and tcp, realm {})",
+                s.host, s.port, s.realm
+            );
         }
         println!("  data     {}", cfg.data_dir.display());
     }
