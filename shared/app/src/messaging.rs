@@ -263,7 +263,8 @@ pub async fn accept_as(
         fallback_of: None,
     };
     let numbers: Vec<String> = to.iter().map(PhoneNumber::e164).collect();
-    messages::accept(&*app.store, &batch, &month_of(created_ms), &numbers)
+    // A retried request gets back the batch its first attempt started.
+    let batch = messages::accept(&*app.store, &batch, &month_of(created_ms), &numbers)
         .await
         .map_err(Fail::from)?;
     if let Some(k) = &app.outbox_kick

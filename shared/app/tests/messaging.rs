@@ -425,6 +425,8 @@ async fn the_same_send_with_one_idempotency_key_is_one_batch() {
     let a = messaging::accept(&w.app, &w.admin, true, input(), Some("k-1"))
         .await
         .expect("first");
+    // The retry comes in a later second than the first attempt.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let b = messaging::accept(&w.app, &w.admin, true, input(), Some("k-1"))
         .await
         .expect("retry");
@@ -433,4 +435,16 @@ async fn the_same_send_with_one_idempotency_key_is_one_batch() {
     let counts = sink_counts(&w.app).await;
     assert_eq!(counts.len(), 2);
     assert!(counts.values().all(|n| *n == 1));
+    let today = domain::calendar::TimeZone::AsiaSeoul
+        .to_local(now_epoch_seconds())
+        .expect("now")
+        .date;
+    let rows = messaging::history(&w.app, &w.admin, true, today, today, None)
+        .await
+        .expect("history");
+    assert_eq!(
+        rows.len(),
+        1,
+        "one batch in the history, not one per attempt"
+    );
 }

@@ -169,7 +169,30 @@ pub async fn accept(
     b: &Batch,
     yyyymm: &str,
     recipients: &[String],
-) -> RepoResult<()> {
+) -> RepoResult<Batch> {
+    // The first attempt fixes when the batch was created; a retry (same id)
+    // finds that here and completes the same batch instead of starting a
+    // second one at a later time.
+    let marker = Key::new(format!("MSGID#{}", b.id), "#B");
+    let claim = Item::new(&marker)
+        .with("type", "message_batch_id")
+        .with("created_ms", b.created_ms)
+        .with("yyyymm", yyyymm);
+    let (b, yyyymm) = match store.put(claim, Some(Condition::absent())).await {
+        Ok(()) => (b.clone(), yyyymm.to_owned()),
+        Err(StoreError::ConditionFailed) => {
+            let first = store
+                .get(&marker)
+                .await?
+                .ok_or_else(|| corrupt("batch id marker vanished"))?;
+            let mut again = b.clone();
+            again.created_ms = first.n("created_ms").unwrap_or(b.created_ms);
+            (again, first.s("yyyymm").unwrap_or(yyyymm).to_owned())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let b = &b;
+    let yyyymm = yyyymm.as_str();
     let batch_item = batch_item(b, yyyymm);
     match store.put(batch_item, Some(Condition::absent())).await {
         Ok(()) | Err(StoreError::ConditionFailed) => {}
@@ -200,7 +223,7 @@ pub async fn accept(
     if !ops.is_empty() {
         put_new(store, ops).await?;
     }
-    Ok(())
+    Ok(b.clone())
 }
 
 /// Puts items that may already exist from an earlier attempt: the ones that
