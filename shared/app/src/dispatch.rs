@@ -47,14 +47,14 @@ pub async fn run_once(app: &App, now_ms: i64, limit: usize) -> Outcome<Stats> {
                 continue; // another dispatcher took it
             };
             let tenant = claimed.s("tenant_id").unwrap_or_default().to_owned();
-            let (rate, _) =
-                store::repo::throttle::count(store, &format!("SMSRATE#{tenant}"), 1).await?;
-            if rate >= app.sms_rate {
+            // One counter update per send: the first `sms_rate` of a second go out.
+            let sent_this_second =
+                store::repo::throttle::hit(store, &format!("SMSRATE#{tenant}"), 1).await?;
+            if sent_this_second > app.sms_rate {
                 messages::retry_at(store, &claimed, now_ms + 1000, "rate limited", false).await?;
                 stats.deferred += 1;
                 continue;
             }
-            store::repo::throttle::hit(store, &format!("SMSRATE#{tenant}"), 1).await?;
             let bkey = (
                 claimed.s("batch_pk").unwrap_or_default().to_owned(),
                 claimed.s("batch_sk").unwrap_or_default().to_owned(),

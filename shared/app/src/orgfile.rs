@@ -38,10 +38,6 @@ pub const COLUMNS: [&str; 9] = [
 pub const MAX_ROWS: usize = 10_000;
 const LOCK_SECS: i64 = 15 * 60;
 
-fn lock_key(t: &TenantId) -> Key {
-    keys::org_lock(t)
-}
-
 fn job_key(t: &TenantId) -> Key {
     Key::new(keys::tenant_pk(t), "#ORGJOB")
 }
@@ -390,7 +386,7 @@ fn plan(rows: &[Row], people: &[Account]) -> Result<Plan, Vec<RowError>> {
 }
 
 async fn acquire(app: &App, t: &TenantId) -> Outcome<()> {
-    let item = Item::new(&lock_key(t))
+    let item = Item::new(&keys::org_lock(t))
         .with("type", "org_lock")
         .with(store::ATTR_EXPIRES_AT, now_epoch_seconds() + LOCK_SECS);
     match app.store.put(item, Some(Condition::absent())).await {
@@ -405,7 +401,7 @@ async fn acquire(app: &App, t: &TenantId) -> Outcome<()> {
 }
 
 async fn release(app: &App, t: &TenantId) {
-    if let Err(e) = app.store.delete(&lock_key(t), None).await {
+    if let Err(e) = app.store.delete(&keys::org_lock(t), None).await {
         tracing::warn!(error = %e, "could not release the org lock; it expires by itself");
     }
 }
@@ -462,7 +458,7 @@ pub async fn resume(app: &App, t: &TenantId) -> Outcome<bool> {
         .map_err(|e| Fail::internal(&e))?
         .ok_or_else(|| Fail::internal(&"org job without its plan"))?;
     let plan: Plan = serde_json::from_slice(&blob.bytes).map_err(|e| Fail::internal(&e))?;
-    let lock = Item::new(&lock_key(t))
+    let lock = Item::new(&keys::org_lock(t))
         .with("type", "org_lock")
         .with(store::ATTR_EXPIRES_AT, now_epoch_seconds() + LOCK_SECS);
     app.store.put(lock, None).await?;

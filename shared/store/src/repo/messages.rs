@@ -335,6 +335,14 @@ pub async fn due(
         .collect())
 }
 
+/// A delivery's key, batch and number: what its queue key is built from.
+fn queue_position(item: &Item) -> RepoResult<(Key, String, u32)> {
+    let key = item.key().ok_or_else(|| corrupt("delivery without key"))?;
+    let batch = item.s("batch_id").unwrap_or_default().to_owned();
+    let n = key.sk.trim_start_matches("D#").parse::<u32>().unwrap_or(0);
+    Ok((key, batch, n))
+}
+
 /// Claims a due delivery for sending until `lease_ms`: succeeds for exactly
 /// one dispatcher (the queue key must still be what it saw).
 pub async fn claim(
@@ -343,11 +351,7 @@ pub async fn claim(
     seen_sk: &str,
     lease_ms: i64,
 ) -> RepoResult<Option<Item>> {
-    let key = item.key().ok_or_else(|| corrupt("delivery without key"))?;
-    let (batch, n) = (
-        item.s("batch_id").unwrap_or_default().to_owned(),
-        key.sk.trim_start_matches("D#").parse::<u32>().unwrap_or(0),
-    );
+    let (key, batch, n) = queue_position(item)?;
     match store
         .update(
             &key,
@@ -417,11 +421,7 @@ pub async fn retry_at(
     error: &str,
     count_attempt: bool,
 ) -> RepoResult<()> {
-    let key = item.key().ok_or_else(|| corrupt("delivery without key"))?;
-    let (batch, n) = (
-        item.s("batch_id").unwrap_or_default().to_owned(),
-        key.sk.trim_start_matches("D#").parse::<u32>().unwrap_or(0),
-    );
+    let (key, batch, n) = queue_position(item)?;
     let mut u = Update::new()
         .set("status", "queued")
         .set("error", error)
