@@ -82,6 +82,7 @@ impl Registrar {
     }
 
     fn challenge(&self, req: &Request, now: i64, stale: bool) -> Vec<u8> {
+        let proxy = req.method != "REGISTER";
         let nonce = self.nonces.issue(now);
         let stale = if stale { ", stale=true" } else { "" };
         let h = |alg: Algorithm| {
@@ -94,14 +95,16 @@ impl Registrar {
         // Both algorithms are offered (RFC 8760). MD5 goes first: many
         // softphones (and sipp) take the first challenge and know only MD5,
         // while SHA-256-capable clients look through all of them.
+        let (code, reason, header) = if proxy {
+            (407, "Proxy Authentication Required", "Proxy-Authenticate")
+        } else {
+            (401, "Unauthorized", "WWW-Authenticate")
+        };
         response(
             req,
-            401,
-            "Unauthorized",
-            &[
-                ("WWW-Authenticate", h(Algorithm::Md5)),
-                ("WWW-Authenticate", h(Algorithm::Sha256)),
-            ],
+            code,
+            reason,
+            &[(header, h(Algorithm::Md5)), (header, h(Algorithm::Sha256))],
             Some("edge"),
         )
     }
@@ -173,53 +176,73 @@ impl Registrar {
     }
 
     async fn register(&self, req: &Request, source: SocketAddr, now: i64) -> Vec<u8> {
+        match self.authenticate(req, source, now).await {
+            Ok(sip) => self.update_bindings(req, &sip, source, now).await,
+            Err(answer) => answer,
+        }
+    }
+
+    /// Checks a request's digest credentials (`Authorization` for REGISTER,
+    /// `Proxy-Authorization` for anything else) for an active account. The
+    /// answer to send is the error: a challenge, 403, 400 or 500.
+    pub async fn authenticate(
+        &self,
+        req: &Request,
+        source: SocketAddr,
+        now: i64,
+    ) -> Result<accounts::SipUser, Vec<u8>> {
         let ip = source.ip();
-        let Some(user) = req.header("To").and_then(uri_user).map(str::to_owned) else {
-            return response(req, 400, "Bad Request", &[], Some("edge"));
+        let (identity, auth_header) = if req.method == "REGISTER" {
+            ("To", "Authorization")
+        } else {
+            ("From", "Proxy-Authorization")
+        };
+        let Some(user) = req.header(identity).and_then(uri_user).map(str::to_owned) else {
+            return Err(response(req, 400, "Bad Request", &[], Some("edge")));
         };
         if self.locked(&user, ip, now) {
-            return response(req, 403, "Forbidden", &[], Some("edge"));
+            return Err(response(req, 403, "Forbidden", &[], Some("edge")));
         }
-        let Some(creds) = req.header("Authorization").and_then(Credentials::parse) else {
-            return self.challenge(req, now, false);
+        let Some(creds) = req.header(auth_header).and_then(Credentials::parse) else {
+            return Err(self.challenge(req, now, false));
         };
         if creds.username != user || creds.realm != self.realm {
-            return self.fail(req, &user, ip, now);
+            return Err(self.fail(req, &user, ip, now));
         }
         match self.nonces.check(&creds.nonce, creds.nc.as_deref(), now) {
             NonceCheck::Fresh => {}
-            NonceCheck::Stale => return self.challenge(req, now, true),
-            NonceCheck::Invalid => return self.challenge(req, now, false),
+            NonceCheck::Stale => return Err(self.challenge(req, now, true)),
+            NonceCheck::Invalid => return Err(self.challenge(req, now, false)),
         }
         let sip = match accounts::sip_user(&*self.app.store, &user).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "registrar store lookup failed");
-                return response(
+                return Err(response(
                     req,
                     500,
                     "Server Internal Error",
                     &[("Retry-After", "5".into())],
                     Some("edge"),
-                );
+                ));
             }
         };
         let Some(sip) = sip else {
-            return self.fail(req, &user, ip, now);
+            return Err(self.fail(req, &user, ip, now));
         };
         let ha1 = match creds.algorithm() {
             Some(Algorithm::Sha256) => &sip.digests.ha1_sha256,
             _ => &sip.digests.ha1_md5,
         };
         if !creds.verify(&req.method, ha1) {
-            return self.fail(req, &user, ip, now);
+            return Err(self.fail(req, &user, ip, now));
         }
         let active = matches!(accounts::get(&*self.app.store, &sip.tenant, &sip.account).await, Ok(Some(a)) if a.status == AccountStatus::Active);
         if !active {
-            return self.fail(req, &user, ip, now);
+            return Err(self.fail(req, &user, ip, now));
         }
         self.succeed(&user, ip);
-        self.update_bindings(req, &sip, source, now).await
+        Ok(sip)
     }
 
     async fn update_bindings(

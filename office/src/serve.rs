@@ -62,12 +62,25 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         Some(info) => print_demo(&base, &cfg, Some(&sip), info, args.json)?,
         None => print_urls(&base, &cfg, Some(&sip), args.json)?,
     }
-    // The media edge, in-process: SIP registrar on UDP.
+    // The media edge, in-process: registrar and calls on UDP, registrations on TCP.
     let registrar = std::sync::Arc::new(media_edge::registrar::Registrar::new(
         app.clone(),
         &app::password::random_bytes(32),
     ));
-    tokio::spawn(media_edge::server::serve_udp(sip_socket, registrar.clone()));
+    let edge_config = media_edge::edge::EdgeConfig::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let edge = media_edge::edge::Edge::new(
+        app.clone(),
+        registrar.clone(),
+        sip_socket,
+        edge_config,
+        cfg.data_dir.join("recordings").join("spool"),
+    )?;
+    let closed = edge.close_orphans().await;
+    if closed > 0 {
+        tracing::info!(closed, "closed call records a previous run left open");
+    }
+    tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));
+    tokio::spawn(edge.clone().run());
     tokio::spawn(media_edge::server::serve_tcp(sip_tcp, registrar));
 
     if let Some(embedded) = app.embedded.clone() {

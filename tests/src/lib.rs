@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
+pub mod sipp;
+
 /// Path of the `office` binary under test.
 pub fn office_bin() -> anyhow::Result<PathBuf> {
     if let Ok(p) = std::env::var("OFFICE_BIN") {
@@ -58,12 +60,22 @@ pub struct Office {
 impl Office {
     /// Starts `office --json --port 0 [extra]` on `data_dir` and waits for its JSON line.
     pub fn start(data_dir: &Path, extra: &[&str]) -> anyhow::Result<Self> {
+        Self::start_with_env(data_dir, extra, &[])
+    }
+
+    /// As [`Office::start`], with extra environment variables (`OFFICE_*` settings).
+    pub fn start_with_env(
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let mut child = Command::new(office_bin()?)
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--port", "0", "--sip-port", "0", "--json"])
             .args(extra)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

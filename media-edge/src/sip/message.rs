@@ -45,19 +45,152 @@ fn expand(name: &str) -> &str {
     }
 }
 
+/// A parsed SIP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub code: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Either kind of SIP message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Request(Request),
+    Response(Response),
+}
+
+type Head<'a> = (&'a str, Vec<(String, String)>, Vec<u8>);
+
+/// Splits a message into its first line, headers (unfolded, names expanded) and body.
+fn parse_head(bytes: &[u8]) -> Result<Head<'_>, ParseError> {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or(ParseError::Incomplete)?;
+    let head = std::str::from_utf8(&bytes[..end]).map_err(|_| ParseError::Encoding)?;
+    let mut lines = head.split("\r\n");
+    let first = lines.next().ok_or(ParseError::RequestLine)?;
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        if line.starts_with(' ') || line.starts_with('\t') {
+            // Folded continuation of the previous header.
+            let last = headers
+                .last_mut()
+                .ok_or_else(|| ParseError::Header(line.to_owned()))?;
+            last.1.push(' ');
+            last.1.push_str(line.trim());
+            continue;
+        }
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| ParseError::Header(line.to_owned()))?;
+        let name = name.trim();
+        if name.is_empty() || name.contains(' ') {
+            return Err(ParseError::Header(line.to_owned()));
+        }
+        headers.push((expand(name).to_owned(), value.trim().to_owned()));
+    }
+    let mut body = bytes[end + 4..].to_vec();
+    // Over UDP a datagram may carry padding after the body: Content-Length rules.
+    if let Some(len) = find(&headers, "Content-Length").and_then(|v| v.parse::<usize>().ok())
+        && len < body.len()
+    {
+        body.truncate(len);
+    }
+    Ok((first, headers, body))
+}
+
+fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn values(headers: &[(String, String)], name: &str) -> Vec<String> {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .flat_map(|(_, v)| split_list(v))
+        .collect()
+}
+
+fn check_mandatory(headers: &[(String, String)]) -> Result<(), ParseError> {
+    for h in ["Via", "From", "To", "Call-ID", "CSeq"] {
+        if find(headers, h).is_none() {
+            return Err(ParseError::Missing(h));
+        }
+    }
+    Ok(())
+}
+
+impl Message {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
+        if bytes.starts_with(b"SIP/") {
+            Response::parse(bytes).map(Message::Response)
+        } else {
+            Request::parse(bytes).map(Message::Request)
+        }
+    }
+}
+
+impl Response {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
+        let (first, headers, body) = parse_head(bytes)?;
+        let mut parts = first.splitn(3, ' ');
+        let (Some("SIP/2.0"), Some(code), reason) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ParseError::RequestLine);
+        };
+        let code: u16 = code.parse().map_err(|_| ParseError::RequestLine)?;
+        if !(100..700).contains(&code) || code.to_string().len() != 3 {
+            return Err(ParseError::RequestLine);
+        }
+        check_mandatory(&headers)?;
+        Ok(Self {
+            code,
+            reason: reason.unwrap_or("").to_owned(),
+            headers,
+            body,
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find(&self.headers, name)
+    }
+
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        values(&self.headers, name)
+    }
+
+    /// The method in the CSeq (which request this answers).
+    pub fn cseq_method(&self) -> &str {
+        self.header("CSeq")
+            .and_then(|c| c.split_whitespace().nth(1))
+            .unwrap_or("")
+    }
+
+    pub fn cseq(&self) -> u32 {
+        cseq_number(self.header("CSeq"))
+    }
+}
+
+/// The number of a CSeq header value.
+pub fn cseq_number(v: Option<&str>) -> u32 {
+    v.and_then(|c| c.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 impl Request {
     /// Parses one datagram or stream frame holding exactly one request.
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
-        let end = bytes
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or(ParseError::Incomplete)?;
-        let head = std::str::from_utf8(&bytes[..end]).map_err(|_| ParseError::Encoding)?;
-        let mut lines = head.split("\r\n");
-        let first = lines.next().ok_or(ParseError::RequestLine)?;
-        if first.starts_with("SIP/") {
+        if bytes.starts_with(b"SIP/") {
             return Err(ParseError::Response);
         }
+        let (first, headers, body) = parse_head(bytes)?;
         let mut parts = first.split(' ');
         let (Some(method), Some(uri), Some(version), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -71,56 +204,27 @@ impl Request {
         {
             return Err(ParseError::RequestLine);
         }
-        let mut headers: Vec<(String, String)> = Vec::new();
-        for line in lines {
-            if line.starts_with(' ') || line.starts_with('\t') {
-                // Folded continuation of the previous header.
-                let last = headers
-                    .last_mut()
-                    .ok_or_else(|| ParseError::Header(line.to_owned()))?;
-                last.1.push(' ');
-                last.1.push_str(line.trim());
-                continue;
-            }
-            let (name, value) = line
-                .split_once(':')
-                .ok_or_else(|| ParseError::Header(line.to_owned()))?;
-            let name = name.trim();
-            if name.is_empty() || name.contains(' ') {
-                return Err(ParseError::Header(line.to_owned()));
-            }
-            headers.push((expand(name).to_owned(), value.trim().to_owned()));
-        }
-        let body = bytes[end + 4..].to_vec();
-        let req = Self {
+        check_mandatory(&headers)?;
+        Ok(Self {
             method: method.to_owned(),
             uri: uri.to_owned(),
             headers,
             body,
-        };
-        for h in ["Via", "From", "To", "Call-ID", "CSeq"] {
-            if req.header(h).is_none() {
-                return Err(ParseError::Missing(h));
-            }
-        }
-        Ok(req)
+        })
+    }
+
+    pub fn cseq(&self) -> u32 {
+        cseq_number(self.header("CSeq"))
     }
 
     /// The first header of that name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find(&self.headers, name)
     }
 
     /// Every value of a header, comma-separated lists split (outside quotes and <>).
     pub fn header_values(&self, name: &str) -> Vec<String> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .flat_map(|(_, v)| split_list(v))
-            .collect()
+        values(&self.headers, name)
     }
 }
 
@@ -161,10 +265,7 @@ pub fn param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
 
 /// The user part of a SIP URI inside a header (`"Kim" <sip:1001@host>;tag=1`).
 pub fn uri_user(value: &str) -> Option<&str> {
-    let uri = match value.find('<') {
-        Some(i) => &value[i + 1..value[i..].find('>').map_or(value.len(), |j| i + j)],
-        None => value.split(';').next().unwrap_or(value),
-    };
+    let uri = addr_uri(value);
     let rest = uri
         .trim()
         .strip_prefix("sip:")
@@ -180,6 +281,18 @@ pub fn response(
     reason: &str,
     extra: &[(&str, String)],
     to_tag: Option<&str>,
+) -> Vec<u8> {
+    response_with(req, code, reason, extra, to_tag, None)
+}
+
+/// A response with an optional body (`(content type, bytes)`).
+pub fn response_with(
+    req: &Request,
+    code: u16,
+    reason: &str,
+    extra: &[(&str, String)],
+    to_tag: Option<&str>,
+    body: Option<(&str, &[u8])>,
 ) -> Vec<u8> {
     let mut s = format!("SIP/2.0 {code} {reason}\r\n");
     for (n, v) in &req.headers {
@@ -202,8 +315,73 @@ pub fn response(
     for (n, v) in extra {
         let _ = write!(s, "{n}: {v}\r\n");
     }
-    s.push_str("Server: office-edge\r\nContent-Length: 0\r\n\r\n");
-    s.into_bytes()
+    s.push_str("Server: office-edge\r\n");
+    finish(s, body)
+}
+
+/// A request: the request line, the headers in order, then the body.
+pub fn request(
+    method: &str,
+    uri: &str,
+    headers: &[(&str, String)],
+    body: Option<(&str, &[u8])>,
+) -> Vec<u8> {
+    let mut s = format!("{method} {uri} SIP/2.0\r\n");
+    for (n, v) in headers {
+        let _ = write!(s, "{n}: {v}\r\n");
+    }
+    s.push_str("User-Agent: office-edge\r\n");
+    finish(s, body)
+}
+
+fn finish(mut s: String, body: Option<(&str, &[u8])>) -> Vec<u8> {
+    match body {
+        Some((ctype, b)) => {
+            let _ = write!(
+                s,
+                "Content-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+                b.len()
+            );
+            let mut out = s.into_bytes();
+            out.extend_from_slice(b);
+            out
+        }
+        None => {
+            s.push_str("Content-Length: 0\r\n\r\n");
+            s.into_bytes()
+        }
+    }
+}
+
+/// The URI inside a name-addr (`"Kim" <sip:1@h>;tag=x` gives `sip:1@h`), or the bare URI.
+pub fn addr_uri(value: &str) -> &str {
+    match value.find('<') {
+        Some(i) => {
+            let rest = &value[i + 1..];
+            &rest[..rest.find('>').unwrap_or(rest.len())]
+        }
+        None => value.split(';').next().unwrap_or(value).trim(),
+    }
+}
+
+/// The host and port of a SIP URI (`sip:u@10.0.0.5:5062;transport=udp`), port 5060 if absent.
+pub fn uri_host_port(uri: &str) -> Option<(String, u16)> {
+    let rest = uri
+        .strip_prefix("sip:")
+        .or_else(|| uri.strip_prefix("sips:"))?;
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let hostport = rest.split([';', '?']).next()?;
+    if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, tail) = v6.split_once(']')?;
+        let port = tail
+            .strip_prefix(':')
+            .map_or(Some(5060), |p| p.parse().ok())?;
+        return Some((host.to_owned(), port));
+    }
+    match hostport.rsplit_once(':') {
+        Some((h, p)) => Some((h.to_owned(), p.parse().ok()?)),
+        None => Some((hostport.to_owned(), 5060)),
+    }
 }
 
 #[cfg(test)]

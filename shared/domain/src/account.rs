@@ -114,6 +114,9 @@ pub struct Permissions {
     pub international: bool,
     /// May listen to and download recordings.
     pub recording_access: bool,
+    /// Every answered call of this account is recorded (C3 auto-record).
+    #[serde(default)]
+    pub auto_record: bool,
 }
 
 impl Default for Permissions {
@@ -122,6 +125,7 @@ impl Default for Permissions {
             outbound: true,
             international: false,
             recording_access: false,
+            auto_record: false,
         }
     }
 }

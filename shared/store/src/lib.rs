@@ -26,7 +26,7 @@ pub mod dynamodb;
 
 pub use model::{
     ATTR_EXPIRES_AT, ATTR_PK, ATTR_SK, Condition, Cursor, Index, Item, Key, Page, Query, SortKey,
-    TxOp, Update, Value, now_epoch_seconds,
+    TxOp, Update, Value, now_epoch_ms, now_epoch_seconds,
 };
 pub use port::{Store, StoreError, StoreResult};
 pub use validate::{MAX_BATCH_GET, MAX_QUERY_LIMIT, MAX_TRANSACT_OPS};

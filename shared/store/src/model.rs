@@ -15,6 +15,14 @@ pub const ATTR_SK: &str = "sk";
 /// Epoch seconds after which an item is treated as gone (DynamoDB TTL attribute).
 pub const ATTR_EXPIRES_AT: &str = "expires_at";
 
+/// Milliseconds since the Unix epoch.
+pub fn now_epoch_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 /// Seconds since the Unix epoch, the unit of `expires_at`.
 pub fn now_epoch_seconds() -> i64 {
     SystemTime::now()

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod calls;
 pub mod departments;
 pub mod hours;
 pub mod idempotency;

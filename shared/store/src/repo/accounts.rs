@@ -29,6 +29,7 @@ pub(crate) fn to_item(a: &Account) -> Item {
         .with("perm_outbound", a.permissions.outbound)
         .with("perm_international", a.permissions.international)
         .with("perm_recording", a.permissions.recording_access)
+        .with("auto_record", a.permissions.auto_record)
         .with("created_at", a.created_at)
 }
 
@@ -74,6 +75,7 @@ pub(crate) fn from_item(i: &Item) -> RepoResult<Account> {
             outbound: i.bool("perm_outbound").unwrap_or(true),
             international: i.bool("perm_international").unwrap_or(false),
             recording_access: i.bool("perm_recording").unwrap_or(false),
+            auto_record: i.bool("auto_record").unwrap_or(false),
         },
         created_at: i.n("created_at").unwrap_or(0),
     })
@@ -343,7 +345,8 @@ pub async fn set_permissions(
                 .set("role", role.as_str())
                 .set("perm_outbound", p.outbound)
                 .set("perm_international", p.international)
-                .set("perm_recording", p.recording_access),
+                .set("perm_recording", p.recording_access)
+                .set("auto_record", p.auto_record),
             Some(Condition::present()),
         )
         .await

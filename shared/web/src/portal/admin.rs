@@ -152,6 +152,7 @@ fn edit_page(p: &Portal, a: &Account, error: Option<&str>, secret: Option<(&str,
                     label class="row" style="font-weight:400" { input type="checkbox" name="outbound" value="1" checked[a.permissions.outbound]; " 외부 발신" }
                     label class="row" style="font-weight:400" { input type="checkbox" name="international" value="1" checked[a.permissions.international]; " 국제전화" }
                     label class="row" style="font-weight:400" { input type="checkbox" name="recording_access" value="1" checked[a.permissions.recording_access]; " 녹취 청취" }
+                    label class="row" style="font-weight:400" { input type="checkbox" name="auto_record" value="1" checked[a.permissions.auto_record]; " 자동 녹취" }
                     p { button type="submit" class="secondary" { "권한 저장" } }
                 }
                 form method="post" action=(format!("/admin/accounts/{}/sip-reset", a.id)) {
@@ -264,6 +265,7 @@ pub struct PermissionsForm {
     outbound: Option<String>,
     international: Option<String>,
     recording_access: Option<String>,
+    auto_record: Option<String>,
 }
 
 pub async fn permissions(
@@ -285,6 +287,7 @@ pub async fn permissions(
         outbound: f.outbound.is_some(),
         international: f.international.is_some(),
         recording_access: f.recording_access.is_some(),
+        auto_record: f.auto_record.is_some(),
     };
     match app::admin::set_permissions(&app, &p.session.tenant, &p.account.id, &id, role, perms)
         .await

@@ -1,0 +1,1067 @@
+//! The back-to-back user agent: one call, two dialogs, as a sans-IO state
+//! machine. Leg A faces the caller (we are its UAS), leg B the callee (we
+//! are its UAC; before an answer, one B fork per registered contact).
+//!
+//! Inputs are parsed messages with their source and the time; outputs are
+//! [`Action`]s for the I/O layer (datagrams to send, media settings,
+//! recording switches, call-record writes). Retransmissions over UDP
+//! (RFC 3261 §17 timers A, E, G) are kept here and fired by [`Call::tick`].
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use store::repo::calls::{CallRecord, Direction};
+
+use crate::rtp::{Leg, LegMedia};
+use crate::sdp::{Codec, Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
+use crate::sip::digest::challenge_response;
+use crate::sip::message::{Request, Response, addr_uri, param, request, response, response_with};
+
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
+/// RFC 3261 T1 and T2.
+const T1: Duration = Duration::from_millis(500);
+const T2: Duration = Duration::from_secs(4);
+/// Timer B / F / H: give up on a transaction after 64·T1.
+const GIVE_UP: Duration = Duration::from_secs(32);
+
+/// Digest credentials for a trunk that challenges our INVITEs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrunkAuth {
+    pub username: String,
+    pub password: String,
+}
+
+/// One place to ring on leg B.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Request-URI (the registered contact, or `sip:<number>@<trunk>`).
+    pub uri: String,
+    /// Where to send (the address the contact registered from, or the trunk).
+    pub dest: SocketAddr,
+    pub auth: Option<TrunkAuth>,
+}
+
+/// Everything a call needs when its INVITE has been accepted.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub record: CallRecord,
+    pub invite: Request,
+    pub source: SocketAddr,
+    pub targets: Vec<Target>,
+    /// From and To of leg B (name-addrs without tags).
+    pub b_from: String,
+    pub b_to: String,
+    /// The relay's address facing each leg.
+    pub media: [SocketAddr; 2],
+    /// The edge's SIP address (Via, Contact).
+    pub edge: SocketAddr,
+    pub ring_timeout: Duration,
+    pub auto_record: bool,
+}
+
+/// What the I/O layer must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Send(SocketAddr, Vec<u8>),
+    Media(Leg, LegMedia),
+    /// Start (true) or stop (false) a recording segment.
+    Record(bool),
+    /// Store the record (the call is still up).
+    Save(Box<CallRecord>),
+    /// Store the final record; the call is over.
+    Close(Box<CallRecord>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// INVITE forwarded, no final answer yet.
+    Calling,
+    Answered,
+    /// Final answer given or BYE sent; lingering for retransmissions.
+    Ended,
+}
+
+#[derive(Debug, Clone)]
+struct Dialog {
+    call_id: String,
+    local: String,
+    local_tag: String,
+    remote: String,
+    remote_tag: String,
+    target: String,
+    peer: SocketAddr,
+    cseq: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Fork {
+    target: Target,
+    branch: String,
+    cseq: u32,
+    invite: Vec<u8>,
+    provisional: bool,
+    final_code: Option<u16>,
+    remote_tag: Option<String>,
+    cancel_pending: bool,
+    auth_tried: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Retrans {
+    id: String,
+    to: SocketAddr,
+    bytes: Vec<u8>,
+    next: Instant,
+    interval: Duration,
+    /// INVITE client transactions double without a cap until a provisional.
+    cap: Duration,
+    give_up: Instant,
+}
+
+/// A re-INVITE passed from one leg to the other, awaiting the answer.
+#[derive(Debug, Clone)]
+struct Reinvite {
+    from: Leg,
+    req: Request,
+    source: SocketAddr,
+    branch: String,
+}
+
+#[derive(Debug)]
+pub struct Call {
+    pub record: CallRecord,
+    state: State,
+    created: Instant,
+    invite: Request,
+    a_source: SocketAddr,
+    a_tag: String,
+    a_sdp: Option<Sdp>,
+    a_dialog: Option<Dialog>,
+    b_call_id: String,
+    b_from: String,
+    b_to: String,
+    b_tag: String,
+    forks: Vec<Fork>,
+    b_dialog: Option<Dialog>,
+    b_offer: Vec<Payload>,
+    media: [SocketAddr; 2],
+    /// o= session id and version per leg (the version grows per new SDP).
+    sdp_version: [u64; 2],
+    edge: SocketAddr,
+    ring_deadline: Instant,
+    auto_record: bool,
+    recording: bool,
+    last_a_response: Option<Vec<u8>>,
+    retrans: Vec<Retrans>,
+    reinvite: Option<Reinvite>,
+    /// When the lingering call may be forgotten.
+    linger_until: Option<Instant>,
+}
+
+fn token() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+fn branch() -> String {
+    format!("z9hG4bK{}", token())
+}
+
+fn with_tag(nameaddr: &str, tag: &str) -> String {
+    format!("{nameaddr};tag={tag}")
+}
+
+/// A name-addr without its parameters (tag and all): `"Kim" <sip:1@h>`.
+fn strip_params(v: &str) -> String {
+    match v.rfind('>') {
+        Some(i) => v[..=i].to_owned(),
+        None => v.split(';').next().unwrap_or(v).to_owned(),
+    }
+}
+
+impl Call {
+    /// Accepts the caller's INVITE and rings every target.
+    pub fn start(s: Setup, now: Instant) -> (Self, Vec<Action>) {
+        let mut call = Self {
+            record: s.record,
+            state: State::Calling,
+            created: now,
+            a_source: s.source,
+            a_tag: token(),
+            a_sdp: Sdp::parse(&s.invite.body).ok(),
+            a_dialog: None,
+            b_call_id: format!("{}@office-edge", token()),
+            b_from: s.b_from,
+            b_to: s.b_to,
+            b_tag: token(),
+            forks: Vec::new(),
+            b_dialog: None,
+            b_offer: Vec::new(),
+            media: s.media,
+            sdp_version: [1, 1],
+            edge: s.edge,
+            ring_deadline: now + s.ring_timeout,
+            auto_record: s.auto_record,
+            recording: false,
+            last_a_response: None,
+            retrans: Vec::new(),
+            reinvite: None,
+            linger_until: None,
+            invite: s.invite,
+        };
+        let mut out = vec![Action::Save(Box::new(call.record.clone()))];
+        let Some(offer) = call.a_sdp.clone().filter(|o| o.voice().is_some()) else {
+            // No offer we can relay (no SDP, or no G.711 in it).
+            call.finish_a(now, 488, "Not Acceptable Here", &mut out);
+            call.end(now, "failed", "488 no usable audio codec", &mut out);
+            return (call, out);
+        };
+        out.push(Action::Media(Leg::A, LegMedia::from_sdp(&offer)));
+        call.b_offer = offer_for_far_leg(&offer);
+        let a_trying = response(&call.invite, 100, "Trying", &[], None);
+        out.push(Action::Send(call.a_source, a_trying));
+        for t in s.targets {
+            call.add_fork(t, now, &mut out);
+        }
+        if call.forks.is_empty() {
+            call.finish_a(now, 480, "Temporarily Unavailable", &mut out);
+            call.end(now, "no_answer", "480 not registered", &mut out);
+        }
+        (call, out)
+    }
+
+    pub fn a_call_id(&self) -> &str {
+        self.invite.header("Call-ID").unwrap_or("")
+    }
+
+    pub fn b_call_id(&self) -> &str {
+        &self.b_call_id
+    }
+
+    pub fn is_over(&self, now: Instant) -> bool {
+        self.linger_until.is_some_and(|t| now >= t)
+    }
+
+    pub fn answered(&self) -> bool {
+        self.state == State::Answered
+    }
+
+    fn wall_ms(&self, now: Instant) -> i64 {
+        self.record.started_ms
+            + i64::try_from(now.duration_since(self.created).as_millis()).unwrap_or(0)
+    }
+
+    fn render(&mut self, leg: Leg, payloads: &[Payload], dir: MediaDirection) -> Vec<u8> {
+        let v = &mut self.sdp_version[leg as usize];
+        *v += 1;
+        let session = u64::from_str_radix(&self.record.id[..11], 16).unwrap_or(1);
+        Sdp::render(self.media[leg as usize], payloads, dir, session, *v)
+    }
+
+    fn contact(&self) -> String {
+        format!("<sip:edge@{}>", self.edge)
+    }
+
+    fn via(&self, branch: &str) -> String {
+        format!("SIP/2.0/UDP {};branch={branch};rport", self.edge)
+    }
+
+    fn add_fork(&mut self, target: Target, now: Instant, out: &mut Vec<Action>) {
+        let mut fork = Fork {
+            target,
+            branch: String::new(),
+            cseq: 1,
+            invite: Vec::new(),
+            provisional: false,
+            final_code: None,
+            remote_tag: None,
+            cancel_pending: false,
+            auth_tried: false,
+        };
+        self.send_invite(&mut fork, None, now, out);
+        self.forks.push(fork);
+    }
+
+    fn send_invite(
+        &mut self,
+        fork: &mut Fork,
+        auth: Option<(&'static str, String)>,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        fork.branch = branch();
+        let offer = self.b_offer.clone();
+        let dir = self
+            .a_sdp
+            .as_ref()
+            .map_or(MediaDirection::SendRecv, |s| s.direction);
+        let sdp = self.render(Leg::B, &offer, dir);
+        let mut headers: Vec<(&str, String)> = vec![
+            ("Via", self.via(&fork.branch)),
+            ("Max-Forwards", "70".into()),
+            ("From", with_tag(&self.b_from, &self.b_tag)),
+            ("To", self.b_to.clone()),
+            ("Call-ID", self.b_call_id.clone()),
+            ("CSeq", format!("{} INVITE", fork.cseq)),
+            ("Contact", self.contact()),
+            ("Allow", ALLOW.into()),
+        ];
+        if let Some(h) = auth {
+            headers.push(h);
+        }
+        fork.invite = request(
+            "INVITE",
+            &fork.target.uri,
+            &headers,
+            Some(("application/sdp", &sdp)),
+        );
+        out.push(Action::Send(fork.target.dest, fork.invite.clone()));
+        self.retrans.push(Retrans {
+            id: fork.branch.clone(),
+            to: fork.target.dest,
+            bytes: fork.invite.clone(),
+            next: now + T1,
+            interval: T1,
+            cap: Duration::from_secs(3600),
+            give_up: now + GIVE_UP,
+        });
+    }
+
+    fn stop_retrans(&mut self, id: &str) {
+        self.retrans.retain(|r| r.id != id);
+    }
+
+    /// Retransmits what is due; gives up on forks that never answered.
+    pub fn tick(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        let mut expired: Vec<String> = Vec::new();
+        for r in &mut self.retrans {
+            if now >= r.give_up {
+                expired.push(r.id.clone());
+            } else if now >= r.next {
+                out.push(Action::Send(r.to, r.bytes.clone()));
+                r.interval = (r.interval * 2).min(r.cap);
+                r.next = now + r.interval;
+            }
+        }
+        self.retrans.retain(|r| now < r.give_up);
+        for id in expired {
+            if id == "a-final" && self.state == State::Answered {
+                // The caller never ACKed our 200: the call cannot work.
+                self.hang_up(Leg::B, now, &mut out);
+                self.end(now, "failed", "no ACK from caller", &mut out);
+            } else if let Some(i) = self.forks.iter().position(|f| f.branch == id)
+                && self.forks[i].final_code.is_none()
+            {
+                self.forks[i].final_code = Some(408);
+                self.maybe_all_failed(now, &mut out);
+            }
+        }
+        if self.state == State::Calling && now >= self.ring_deadline {
+            self.cancel_forks(None, now, &mut out);
+            self.finish_a(now, 480, "Temporarily Unavailable", &mut out);
+            self.end(now, "no_answer", "no answer", &mut out);
+        }
+        out
+    }
+
+    /// The earliest time [`Call::tick`] has something to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let r = self.retrans.iter().map(|r| r.next.min(r.give_up)).min();
+        let ring = (self.state == State::Calling).then_some(self.ring_deadline);
+        [r, ring, self.linger_until].into_iter().flatten().min()
+    }
+
+    /// Sends a final response to the caller's INVITE (non-2xx; retransmitted until ACK).
+    fn finish_a(&mut self, now: Instant, code: u16, reason: &str, out: &mut Vec<Action>) {
+        let r = response(&self.invite, code, reason, &[], Some(&self.a_tag));
+        self.last_a_response = Some(r.clone());
+        out.push(Action::Send(self.a_source, r.clone()));
+        self.retrans.push(Retrans {
+            id: "a-final".into(),
+            to: self.a_source,
+            bytes: r,
+            next: now + T1,
+            interval: T1,
+            cap: T2,
+            give_up: now + GIVE_UP,
+        });
+    }
+
+    fn end(&mut self, now: Instant, disposition: &str, cause: &str, out: &mut Vec<Action>) {
+        if self.state == State::Ended {
+            return;
+        }
+        self.state = State::Ended;
+        if self.recording {
+            self.recording = false;
+            out.push(Action::Record(false));
+        }
+        let r = &mut self.record;
+        r.ended_ms = Some(
+            r.started_ms + i64::try_from(now.duration_since(self.created).as_millis()).unwrap_or(0),
+        );
+        if r.answered_ms.is_none() && r.direction == Direction::Incoming {
+            r.direction = Direction::Missed;
+        }
+        r.disposition = disposition.into();
+        r.cause = Some(cause.into());
+        out.push(Action::Close(Box::new(self.record.clone())));
+        self.linger_until = Some(now + GIVE_UP);
+    }
+
+    fn cancel_forks(&mut self, except: Option<usize>, now: Instant, out: &mut Vec<Action>) {
+        for i in 0..self.forks.len() {
+            if Some(i) == except || self.forks[i].final_code.is_some() {
+                continue;
+            }
+            if self.forks[i].provisional {
+                self.send_cancel(i, now, out);
+            } else {
+                self.forks[i].cancel_pending = true;
+            }
+        }
+    }
+
+    fn send_cancel(&mut self, i: usize, now: Instant, out: &mut Vec<Action>) {
+        let f = &self.forks[i];
+        let cancel = request(
+            "CANCEL",
+            &f.target.uri,
+            &[
+                ("Via", self.via(&f.branch)),
+                ("Max-Forwards", "70".into()),
+                ("From", with_tag(&self.b_from, &self.b_tag)),
+                ("To", self.b_to.clone()),
+                ("Call-ID", self.b_call_id.clone()),
+                ("CSeq", format!("{} CANCEL", f.cseq)),
+            ],
+            None,
+        );
+        let (to, id) = (f.target.dest, format!("cancel-{}", f.branch));
+        out.push(Action::Send(to, cancel.clone()));
+        self.retrans.push(Retrans {
+            id,
+            to,
+            bytes: cancel,
+            next: now + T1,
+            interval: T1,
+            cap: T2,
+            give_up: now + GIVE_UP,
+        });
+    }
+
+    fn dialog(&mut self, leg: Leg) -> Option<&mut Dialog> {
+        match leg {
+            Leg::A => self.a_dialog.as_mut(),
+            Leg::B => self.b_dialog.as_mut(),
+        }
+    }
+
+    /// A new in-dialog request from us on `leg` (BYE, re-INVITE, INFO).
+    fn in_dialog(
+        &mut self,
+        leg: Leg,
+        method: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Option<(SocketAddr, String, Vec<u8>)> {
+        let via_branch = branch();
+        let via = self.via(&via_branch);
+        let contact = self.contact();
+        let d = self.dialog(leg)?;
+        d.cseq += 1;
+        let bytes = request(
+            method,
+            &d.target,
+            &[
+                ("Via", via),
+                ("Max-Forwards", "70".into()),
+                ("From", with_tag(&d.local, &d.local_tag)),
+                ("To", with_tag(&d.remote, &d.remote_tag)),
+                ("Call-ID", d.call_id.clone()),
+                ("CSeq", format!("{} {method}", d.cseq)),
+                ("Contact", contact),
+            ],
+            body,
+        );
+        Some((d.peer, via_branch, bytes))
+    }
+
+    fn hang_up(&mut self, leg: Leg, now: Instant, out: &mut Vec<Action>) {
+        if let Some((to, id, bytes)) = self.in_dialog(leg, "BYE", None) {
+            out.push(Action::Send(to, bytes.clone()));
+            self.retrans.push(Retrans {
+                id,
+                to,
+                bytes,
+                next: now + T1,
+                interval: T1,
+                cap: T2,
+                give_up: now + GIVE_UP,
+            });
+        }
+    }
+
+    fn which_leg(&self, call_id: &str) -> Option<Leg> {
+        if call_id == self.b_call_id {
+            Some(Leg::B)
+        } else if call_id == self.a_call_id() {
+            Some(Leg::A)
+        } else {
+            None
+        }
+    }
+
+    /// A request within this call (matched by Call-ID).
+    pub fn on_request(&mut self, req: &Request, source: SocketAddr, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        let Some(leg) = req.header("Call-ID").and_then(|c| self.which_leg(c)) else {
+            return out;
+        };
+        let ok = |out: &mut Vec<Action>| {
+            out.push(Action::Send(source, response(req, 200, "OK", &[], None)));
+        };
+        match (leg, req.method.as_str()) {
+            (Leg::A, "INVITE") if req.cseq() == self.invite.cseq() => {
+                // A retransmission of the first INVITE.
+                let again = self
+                    .last_a_response
+                    .clone()
+                    .unwrap_or_else(|| response(req, 100, "Trying", &[], None));
+                out.push(Action::Send(source, again));
+            }
+            (Leg::A, "ACK") => {
+                if req.cseq() == self.invite.cseq() {
+                    self.stop_retrans("a-final");
+                } else {
+                    self.stop_retrans("a-reinvite");
+                }
+            }
+            (Leg::B, "ACK") => self.stop_retrans("b-reinvite"),
+            (Leg::A, "CANCEL") => {
+                ok(&mut out);
+                if self.state == State::Calling {
+                    self.cancel_forks(None, now, &mut out);
+                    self.finish_a(now, 487, "Request Terminated", &mut out);
+                    self.end(now, "cancelled", "caller cancelled", &mut out);
+                }
+            }
+            (_, "BYE") => {
+                if !self.in_current_dialog(leg, req) {
+                    out.push(Action::Send(
+                        source,
+                        response(req, 481, "Call/Transaction Does Not Exist", &[], None),
+                    ));
+                    return out;
+                }
+                ok(&mut out);
+                if self.state == State::Answered {
+                    self.hang_up(leg.other(), now, &mut out);
+                    let who = if leg == Leg::A { "caller" } else { "callee" };
+                    self.end(now, "answered", &format!("{who} hung up"), &mut out);
+                }
+            }
+            (_, "INVITE") if self.state == State::Answered => {
+                self.forward_reinvite(leg, req, source, now, &mut out);
+            }
+            (_, "INVITE") => out.push(Action::Send(
+                source,
+                response(req, 491, "Request Pending", &[], None),
+            )),
+            (_, "INFO") => {
+                match req.header("Record").map(str::trim) {
+                    Some(v) if v.eq_ignore_ascii_case("on") => self.set_recording(true, &mut out),
+                    Some(v) if v.eq_ignore_ascii_case("off") => {
+                        self.set_recording(false, &mut out);
+                    }
+                    _ => {}
+                }
+                ok(&mut out);
+            }
+            (_, "OPTIONS" | "UPDATE") => ok(&mut out),
+            _ => out.push(Action::Send(
+                source,
+                response(
+                    req,
+                    405,
+                    "Method Not Allowed",
+                    &[("Allow", ALLOW.into())],
+                    None,
+                ),
+            )),
+        }
+        out
+    }
+
+    fn in_current_dialog(&self, leg: Leg, req: &Request) -> bool {
+        let from_tag = req.header("From").and_then(|f| param(f, "tag"));
+        match leg {
+            Leg::A => from_tag == self.a_dialog.as_ref().map(|d| d.remote_tag.as_str()),
+            Leg::B => from_tag == self.b_dialog.as_ref().map(|d| d.remote_tag.as_str()),
+        }
+    }
+
+    /// Starts or stops an on-demand recording segment (only while answered).
+    pub fn set_recording(&mut self, on: bool, out: &mut Vec<Action>) {
+        if self.state == State::Answered && self.recording != on {
+            self.recording = on;
+            out.push(Action::Record(on));
+        }
+    }
+
+    fn forward_reinvite(
+        &mut self,
+        from: Leg,
+        req: &Request,
+        source: SocketAddr,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        if self.reinvite.is_some() {
+            out.push(Action::Send(
+                source,
+                response(req, 491, "Request Pending", &[], None),
+            ));
+            return;
+        }
+        let sdp = Sdp::parse(&req.body).ok();
+        if let Some(s) = &sdp {
+            out.push(Action::Media(from, LegMedia::from_sdp(s)));
+        }
+        let to = from.other();
+        let body = sdp.map(|s| {
+            let payloads = offer_for_far_leg(&s);
+            self.render(to, &payloads, s.direction)
+        });
+        let Some((dest, b, bytes)) = self.in_dialog(
+            to,
+            "INVITE",
+            body.as_deref().map(|b| ("application/sdp", b)),
+        ) else {
+            return;
+        };
+        out.push(Action::Send(
+            source,
+            response(req, 100, "Trying", &[], None),
+        ));
+        out.push(Action::Send(dest, bytes.clone()));
+        self.retrans.push(Retrans {
+            id: b.clone(),
+            to: dest,
+            bytes,
+            next: now + T1,
+            interval: T1,
+            cap: Duration::from_secs(3600),
+            give_up: now + GIVE_UP,
+        });
+        self.reinvite = Some(Reinvite {
+            from,
+            req: req.clone(),
+            source,
+            branch: b,
+        });
+    }
+
+    /// A response to something we sent on either leg.
+    pub fn on_response(&mut self, resp: &Response, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        let Some(leg) = resp.header("Call-ID").and_then(|c| self.which_leg(c)) else {
+            return out;
+        };
+        let branch = resp
+            .header("Via")
+            .and_then(|v| param(v, "branch"))
+            .unwrap_or("")
+            .to_owned();
+        let method = resp.cseq_method().to_owned();
+        if let Some(ri) = &self.reinvite
+            && ri.branch == branch
+            && method == "INVITE"
+        {
+            self.reinvite_answered(resp, now, &mut out);
+            return out;
+        }
+        match method.as_str() {
+            "INVITE" if leg == Leg::B => self.fork_response(&branch, resp, now, &mut out),
+            "INVITE" => {
+                // Retransmitted 2xx of a re-INVITE we already ACKed.
+                if (200..300).contains(&resp.code)
+                    && let Some(ack) = self.ack_2xx(leg, resp)
+                {
+                    out.push(ack);
+                }
+            }
+            _ => {
+                if resp.code >= 200 {
+                    self.stop_retrans(&branch);
+                    self.stop_retrans(&format!("cancel-{branch}"));
+                }
+            }
+        }
+        out
+    }
+
+    fn ack_2xx(&self, leg: Leg, resp: &Response) -> Option<Action> {
+        let d = match leg {
+            Leg::A => self.a_dialog.as_ref()?,
+            Leg::B => self.b_dialog.as_ref()?,
+        };
+        let target = resp
+            .header("Contact")
+            .map(|c| addr_uri(c).to_owned())
+            .unwrap_or_else(|| d.target.clone());
+        let to = resp.header("To").unwrap_or("").to_owned();
+        Some(Action::Send(
+            d.peer,
+            request(
+                "ACK",
+                &target,
+                &[
+                    ("Via", self.via(&branch())),
+                    ("Max-Forwards", "70".into()),
+                    ("From", with_tag(&d.local, &d.local_tag)),
+                    ("To", to),
+                    ("Call-ID", d.call_id.clone()),
+                    ("CSeq", format!("{} ACK", resp.cseq())),
+                ],
+                None,
+            ),
+        ))
+    }
+
+    fn fork_response(
+        &mut self,
+        branch: &str,
+        resp: &Response,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(i) = self.forks.iter().position(|f| f.branch == branch) else {
+            // A 2xx from a fork we replaced (auth retry) or an unknown branch.
+            return;
+        };
+        let tag = resp
+            .header("To")
+            .and_then(|t| param(t, "tag"))
+            .map(str::to_owned);
+        if resp.code < 200 {
+            self.stop_retrans(branch);
+            let first = !self.forks[i].provisional;
+            self.forks[i].provisional = true;
+            self.forks[i].remote_tag = tag;
+            if self.forks[i].cancel_pending {
+                self.forks[i].cancel_pending = false;
+                self.send_cancel(i, now, out);
+                return;
+            }
+            if self.state == State::Calling && resp.code != 100 && first {
+                let ringing = response(
+                    &self.invite,
+                    180,
+                    "Ringing",
+                    &[("Contact", self.contact())],
+                    Some(&self.a_tag),
+                );
+                self.last_a_response = Some(ringing.clone());
+                out.push(Action::Send(self.a_source, ringing));
+            }
+            return;
+        }
+        self.stop_retrans(branch);
+        if resp.code >= 300 {
+            // Hop-by-hop ACK of a failure, same branch as the INVITE.
+            let f = &self.forks[i];
+            let ack = request(
+                "ACK",
+                &f.target.uri,
+                &[
+                    ("Via", self.via(&f.branch)),
+                    ("Max-Forwards", "70".into()),
+                    ("From", with_tag(&self.b_from, &self.b_tag)),
+                    ("To", resp.header("To").unwrap_or("").to_owned()),
+                    ("Call-ID", self.b_call_id.clone()),
+                    ("CSeq", format!("{} ACK", f.cseq)),
+                ],
+                None,
+            );
+            out.push(Action::Send(f.target.dest, ack));
+            if self.forks[i].final_code.is_some() {
+                return;
+            }
+            if matches!(resp.code, 401 | 407)
+                && !self.forks[i].auth_tried
+                && self.state == State::Calling
+                && let Some(auth) = self.forks[i].target.auth.clone()
+                && let Some(h) = self.authorization(resp, &self.forks[i].target.uri, &auth)
+            {
+                let mut f = self.forks[i].clone();
+                f.auth_tried = true;
+                f.cseq += 1;
+                f.provisional = false;
+                self.send_invite(&mut f, Some(h), now, out);
+                self.forks[i] = f;
+                return;
+            }
+            self.forks[i].final_code = Some(resp.code);
+            self.maybe_all_failed(now, out);
+            return;
+        }
+        // 2xx.
+        if self.state != State::Calling || self.b_dialog.is_some() {
+            // Another fork won, or the caller gave up: ACK and hang this one up.
+            let f = self.forks[i].clone();
+            if self.forks[i].final_code.is_none() {
+                self.forks[i].final_code = Some(resp.code);
+            }
+            let d = self.dialog_from_2xx(&f, resp);
+            let saved = self.b_dialog.replace(d);
+            if let Some(ack) = self.ack_2xx(Leg::B, resp) {
+                out.push(ack);
+            }
+            self.hang_up(Leg::B, now, out);
+            self.b_dialog = saved;
+            return;
+        }
+        self.forks[i].final_code = Some(resp.code);
+        let f = self.forks[i].clone();
+        self.b_dialog = Some(self.dialog_from_2xx(&f, resp));
+        if let Some(ack) = self.ack_2xx(Leg::B, resp) {
+            out.push(ack);
+        }
+        self.cancel_forks(Some(i), now, out);
+        let answer = Sdp::parse(&resp.body).ok();
+        if let Some(a) = &answer {
+            out.push(Action::Media(Leg::B, LegMedia::from_sdp(a)));
+        }
+        // Answer the caller from its own offer: the law B chose if the
+        // caller offered it, else the caller's first (the relay transcodes).
+        let offer = self.a_sdp.clone();
+        let mut payloads: Vec<Payload> = Vec::new();
+        if let Some(o) = &offer {
+            let chosen = answer.as_ref().and_then(|a| a.voice()).map(|p| p.codec);
+            let voice = o
+                .payloads
+                .iter()
+                .find(|p| Some(p.codec) == chosen)
+                .or_else(|| o.voice())
+                .cloned();
+            payloads.extend(voice);
+            if let Some(te) = o.payloads.iter().find(|p| p.codec == Codec::TelephoneEvent)
+                && answer
+                    .as_ref()
+                    .is_some_and(|a| a.telephone_event().is_some())
+            {
+                payloads.push(te.clone());
+            }
+            // The relay sends the caller the law it answers with.
+            out.push(Action::Media(
+                Leg::A,
+                LegMedia {
+                    voice: payloads.first().map(|p| (p.pt, p.codec == Codec::Pcma)),
+                    ..LegMedia::from_sdp(o)
+                },
+            ));
+        }
+        let dir = answer
+            .as_ref()
+            .map_or(MediaDirection::SendRecv, |a| a.direction);
+        let sdp = self.render(Leg::A, &payloads, dir);
+        let ok = response_with(
+            &self.invite,
+            200,
+            "OK",
+            &[("Contact", self.contact()), ("Allow", ALLOW.into())],
+            Some(&self.a_tag),
+            Some(("application/sdp", &sdp)),
+        );
+        self.last_a_response = Some(ok.clone());
+        out.push(Action::Send(self.a_source, ok.clone()));
+        self.retrans.push(Retrans {
+            id: "a-final".into(),
+            to: self.a_source,
+            bytes: ok,
+            next: now + T1,
+            interval: T1,
+            cap: T2,
+            give_up: now + GIVE_UP,
+        });
+        self.a_dialog = Some(Dialog {
+            call_id: self.a_call_id().to_owned(),
+            local: strip_params(self.invite.header("To").unwrap_or("")),
+            local_tag: self.a_tag.clone(),
+            remote: strip_params(self.invite.header("From").unwrap_or("")),
+            remote_tag: self
+                .invite
+                .header("From")
+                .and_then(|f| param(f, "tag"))
+                .unwrap_or("")
+                .to_owned(),
+            target: self
+                .invite
+                .header("Contact")
+                .map(|c| addr_uri(c).to_owned())
+                .unwrap_or_else(|| self.invite.uri.clone()),
+            peer: self.a_source,
+            cseq: 0,
+        });
+        self.state = State::Answered;
+        self.record.answered_ms = Some(self.wall_ms(now));
+        self.record.disposition = "answered".into();
+        out.push(Action::Save(Box::new(self.record.clone())));
+        if self.auto_record {
+            self.set_recording(true, out);
+        }
+    }
+
+    fn dialog_from_2xx(&self, f: &Fork, resp: &Response) -> Dialog {
+        Dialog {
+            call_id: self.b_call_id.clone(),
+            local: self.b_from.clone(),
+            local_tag: self.b_tag.clone(),
+            remote: strip_params(resp.header("To").unwrap_or(&self.b_to)),
+            remote_tag: resp
+                .header("To")
+                .and_then(|t| param(t, "tag"))
+                .unwrap_or("")
+                .to_owned(),
+            target: resp
+                .header("Contact")
+                .map(|c| addr_uri(c).to_owned())
+                .unwrap_or_else(|| f.target.uri.clone()),
+            peer: f.target.dest,
+            cseq: f.cseq,
+        }
+    }
+
+    fn authorization(
+        &self,
+        resp: &Response,
+        uri: &str,
+        auth: &TrunkAuth,
+    ) -> Option<(&'static str, String)> {
+        let (challenge, header) = if resp.code == 407 {
+            (resp.header("Proxy-Authenticate")?, "Proxy-Authorization")
+        } else {
+            (resp.header("WWW-Authenticate")?, "Authorization")
+        };
+        let value = challenge_response(challenge, "INVITE", uri, &auth.username, &auth.password)?;
+        Some((header, value))
+    }
+
+    fn maybe_all_failed(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if self.state != State::Calling || self.forks.iter().any(|f| f.final_code.is_none()) {
+            return;
+        }
+        let codes: Vec<u16> = self.forks.iter().filter_map(|f| f.final_code).collect();
+        // As a PBX answers: busy wins, then a global failure, then the lowest class.
+        let code = if codes.iter().any(|&c| c == 486 || c == 600) {
+            486
+        } else if let Some(&c) = codes.iter().find(|&&c| c >= 600) {
+            c
+        } else {
+            codes.iter().copied().min().unwrap_or(480)
+        };
+        let (code, reason, disposition) = match code {
+            486 => (486, "Busy Here", "busy"),
+            603 => (603, "Decline", "rejected"),
+            404 | 484 => (404, "Not Found", "failed"),
+            408 | 480 => (480, "Temporarily Unavailable", "no_answer"),
+            401 | 407 | 403 => (403, "Forbidden", "failed"),
+            c if c >= 500 => (503, "Service Unavailable", "failed"),
+            _ => (480, "Temporarily Unavailable", "failed"),
+        };
+        self.finish_a(now, code, reason, out);
+        self.end(now, disposition, &format!("{code} {reason}"), out);
+    }
+
+    fn reinvite_answered(&mut self, resp: &Response, now: Instant, out: &mut Vec<Action>) {
+        let Some(ri) = self.reinvite.clone() else {
+            return;
+        };
+        let to = ri.from.other();
+        if resp.code < 200 {
+            self.stop_retrans(&ri.branch);
+            return;
+        }
+        self.stop_retrans(&ri.branch);
+        self.reinvite = None;
+        if (200..300).contains(&resp.code) {
+            if let Some(ack) = self.ack_2xx(to, resp) {
+                out.push(ack);
+            }
+            let answer = Sdp::parse(&resp.body).ok();
+            if let Some(a) = &answer {
+                out.push(Action::Media(to, LegMedia::from_sdp(a)));
+            }
+            let offer = Sdp::parse(&ri.req.body).ok();
+            let body = offer.map(|o| {
+                let mut payloads: Vec<Payload> = Vec::new();
+                let chosen = answer.as_ref().and_then(|a| a.voice()).map(|p| p.codec);
+                payloads.extend(
+                    o.payloads
+                        .iter()
+                        .find(|p| Some(p.codec) == chosen)
+                        .or_else(|| o.voice())
+                        .cloned(),
+                );
+                payloads.extend(
+                    o.payloads
+                        .iter()
+                        .find(|p| p.codec == Codec::TelephoneEvent)
+                        .cloned(),
+                );
+                let dir = answer
+                    .as_ref()
+                    .map_or(MediaDirection::SendRecv, |a| a.direction);
+                self.render(ri.from, &payloads, dir)
+            });
+            let ok = response_with(
+                &ri.req,
+                200,
+                "OK",
+                &[("Contact", self.contact())],
+                None,
+                body.as_deref().map(|b| ("application/sdp", b)),
+            );
+            out.push(Action::Send(ri.source, ok.clone()));
+            let id = if ri.from == Leg::A {
+                "a-reinvite"
+            } else {
+                "b-reinvite"
+            };
+            self.retrans.push(Retrans {
+                id: id.into(),
+                to: ri.source,
+                bytes: ok,
+                next: now + T1,
+                interval: T1,
+                cap: T2,
+                give_up: now + GIVE_UP,
+            });
+        } else {
+            // Hop-by-hop ACK, then the same failure to the other side.
+            if let Some(d) = match to {
+                Leg::A => self.a_dialog.as_ref(),
+                Leg::B => self.b_dialog.as_ref(),
+            } {
+                let ack = request(
+                    "ACK",
+                    &d.target,
+                    &[
+                        ("Via", self.via(&ri.branch)),
+                        ("Max-Forwards", "70".into()),
+                        ("From", with_tag(&d.local, &d.local_tag)),
+                        ("To", resp.header("To").unwrap_or("").to_owned()),
+                        ("Call-ID", d.call_id.clone()),
+                        ("CSeq", format!("{} ACK", resp.cseq())),
+                    ],
+                    None,
+                );
+                out.push(Action::Send(d.peer, ack));
+            }
+            out.push(Action::Send(
+                ri.source,
+                response(&ri.req, resp.code, &resp.reason, &[], None),
+            ));
+        }
+    }
+}

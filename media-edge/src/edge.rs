@@ -1,0 +1,731 @@
+//! The edge's I/O: one UDP socket for SIP, the registrar, and one task per
+//! call (an actor fed by Call-ID) driving the sans-IO [`Call`] with its
+//! relay, recorder and call-record writes.
+//!
+//! Calls ring by extension or 070 number inside the tenant; anything else
+//! goes out through the configured SIP trunk (if the account may call
+//! outside, and abroad), and the trunk's INVITEs reach the user holding
+//! the dialled number.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use domain::{Account, AccountStatus, Extension, PhoneNumber, TenantId};
+use store::repo::{accounts, calls, inbox};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::call::{Action, Call, Setup, Target, TrunkAuth};
+use crate::recording::Recorder;
+use crate::registrar::Registrar;
+use crate::rtp::{Leg, PortPool, Relay};
+use crate::server::{Transactions, stamp_via};
+use crate::sip::message::{Message, Request, Response, param, response, uri_user};
+use crate::spool::{Note, Spool};
+
+/// A SIP trunk to the telephone network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trunk {
+    /// Where its INVITEs come from and ours go.
+    pub addr: SocketAddr,
+    pub auth: Option<TrunkAuth>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EdgeConfig {
+    pub ring_timeout: Duration,
+    pub trunk: Option<Trunk>,
+    /// RTP port range (even start).
+    pub rtp_ports: (u16, u16),
+    /// The address put in SDP and Contact (the bind address unless set).
+    pub public_ip: Option<IpAddr>,
+}
+
+impl Default for EdgeConfig {
+    fn default() -> Self {
+        Self {
+            ring_timeout: Duration::from_secs(30),
+            trunk: None,
+            rtp_ports: (20_000, 40_000),
+            public_ip: None,
+        }
+    }
+}
+
+impl EdgeConfig {
+    /// `OFFICE_RING_SECS`, `OFFICE_SIP_TRUNK` (host:port),
+    /// `OFFICE_SIP_TRUNK_USER` / `_PASSWORD`, `OFFICE_RTP_PORTS` (min-max),
+    /// `OFFICE_PUBLIC_IP`.
+    pub fn from_env() -> Result<Self, String> {
+        let mut c = Self::default();
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("OFFICE_RING_SECS") {
+            let secs: u64 = v
+                .parse()
+                .map_err(|_| format!("OFFICE_RING_SECS={v:?} is not a number of seconds"))?;
+            c.ring_timeout = Duration::from_secs(secs.clamp(1, 600));
+        }
+        if let Some(v) = get("OFFICE_SIP_TRUNK") {
+            let addr = v
+                .parse()
+                .map_err(|_| format!("OFFICE_SIP_TRUNK={v:?} is not an ip:port"))?;
+            let auth = match (
+                get("OFFICE_SIP_TRUNK_USER"),
+                get("OFFICE_SIP_TRUNK_PASSWORD"),
+            ) {
+                (Some(username), Some(password)) => Some(TrunkAuth { username, password }),
+                (None, None) => None,
+                _ => return Err("set both OFFICE_SIP_TRUNK_USER and _PASSWORD, or neither".into()),
+            };
+            c.trunk = Some(Trunk { addr, auth });
+        }
+        if let Some(v) = get("OFFICE_RTP_PORTS") {
+            let (a, b) = v
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+                .filter(|(a, b): &(u16, u16)| a < b && *a >= 1024)
+                .ok_or_else(|| format!("OFFICE_RTP_PORTS={v:?} is not a range like 20000-40000"))?;
+            c.rtp_ports = (a, b);
+        }
+        if let Some(v) = get("OFFICE_PUBLIC_IP") {
+            c.public_ip = Some(
+                v.parse()
+                    .map_err(|_| format!("OFFICE_PUBLIC_IP={v:?} is not an IP address"))?,
+            );
+        }
+        Ok(c)
+    }
+}
+
+enum Event {
+    Request(Request, SocketAddr),
+    Response(Response),
+}
+
+/// The running edge.
+pub struct Edge {
+    app: app::App,
+    pub registrar: Arc<Registrar>,
+    config: EdgeConfig,
+    socket: Arc<UdpSocket>,
+    /// The address in Via and Contact.
+    advertised: SocketAddr,
+    ports: PortPool,
+    calls: Mutex<HashMap<String, mpsc::Sender<Event>>>,
+    transactions: Transactions,
+    pub spool: Spool,
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge")
+            .field("advertised", &self.advertised)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Edge {
+    pub fn new(
+        app: app::App,
+        registrar: Arc<Registrar>,
+        socket: UdpSocket,
+        config: EdgeConfig,
+        spool_dir: std::path::PathBuf,
+    ) -> std::io::Result<Arc<Self>> {
+        let local = socket.local_addr()?;
+        let ip = config.public_ip.unwrap_or(local.ip());
+        let advertised = SocketAddr::new(ip, local.port());
+        let ports = PortPool::new(local.ip(), config.rtp_ports.0, config.rtp_ports.1);
+        Ok(Arc::new(Self {
+            spool: Spool::new(app.clone(), spool_dir),
+            app,
+            registrar,
+            config,
+            socket: Arc::new(socket),
+            advertised,
+            ports,
+            calls: Mutex::new(HashMap::new()),
+            transactions: Transactions::default(),
+        }))
+    }
+
+    /// Live calls (each counted once).
+    pub fn active_calls(&self) -> usize {
+        self.calls.lock().map(|m| m.len() / 2).unwrap_or(0)
+    }
+
+    async fn send(&self, to: SocketAddr, bytes: &[u8]) {
+        if let Err(e) = self.socket.send_to(bytes, to).await {
+            tracing::warn!(error = %e, %to, "SIP send failed");
+        }
+    }
+
+    /// Receives and dispatches until the task is dropped.
+    pub async fn run(self: Arc<Self>) {
+        let mut buf = vec![0u8; 65_535];
+        loop {
+            let (n, source) = match self.socket.recv_from(&mut buf).await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::debug!(error = %e, "SIP receive failed");
+                    continue;
+                }
+            };
+            let data = &buf[..n];
+            if data.iter().all(u8::is_ascii_whitespace) {
+                continue; // RFC 5626 keep-alive
+            }
+            match Message::parse(data) {
+                Ok(Message::Request(mut req)) => {
+                    stamp_via(&mut req, source);
+                    self.clone().on_request(req, source).await;
+                }
+                Ok(Message::Response(resp)) => self.on_response(resp),
+                Err(_) => tracing::debug!(%source, "unparsable SIP datagram dropped"),
+            }
+        }
+    }
+
+    fn route(&self, call_id: &str) -> Option<mpsc::Sender<Event>> {
+        self.calls.lock().ok()?.get(call_id).cloned()
+    }
+
+    fn on_response(&self, resp: Response) {
+        if let Some(tx) = resp.header("Call-ID").and_then(|c| self.route(c)) {
+            let _ = tx.try_send(Event::Response(resp));
+        }
+    }
+
+    async fn on_request(self: Arc<Self>, req: Request, source: SocketAddr) {
+        let call_id = req.header("Call-ID").unwrap_or("").to_owned();
+        if let Some(tx) = self.route(&call_id) {
+            let _ = tx.try_send(Event::Request(req, source));
+            return;
+        }
+        let in_dialog = req.header("To").and_then(|t| param(t, "tag")).is_some();
+        match req.method.as_str() {
+            "REGISTER" | "OPTIONS" => self.registrar_request(req, source).await,
+            "INVITE" if !in_dialog => {
+                let (tx, rx) = mpsc::channel(64);
+                if let Ok(mut m) = self.calls.lock() {
+                    m.insert(call_id.clone(), tx.clone());
+                }
+                let _ = tx.try_send(Event::Request(req, source));
+                tokio::spawn(self.clone().run_call(call_id, rx));
+            }
+            "ACK" => {}
+            _ => {
+                let answer = response(&req, 481, "Call/Transaction Does Not Exist", &[], None);
+                self.send(source, &answer).await;
+            }
+        }
+    }
+
+    async fn registrar_request(self: Arc<Self>, req: Request, source: SocketAddr) {
+        match self.transactions.begin(&req, source) {
+            Some(Some(answer)) => return self.send(source, &answer).await,
+            Some(None) => return,
+            None => {}
+        }
+        tokio::spawn(async move {
+            let answer = self
+                .registrar
+                .handle(&req, source, store::now_epoch_seconds())
+                .await;
+            self.transactions.finish(&req, source, &answer);
+            if !answer.is_empty() {
+                self.send(source, &answer).await;
+            }
+        });
+    }
+
+    fn forget(&self, ids: &[&str]) {
+        if let Ok(mut m) = self.calls.lock() {
+            for id in ids {
+                m.remove(*id);
+            }
+        }
+    }
+
+    /// One call from its first INVITE to the end of its lingering.
+    async fn run_call(self: Arc<Self>, a_call_id: String, mut rx: mpsc::Receiver<Event>) {
+        // Before the call exists: challenge, check, route. Answers are
+        // remembered per CSeq so retransmissions get the same one.
+        let mut answered: HashMap<u32, Vec<u8>> = HashMap::new();
+        let idle = Duration::from_secs(32);
+        let setup = loop {
+            let Ok(Some(ev)) = tokio::time::timeout(idle, rx.recv()).await else {
+                self.forget(&[&a_call_id]);
+                return;
+            };
+            let Event::Request(req, source) = ev else {
+                continue;
+            };
+            match req.method.as_str() {
+                "INVITE" => {
+                    if let Some(a) = answered.get(&req.cseq()) {
+                        self.send(source, a).await;
+                        continue;
+                    }
+                    self.send(source, &response(&req, 100, "Trying", &[], None))
+                        .await;
+                    match self.admit(&req, source).await {
+                        Ok(setup) => break setup,
+                        Err(answer) => {
+                            self.send(source, &answer).await;
+                            answered.insert(req.cseq(), answer);
+                        }
+                    }
+                }
+                "CANCEL" => {
+                    self.send(source, &response(&req, 200, "OK", &[], None))
+                        .await;
+                }
+                _ => {}
+            }
+        };
+        let relay = match Relay::open(&self.ports).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "no media ports for a call");
+                let answer = response(
+                    &setup.0.invite,
+                    503,
+                    "Service Unavailable",
+                    &[("Retry-After", "5".into())],
+                    Some("edge"),
+                );
+                self.send(setup.0.source, &answer).await;
+                self.forget(&[&a_call_id]);
+                return;
+            }
+        };
+        let (mut s, _) = setup;
+        s.media = [relay.local(Leg::A), relay.local(Leg::B)];
+        let (mut call, actions) = Call::start(s, Instant::now());
+        let b_call_id = call.b_call_id().to_owned();
+        if let Some(tx) = self.route(&a_call_id)
+            && let Ok(mut m) = self.calls.lock()
+        {
+            m.insert(b_call_id.clone(), tx);
+        }
+        let mut ctx = CallIo {
+            edge: self.clone(),
+            relay,
+            segment: 0,
+            segment_started_ms: 0,
+            writes: None,
+        };
+        ctx.perform(&mut call, actions).await;
+        loop {
+            let deadline = call
+                .next_deadline()
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
+            let actions = tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(Event::Request(req, source)) => call.on_request(&req, source, Instant::now()),
+                    Some(Event::Response(resp)) => call.on_response(&resp, Instant::now()),
+                    None => break,
+                },
+                () = tokio::time::sleep_until(deadline.into()) => call.tick(Instant::now()),
+            };
+            ctx.perform(&mut call, actions).await;
+            if call.is_over(Instant::now()) {
+                break;
+            }
+        }
+        if let Some(w) = ctx.writes.take() {
+            let _ = w.await;
+        }
+        self.forget(&[&a_call_id, &b_call_id]);
+    }
+
+    /// Authenticates and routes a new INVITE: the call's setup, or the answer that refuses it.
+    async fn admit(&self, req: &Request, source: SocketAddr) -> Result<(Setup, ()), Vec<u8>> {
+        let refuse = |code: u16, reason: &str| response(req, code, reason, &[], Some("edge"));
+        if req.header("Max-Forwards").is_some_and(|m| m.trim() == "0") {
+            return Err(refuse(483, "Too Many Hops"));
+        }
+        let dialled = uri_user(&format!("<{}>", req.uri))
+            .map(str::to_owned)
+            .ok_or_else(|| refuse(404, "Not Found"))?;
+        let now_ms = store::now_epoch_ms();
+        let from_trunk = self
+            .config
+            .trunk
+            .as_ref()
+            .is_some_and(|t| t.addr.ip() == source.ip());
+        if from_trunk {
+            return self.admit_from_trunk(req, source, &dialled, now_ms).await;
+        }
+        let sip = self
+            .registrar
+            .authenticate(req, source, store::now_epoch_seconds())
+            .await?;
+        let fail = |_| refuse(500, "Server Internal Error");
+        let caller = accounts::get(&*self.app.store, &sip.tenant, &sip.account)
+            .await
+            .map_err(fail)?
+            .filter(|a| a.status == AccountStatus::Active)
+            .ok_or_else(|| refuse(403, "Forbidden"))?;
+        let caller_party = party_of(&caller);
+        let digits: String = dialled
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        // Inside the tenant: an extension, or one of its 070 numbers.
+        let mut callee: Option<Account> = None;
+        if let Ok(ext) = Extension::parse(&digits) {
+            let marker = self
+                .app
+                .store
+                .get(&store::keys::extension_marker(&caller.tenant, &ext))
+                .await
+                .map_err(|_| refuse(500, "Server Internal Error"))?;
+            let Some(aid) = marker
+                .and_then(|m| m.s("account_id").map(str::to_owned))
+                .and_then(|a| domain::AccountId::parse(&a).ok())
+            else {
+                return Err(refuse(404, "Not Found"));
+            };
+            callee = accounts::get(&*self.app.store, &caller.tenant, &aid)
+                .await
+                .map_err(fail)?;
+        } else if let Ok(n) = PhoneNumber::parse(&digits)
+            && let Some((t, a)) = inbox::owner_of(&*self.app.store, &self.app.region, &n)
+                .await
+                .map_err(fail)?
+            && t == caller.tenant
+        {
+            callee = accounts::get(&*self.app.store, &t, &a)
+                .await
+                .map_err(fail)?;
+        }
+        let record = |direction, callee: calls::Party| calls::CallRecord {
+            tenant: caller.tenant.clone(),
+            id: calls::new_id(now_ms),
+            direction,
+            caller: caller_party.clone(),
+            callee,
+            started_ms: now_ms,
+            answered_ms: None,
+            ended_ms: None,
+            disposition: "in_progress".into(),
+            cause: None,
+            recordings: Vec::new(),
+            quality: [None, None],
+            edge: self.app.region.clone(),
+        };
+        let realm = &self.app.sip_realm;
+        if let Some(callee) = callee {
+            if callee.id == caller.id {
+                return Err(refuse(486, "Busy Here"));
+            }
+            if callee.status != AccountStatus::Active {
+                return Err(refuse(480, "Temporarily Unavailable"));
+            }
+            let targets = self.targets_of(&callee);
+            let b_from = format!(
+                "\"{}\" <sip:{}@{realm}>",
+                caller.name.replace('"', ""),
+                caller_party.number.replace([' ', '-'], "")
+            );
+            let auto = caller.permissions.auto_record || callee.permissions.auto_record;
+            let callee_party = party_of(&callee);
+            return Ok((
+                Setup {
+                    record: record(calls::Direction::Internal, callee_party),
+                    invite: req.clone(),
+                    source,
+                    targets,
+                    b_from,
+                    b_to: format!("<sip:{dialled}@{realm}>"),
+                    media: [source; 2],
+                    edge: self.advertised,
+                    ring_timeout: self.config.ring_timeout,
+                    auto_record: auto,
+                },
+                (),
+            ));
+        }
+        // Outside: the trunk, if the account may.
+        let international =
+            digits.starts_with("00") || (digits.starts_with('+') && !digits.starts_with("+82"));
+        let national = if international {
+            None
+        } else {
+            Some(PhoneNumber::parse(&digits).map_err(|_| refuse(404, "Not Found"))?)
+        };
+        if !caller.permissions.outbound || (international && !caller.permissions.international) {
+            return Err(refuse(403, "Forbidden"));
+        }
+        let Some(trunk) = self.config.trunk.clone() else {
+            return Err(refuse(503, "Service Unavailable"));
+        };
+        let out_digits = national.as_ref().map_or_else(
+            || digits.trim_start_matches('+').to_owned(),
+            PhoneNumber::national_digits,
+        );
+        let shown = caller
+            .number
+            .as_ref()
+            .map_or_else(|| "anonymous".to_owned(), PhoneNumber::national_digits);
+        let callee_party = calls::Party {
+            number: national
+                .as_ref()
+                .map_or(digits.clone(), PhoneNumber::display),
+            account: None,
+            name: None,
+        };
+        Ok((
+            Setup {
+                record: record(calls::Direction::Outgoing, callee_party),
+                invite: req.clone(),
+                source,
+                targets: vec![Target {
+                    uri: format!("sip:{out_digits}@{}", trunk.addr),
+                    dest: trunk.addr,
+                    auth: trunk.auth.clone(),
+                }],
+                b_from: format!("<sip:{shown}@{}>", trunk.addr.ip()),
+                b_to: format!("<sip:{out_digits}@{}>", trunk.addr.ip()),
+                media: [source; 2],
+                edge: self.advertised,
+                ring_timeout: self.config.ring_timeout,
+                auto_record: caller.permissions.auto_record,
+            },
+            (),
+        ))
+    }
+
+    async fn admit_from_trunk(
+        &self,
+        req: &Request,
+        source: SocketAddr,
+        dialled: &str,
+        now_ms: i64,
+    ) -> Result<(Setup, ()), Vec<u8>> {
+        let refuse = |code: u16, reason: &str| response(req, code, reason, &[], Some("edge"));
+        let fail = |_| refuse(500, "Server Internal Error");
+        let n = PhoneNumber::parse(dialled).map_err(|_| refuse(404, "Not Found"))?;
+        let (tenant, aid) = inbox::owner_of(&*self.app.store, &self.app.region, &n)
+            .await
+            .map_err(fail)?
+            .ok_or_else(|| refuse(404, "Not Found"))?;
+        let callee = accounts::get(&*self.app.store, &tenant, &aid)
+            .await
+            .map_err(fail)?
+            .filter(|a| a.status == AccountStatus::Active)
+            .ok_or_else(|| refuse(480, "Temporarily Unavailable"))?;
+        let from = req.header("From").unwrap_or("");
+        let caller_number = uri_user(from).unwrap_or("anonymous").to_owned();
+        let caller_display =
+            PhoneNumber::parse(&caller_number).map_or(caller_number.clone(), |p| p.display());
+        let realm = &self.app.sip_realm;
+        let targets = self.targets_of(&callee);
+        Ok((
+            Setup {
+                record: calls::CallRecord {
+                    tenant: tenant.clone(),
+                    id: calls::new_id(now_ms),
+                    direction: calls::Direction::Incoming,
+                    caller: calls::Party {
+                        number: caller_display,
+                        account: None,
+                        name: None,
+                    },
+                    callee: party_of(&callee),
+                    started_ms: now_ms,
+                    answered_ms: None,
+                    ended_ms: None,
+                    disposition: "in_progress".into(),
+                    cause: None,
+                    recordings: Vec::new(),
+                    quality: [None, None],
+                    edge: self.app.region.clone(),
+                },
+                invite: req.clone(),
+                source,
+                targets,
+                b_from: format!("<sip:{caller_number}@{realm}>"),
+                b_to: format!("<sip:{}@{realm}>", n.national_digits()),
+                media: [source; 2],
+                edge: self.advertised,
+                ring_timeout: self.config.ring_timeout,
+                auto_record: callee.permissions.auto_record,
+            },
+            (),
+        ))
+    }
+
+    fn targets_of(&self, callee: &Account) -> Vec<Target> {
+        let Some(user) = callee.sip_username.as_deref() else {
+            return Vec::new();
+        };
+        self.registrar
+            .contacts(user, store::now_epoch_seconds())
+            .into_iter()
+            .map(|b| Target {
+                uri: b.contact,
+                dest: b.source,
+                auth: None,
+            })
+            .collect()
+    }
+
+    /// Closes the records a crash left open (at start-up).
+    pub async fn close_orphans(&self) -> usize {
+        let open = match calls::open_calls(&*self.app.store, &self.app.region).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not list open calls");
+                return 0;
+            }
+        };
+        let mut n = 0;
+        for mut r in open {
+            r.ended_ms = Some(store::now_epoch_ms().max(r.started_ms));
+            if r.answered_ms.is_none() && r.direction == calls::Direction::Incoming {
+                r.direction = calls::Direction::Missed;
+            }
+            if r.disposition == "in_progress" {
+                r.disposition = if r.answered_ms.is_some() {
+                    "answered".into()
+                } else {
+                    "failed".into()
+                };
+            }
+            r.cause = Some("edge restart".into());
+            if calls::close(&*self.app.store, &r).await.is_ok() {
+                n += 1;
+            }
+        }
+        n
+    }
+}
+
+fn party_of(a: &Account) -> calls::Party {
+    calls::Party {
+        number: a
+            .extension
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .or_else(|| a.number.as_ref().map(PhoneNumber::display))
+            .unwrap_or_default(),
+        account: Some(a.id.clone()),
+        name: Some(a.name.clone()),
+    }
+}
+
+/// What a call's actor holds besides the state machine.
+struct CallIo {
+    edge: Arc<Edge>,
+    relay: Relay,
+    segment: u32,
+    segment_started_ms: i64,
+    /// The last call-record write; the next waits for it (writes stay in order).
+    writes: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl CallIo {
+    async fn perform(&mut self, call: &mut Call, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Send(to, bytes) => self.edge.send(to, &bytes).await,
+                Action::Media(leg, m) => {
+                    self.relay.with(|media| media.set_leg(leg, m));
+                }
+                Action::Record(true) => self.start_segment(call),
+                Action::Record(false) => self.stop_segment(call).await,
+                Action::Save(r) => self.write(*r, false),
+                Action::Close(mut r) => {
+                    self.stop_segment(call).await;
+                    for (i, leg) in [Leg::A, Leg::B].into_iter().enumerate() {
+                        if let Some(s) = self.relay.with(|m| m.stats(leg))
+                            && s.packets > 0
+                        {
+                            r.quality[i] = Some(calls::Quality {
+                                packets: i64::try_from(s.packets).unwrap_or(i64::MAX),
+                                lost: i64::try_from(s.lost).unwrap_or(i64::MAX),
+                                jitter_tenth_ms: (s.jitter_ms * 10.0).round() as i64,
+                            });
+                        }
+                    }
+                    call.record.quality = r.quality;
+                    self.write(*r, true);
+                }
+            }
+        }
+    }
+
+    fn write(&mut self, r: calls::CallRecord, close: bool) {
+        let previous = self.writes.take();
+        let store = self.edge.app.store.clone();
+        self.writes = Some(tokio::spawn(async move {
+            if let Some(p) = previous {
+                let _ = p.await;
+            }
+            for attempt in 0..5u32 {
+                let result = if close {
+                    calls::close(&*store, &r).await
+                } else {
+                    calls::save_open(&*store, &r).await
+                };
+                match result {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, call = %r.id, attempt, "call record write failed");
+                        tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                    }
+                }
+            }
+        }));
+    }
+
+    fn start_segment(&mut self, call: &Call) {
+        if self.relay.with(|m| m.recording()).unwrap_or(true) {
+            return;
+        }
+        self.segment += 1;
+        let path = self.edge.spool.segment_path(&call.record.id, self.segment);
+        let started = self.relay.with(|m| m.elapsed()).unwrap_or(Duration::ZERO);
+        match Recorder::create(&path, started) {
+            Ok(r) => {
+                self.segment_started_ms = store::now_epoch_ms();
+                self.relay.with(|m| m.start_recording(r));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, path = %path.display(), "cannot start a recording")
+            }
+        }
+    }
+
+    async fn stop_segment(&mut self, call: &Call) {
+        let Some(Some(rec)) = self.relay.with(|m| m.stop_recording()) else {
+            return;
+        };
+        let tenant: TenantId = call.record.tenant.clone();
+        let call_id = call.record.id.clone();
+        let n = self.segment;
+        let started_ms = self.segment_started_ms;
+        let spool = self.edge.spool.clone();
+        // Interleaving the channels is file work: off the async threads.
+        tokio::task::spawn_blocking(move || match rec.finish() {
+            Ok((wav, len)) => {
+                let note = Note {
+                    key: Spool::blob_key(&tenant, &call_id, started_ms, n),
+                    tenant: tenant.to_string(),
+                    call_id,
+                    started_ms,
+                    duration_ms: i64::try_from(len.as_millis()).unwrap_or(0),
+                };
+                if let Err(e) = spool.enqueue(&wav, &note) {
+                    tracing::error!(error = %e, "cannot queue a recording");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot finish a recording"),
+        });
+    }
+}

@@ -1,0 +1,518 @@
+//! The RTP relay that anchors a call's media at the edge.
+//!
+//! Each call gets one port pair (RTP even, RTCP odd) facing each leg.
+//! What arrives on one leg's pair goes out of the other's, to the address
+//! the far party really sends from (symmetric latching: phones behind NAT
+//! never know their public port). Voice is transcoded between µ-law and
+//! A-law when the legs settled on different laws; RFC 4733 events keep
+//! their payload but take the far leg's payload type. Loss and jitter are
+//! measured per leg as RFC 3550 describes, and a recorder may tap both
+//! directions.
+//!
+//! [`Media`] is the sans-IO core (one packet in, at most one out); the
+//! tokio tasks in [`Relay`] only move datagrams.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::net::UdpSocket;
+use tokio::task::JoinHandle;
+
+use crate::g711;
+use crate::recording::Recorder;
+use crate::sdp::{Codec, Sdp};
+
+/// The two sides of a call: A is the caller's leg, B the callee's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leg {
+    A = 0,
+    B = 1,
+}
+
+impl Leg {
+    pub fn other(self) -> Self {
+        match self {
+            Self::A => Self::B,
+            Self::B => Self::A,
+        }
+    }
+
+    fn i(self) -> usize {
+        self as usize
+    }
+}
+
+/// Receive statistics of one leg (what its party sent us), RFC 3550 A.3 / A.8.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Stats {
+    pub packets: u64,
+    pub bytes: u64,
+    pub lost: u64,
+    /// Interarrival jitter in milliseconds.
+    pub jitter_ms: f64,
+    pub rtcp_packets: u64,
+}
+
+#[derive(Debug, Default)]
+struct Receiver {
+    stats: Stats,
+    base_seq: Option<u16>,
+    max_seq: u16,
+    cycles: u64,
+    transit: Option<i64>,
+    jitter: f64,
+}
+
+impl Receiver {
+    fn on_packet(&mut self, seq: u16, ts: u32, arrival_units: i64, len: usize) {
+        self.stats.packets += 1;
+        self.stats.bytes += len as u64;
+        match self.base_seq {
+            None => {
+                self.base_seq = Some(seq);
+                self.max_seq = seq;
+            }
+            Some(_) => {
+                let delta = seq.wrapping_sub(self.max_seq);
+                if delta != 0 && delta < 0x8000 {
+                    if seq < self.max_seq {
+                        self.cycles += 1 << 16;
+                    }
+                    self.max_seq = seq;
+                }
+            }
+        }
+        let transit = arrival_units - i64::from(ts);
+        if let Some(prev) = self.transit {
+            let d = (transit - prev).abs() as f64;
+            self.jitter += (d - self.jitter) / 16.0;
+        }
+        self.transit = Some(transit);
+        let base = u64::from(self.base_seq.unwrap_or(seq));
+        let expected = self.cycles + u64::from(self.max_seq) - base + 1;
+        self.stats.lost = expected.saturating_sub(self.stats.packets);
+        self.stats.jitter_ms = self.jitter / 8.0;
+    }
+}
+
+/// What one leg's party negotiated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LegMedia {
+    /// From its SDP, until a packet shows the real source.
+    pub remote: Option<SocketAddr>,
+    /// The voice payload type and law it sends and expects.
+    pub voice: Option<(u8, bool)>,
+    pub telephone_event: Option<u8>,
+}
+
+impl LegMedia {
+    pub fn from_sdp(sdp: &Sdp) -> Self {
+        Self {
+            remote: sdp.audio,
+            voice: sdp.voice().map(|p| (p.pt, p.codec == Codec::Pcma)),
+            telephone_event: sdp.telephone_event(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Side {
+    media: LegMedia,
+    latched: Option<(SocketAddr, Instant)>,
+    rtcp: Option<SocketAddr>,
+    rx: Receiver,
+}
+
+/// How long a latched source must be silent before another may take over.
+const RELATCH_AFTER_MS: u128 = 1_000;
+
+/// The relay's state for one call, without sockets.
+#[derive(Debug)]
+pub struct Media {
+    sides: [Side; 2],
+    started: Instant,
+    recorder: Option<Recorder>,
+    scratch: Vec<i16>,
+}
+
+impl Default for Media {
+    fn default() -> Self {
+        Self {
+            sides: [Side::default(), Side::default()],
+            started: Instant::now(),
+            recorder: None,
+            scratch: Vec::with_capacity(320),
+        }
+    }
+}
+
+impl Media {
+    pub fn set_leg(&mut self, leg: Leg, m: LegMedia) {
+        let side = &mut self.sides[leg.i()];
+        if side.latched.is_some_and(|(a, _)| Some(a) != m.remote) && m.remote.is_some() {
+            // A new offer moved the party: follow it until packets say otherwise.
+            side.latched = None;
+            side.rtcp = None;
+        }
+        side.media = m;
+    }
+
+    pub fn stats(&self, leg: Leg) -> Stats {
+        self.sides[leg.i()].rx.stats
+    }
+
+    pub fn start_recording(&mut self, r: Recorder) -> Option<Recorder> {
+        self.recorder.replace(r)
+    }
+
+    pub fn stop_recording(&mut self) -> Option<Recorder> {
+        self.recorder.take()
+    }
+
+    /// Time on the relay's clock (what recordings are placed by).
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    pub fn recording(&self) -> bool {
+        self.recorder.is_some()
+    }
+
+    fn latch(side: &mut Side, src: SocketAddr, now: Instant) -> bool {
+        match side.latched {
+            Some((a, _)) if a == src => {
+                side.latched = Some((src, now));
+                true
+            }
+            Some((_, last)) if now.duration_since(last).as_millis() < RELATCH_AFTER_MS => false,
+            _ => {
+                side.latched = Some((src, now));
+                true
+            }
+        }
+    }
+
+    /// One RTP packet from `leg`'s party: the packet to send to the other
+    /// leg and where, if anywhere.
+    pub fn on_rtp(
+        &mut self,
+        leg: Leg,
+        src: SocketAddr,
+        packet: &mut [u8],
+        now: Instant,
+    ) -> Option<SocketAddr> {
+        if packet.len() < 12 || packet[0] >> 6 != 2 {
+            return None;
+        }
+        let csrc = usize::from(packet[0] & 0x0F);
+        let mut header = 12 + 4 * csrc;
+        if packet[0] & 0x10 != 0 && packet.len() >= header + 4 {
+            let words = usize::from(u16::from_be_bytes([packet[header + 2], packet[header + 3]]));
+            header += 4 + 4 * words;
+        }
+        if packet.len() < header {
+            return None;
+        }
+        let pt = packet[1] & 0x7F;
+        let seq = u16::from_be_bytes([packet[2], packet[3]]);
+        let ts = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
+        let elapsed = now.duration_since(self.started);
+        let units = i64::try_from(elapsed.as_micros() * 8 / 1000).unwrap_or(i64::MAX);
+        {
+            let side = &mut self.sides[leg.i()];
+            if !Self::latch(side, src, now) {
+                return None;
+            }
+            side.rx.on_packet(seq, ts, units, packet.len() - header);
+        }
+        let (from, to) = (
+            &self.sides[leg.i()].media,
+            &self.sides[leg.other().i()].media,
+        );
+        let (to_voice, to_te) = (to.voice, to.telephone_event);
+        if let Some((vpt, alaw)) = from.voice
+            && pt == vpt
+        {
+            if let Some(r) = self.recorder.as_mut() {
+                self.scratch.clear();
+                g711::decode(alaw, &packet[header..], &mut self.scratch);
+                r.write(leg, ts, elapsed, &self.scratch);
+            }
+            if let Some((out_pt, out_alaw)) = to_voice {
+                if out_alaw != alaw {
+                    g711::transcode(out_alaw, &mut packet[header..]);
+                }
+                packet[1] = (packet[1] & 0x80) | out_pt;
+            }
+        } else if from.telephone_event == Some(pt)
+            && let Some(out_pt) = to_te
+        {
+            packet[1] = (packet[1] & 0x80) | out_pt;
+        }
+        let other = &self.sides[leg.other().i()];
+        other.latched.map(|(a, _)| a).or(other.media.remote)
+    }
+
+    /// One RTCP packet from `leg`'s party: where to send it on the other leg.
+    pub fn on_rtcp(&mut self, leg: Leg, src: SocketAddr) -> Option<SocketAddr> {
+        let side = &mut self.sides[leg.i()];
+        side.rtcp = Some(src);
+        side.rx.stats.rtcp_packets += 1;
+        let other = &self.sides[leg.other().i()];
+        other.rtcp.or_else(|| {
+            other
+                .latched
+                .map(|(a, _)| a)
+                .or(other.media.remote)
+                .map(|a| SocketAddr::new(a.ip(), a.port().wrapping_add(1)))
+        })
+    }
+}
+
+/// Hands out even/odd port pairs from a range, skipping ports in use.
+#[derive(Debug)]
+pub struct PortPool {
+    ip: IpAddr,
+    min: u16,
+    max: u16,
+    next: AtomicU16,
+}
+
+impl PortPool {
+    /// `min..max` (even `min`); the pool wraps around.
+    pub fn new(ip: IpAddr, min: u16, max: u16) -> Self {
+        let min = min & !1;
+        Self {
+            ip,
+            min,
+            max: max.max(min + 2),
+            next: AtomicU16::new(min),
+        }
+    }
+
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+
+    /// Binds an RTP/RTCP pair.
+    pub async fn pair(&self) -> std::io::Result<(UdpSocket, UdpSocket)> {
+        let span = (self.max - self.min) / 2;
+        for _ in 0..span.min(512) {
+            let mut port = self.next.fetch_add(2, Ordering::Relaxed);
+            if port < self.min || port.saturating_add(1) >= self.max {
+                // Several callers may wrap at once; any of them resetting is fine.
+                self.next.store(self.min + 2, Ordering::Relaxed);
+                port = self.min;
+            }
+            let Ok(rtp) = UdpSocket::bind((self.ip, port)).await else {
+                continue;
+            };
+            if let Ok(rtcp) = UdpSocket::bind((self.ip, port + 1)).await {
+                return Ok((rtp, rtcp));
+            }
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            "no free RTP port pair in the media range",
+        ))
+    }
+}
+
+/// A call's media anchor: two port pairs and the tasks that move packets.
+#[derive(Debug)]
+pub struct Relay {
+    pub media: Arc<Mutex<Media>>,
+    local: [SocketAddr; 2],
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Relay {
+    pub async fn open(pool: &PortPool) -> std::io::Result<Self> {
+        let (a_rtp, a_rtcp) = pool.pair().await?;
+        let (b_rtp, b_rtcp) = pool.pair().await?;
+        let local = [a_rtp.local_addr()?, b_rtp.local_addr()?];
+        let media = Arc::new(Mutex::new(Media::default()));
+        let rtp = [Arc::new(a_rtp), Arc::new(b_rtp)];
+        let rtcp = [Arc::new(a_rtcp), Arc::new(b_rtcp)];
+        let mut tasks = Vec::with_capacity(4);
+        for leg in [Leg::A, Leg::B] {
+            let (inbound, outbound) = (rtp[leg.i()].clone(), rtp[leg.other().i()].clone());
+            let m = media.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut buf = vec![0u8; 2048];
+                loop {
+                    let Ok((n, src)) = inbound.recv_from(&mut buf).await else {
+                        continue;
+                    };
+                    let dest = match m.lock() {
+                        Ok(mut m) => m.on_rtp(leg, src, &mut buf[..n], Instant::now()),
+                        Err(_) => return,
+                    };
+                    if let Some(dest) = dest {
+                        let _ = outbound.send_to(&buf[..n], dest).await;
+                    }
+                }
+            }));
+            let (inbound, outbound) = (rtcp[leg.i()].clone(), rtcp[leg.other().i()].clone());
+            let m = media.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut buf = vec![0u8; 2048];
+                loop {
+                    let Ok((n, src)) = inbound.recv_from(&mut buf).await else {
+                        continue;
+                    };
+                    let dest = match m.lock() {
+                        Ok(mut m) => m.on_rtcp(leg, src),
+                        Err(_) => return,
+                    };
+                    if let Some(dest) = dest {
+                        let _ = outbound.send_to(&buf[..n], dest).await;
+                    }
+                }
+            }));
+        }
+        Ok(Self {
+            media,
+            local,
+            tasks,
+        })
+    }
+
+    /// The edge's address facing `leg` (what goes in that leg's SDP).
+    pub fn local(&self, leg: Leg) -> SocketAddr {
+        self.local[leg.i()]
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut Media) -> T) -> Option<T> {
+        self.media.lock().ok().map(|mut m| f(&mut m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x80, pt];
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&ts.to_be_bytes());
+        p.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+        p.extend_from_slice(payload);
+        p
+    }
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().expect("addr")
+    }
+
+    #[test]
+    fn packets_go_to_the_latched_source_of_the_other_leg() {
+        let mut m = Media::default();
+        m.set_leg(
+            Leg::A,
+            LegMedia {
+                remote: Some(addr("10.0.0.5:6000")),
+                voice: Some((0, false)),
+                telephone_event: Some(101),
+            },
+        );
+        m.set_leg(
+            Leg::B,
+            LegMedia {
+                remote: Some(addr("10.0.0.6:7000")),
+                voice: Some((0, false)),
+                telephone_event: Some(96),
+            },
+        );
+        let now = Instant::now();
+        let mut p = packet(0, 1, 160, &[0xFF; 160]);
+        assert_eq!(
+            m.on_rtp(Leg::A, addr("203.0.113.9:41000"), &mut p, now),
+            Some(addr("10.0.0.6:7000")),
+            "B has sent nothing yet: its SDP address"
+        );
+        let mut q = packet(0, 9, 160, &[0xFF; 160]);
+        assert_eq!(
+            m.on_rtp(Leg::B, addr("198.51.100.7:50000"), &mut q, now),
+            Some(addr("203.0.113.9:41000")),
+            "A latched to where its packets come from, not its SDP"
+        );
+        let mut forged = packet(0, 2, 320, &[0xFF; 160]);
+        assert_eq!(
+            m.on_rtp(Leg::A, addr("192.0.2.66:1"), &mut forged, now),
+            None,
+            "another source can't take over a live leg"
+        );
+        let mut dtmf = packet(101, 3, 480, &[1, 0x0A, 0, 160]);
+        m.on_rtp(Leg::A, addr("203.0.113.9:41000"), &mut dtmf, now);
+        assert_eq!(dtmf[1] & 0x7F, 96, "event payload type of the far leg");
+        assert_eq!(m.stats(Leg::A).packets, 2);
+    }
+
+    #[test]
+    fn voice_is_transcoded_between_laws() {
+        let mut m = Media::default();
+        m.set_leg(
+            Leg::A,
+            LegMedia {
+                remote: None,
+                voice: Some((0, false)),
+                telephone_event: None,
+            },
+        );
+        m.set_leg(
+            Leg::B,
+            LegMedia {
+                remote: Some(addr("10.0.0.6:7000")),
+                voice: Some((8, true)),
+                telephone_event: None,
+            },
+        );
+        let loud = g711::ulaw_encode(12_000);
+        let mut p = packet(0, 1, 0, &[loud; 160]);
+        m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut p, Instant::now());
+        assert_eq!(p[1] & 0x7F, 8);
+        let back = g711::alaw_decode(p[12]);
+        assert!((i32::from(back) - 12_000).abs() < 800, "{back}");
+    }
+
+    #[test]
+    fn loss_is_counted_from_sequence_gaps() {
+        let mut m = Media::default();
+        let now = Instant::now();
+        for seq in [100u16, 101, 104, 105] {
+            let mut p = packet(0, seq, u32::from(seq) * 160, &[0xFF; 160]);
+            m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut p, now);
+        }
+        let s = m.stats(Leg::A);
+        assert_eq!((s.packets, s.lost), (4, 2));
+        // Wrapping sequence numbers are not a loss.
+        let mut m = Media::default();
+        for seq in [65_534u16, 65_535, 0, 1] {
+            let mut p = packet(0, seq, 0, &[0xFF; 160]);
+            m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut p, now);
+        }
+        assert_eq!(m.stats(Leg::A).lost, 0);
+    }
+
+    #[test]
+    fn runt_and_non_rtp_datagrams_are_dropped() {
+        let mut m = Media::default();
+        for mut p in [vec![], vec![0x80; 5], vec![0x00; 20]] {
+            assert_eq!(
+                m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut p, Instant::now()),
+                None
+            );
+        }
+    }
+}

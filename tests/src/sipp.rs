@@ -1,0 +1,169 @@
+//! Driving sipp (Debian `sip-tester`) from tests: scenarios from
+//! `tests/sipp/` with `{{placeholders}}` filled in, run in the foreground
+//! (wait for its verdict) or the background (a callee waiting for a call).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PCAP_G711A: &str = "/usr/share/sip-tester/g711a.pcap";
+
+/// A free even port with the odd one above it free too (RTP and RTCP).
+pub fn free_port_pair() -> u16 {
+    loop {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let p = s.local_addr().expect("addr").port() & !1;
+        drop(s);
+        if p > 1024
+            && std::net::UdpSocket::bind(("127.0.0.1", p)).is_ok()
+            && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok()
+            && std::net::UdpSocket::bind(("127.0.0.1", p + 2)).is_ok()
+            && std::net::UdpSocket::bind(("127.0.0.1", p + 3)).is_ok()
+        {
+            return p;
+        }
+    }
+}
+
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A scenario file from `tests/sipp/` with its placeholders replaced.
+pub fn scenario(name: &str, fills: &[(&str, &str)]) -> String {
+    let mut s = std::fs::read_to_string(format!("{}/sipp/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("scenario");
+    for (k, v) in fills {
+        s = s.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    s
+}
+
+/// Where a sipp instance talks: the edge's SIP port, its own SIP and media ports.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub edge: u64,
+    pub sip: u16,
+    pub media: u16,
+}
+
+impl Ports {
+    pub fn new(edge: u64) -> Self {
+        Self {
+            edge,
+            sip: free_udp_port(),
+            media: free_port_pair(),
+        }
+    }
+}
+
+/// One sipp run.
+#[derive(Debug)]
+pub struct Sipp {
+    pub dir: PathBuf,
+    pub name: String,
+    child: Option<Child>,
+}
+
+impl Sipp {
+    /// Starts sipp against the edge at `edge_port` from `local_port`.
+    /// `user` (with its password) fills the CSV for digest answers.
+    pub fn spawn(
+        dir: &Path,
+        name: &str,
+        scenario_text: &str,
+        ports: Ports,
+        user: Option<(&str, &str)>,
+        extra: &[&str],
+    ) -> Self {
+        let sf = dir.join(format!("{name}.xml"));
+        std::fs::write(&sf, scenario_text).expect("write scenario");
+        let mut cmd = Command::new("sipp");
+        cmd.arg(format!("127.0.0.1:{}", ports.edge))
+            .args(["-sf", sf.to_str().expect("utf-8")])
+            .args(["-m", "1", "-i", "127.0.0.1"])
+            .args(["-p", &ports.sip.to_string()])
+            .args(["-mp", &ports.media.to_string()])
+            .args(["-timeout", "40", "-nostdin"])
+            .args(["-default_behaviors", "all,-abortunexp"])
+            .args(["-trace_err", "-error_file"])
+            .arg(dir.join(format!("{name}-errors.log")))
+            .args(["-trace_msg", "-message_file"])
+            .arg(dir.join(format!("{name}-messages.log")))
+            .args(extra)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((u, p)) = user {
+            let csv = dir.join(format!("{name}.csv"));
+            std::fs::write(
+                &csv,
+                format!("SEQUENTIAL\n{u};[authentication username={u} password={p}]\n"),
+            )
+            .expect("write csv");
+            cmd.args(["-inf", csv.to_str().expect("utf-8")]);
+        }
+        let child = cmd
+            .spawn()
+            .expect("run sipp (Debian sip-tester; the README test command installs it)");
+        Self {
+            dir: dir.to_owned(),
+            name: name.to_owned(),
+            child: Some(child),
+        }
+    }
+
+    /// Waits for sipp to finish (at most `limit`); whether its one call succeeded.
+    pub fn wait(&mut self, limit: Duration) -> bool {
+        let Some(mut child) = self.child.take() else {
+            return false;
+        };
+        let end = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.success();
+            }
+            if Instant::now() > end {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What sipp logged, for an assertion message.
+    pub fn log(&self) -> String {
+        let read = |suffix: &str| {
+            std::fs::read_to_string(self.dir.join(format!("{}-{suffix}.log", self.name)))
+                .unwrap_or_default()
+        };
+        let messages = read("messages");
+        let tail: String = messages
+            .chars()
+            .rev()
+            .take(6000)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!(
+            "--- {} errors:\n{}\n--- messages (tail):\n{tail}",
+            self.name,
+            read("errors")
+        )
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Calls through the media edge inside `office`, with sipp (Debian
+//! `sip-tester`) on both ends: two registered phones call each other by
+//! extension with RTP from a pcap, the callee echoing it back; either side
+//! hangs up; busy, cancel, no answer, unknown and unregistered callees get
+//! the answers a PBX gives.
+
+use std::time::Duration;
+
+use e2e::Office;
+use e2e::sipp::{PCAP_G711A, Ports, Sipp, scenario};
+
+struct Phone {
+    user: String,
+    password: String,
+    extension: String,
+    ports: Ports,
+}
+
+fn tail(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/sipp/tails/{name}.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("tail")
+}
+
+fn register(work: &std::path::Path, p: &Phone) {
+    let text = scenario("register.xml", &[]).replace("[$expect]", "200");
+    let mut s = Sipp::spawn(
+        work,
+        &format!("register-{}", p.user),
+        &text,
+        p.ports,
+        Some((&p.user, &p.password)),
+        &[],
+    );
+    assert!(
+        s.wait(Duration::from_secs(30)),
+        "register {}\n{}",
+        p.user,
+        s.log()
+    );
+}
+
+/// The callee: answers as the tails say, echoing RTP.
+fn callee(work: &std::path::Path, p: &Phone, name: &str, tails: &[&str], talk_ms: u32) -> Sipp {
+    let body: String = tails.iter().map(|t| tail(t)).collect();
+    // Hanging up needs the dialog's From and To, taken from the ACK.
+    let remember = if tails.contains(&"uas_hang_up") {
+        r#"<action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="ackfrom"/><ereg regexp=".*" search_in="hdr" header="To:" assign_to="ackto"/></action>"#
+    } else {
+        ""
+    };
+    let text = scenario("uas.xml", &[("answer", &body)])
+        .replace("{{ack_actions}}", remember)
+        .replace("{{talk_ms}}", &talk_ms.to_string());
+    let s = Sipp::spawn(work, name, &text, p.ports, None, &["-rtp_echo"]);
+    // Let it bind before the INVITE comes.
+    std::thread::sleep(Duration::from_millis(300));
+    s
+}
+
+fn caller(
+    work: &std::path::Path,
+    p: &Phone,
+    name: &str,
+    dial: &str,
+    tail_name: &str,
+    fills: &[(&str, &str)],
+) -> Sipp {
+    let mut all: Vec<(&str, &str)> = vec![("dial", dial), ("pcap", PCAP_G711A)];
+    all.extend_from_slice(fills);
+    let t = tail(tail_name);
+    // CANCEL needs the 180 first; other calls may skip it.
+    let ringing = if tail_name == "uac_cancel" {
+        ""
+    } else {
+        r#" optional="true""#
+    };
+    let mut text = scenario(
+        "uac_call.xml",
+        &[("tail", &t), ("ringing_optional", ringing)],
+    );
+    for (k, v) in &all {
+        text = text.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    Sipp::spawn(
+        work,
+        name,
+        &text,
+        p.ports,
+        Some((&p.user, &p.password)),
+        &[],
+    )
+}
+
+fn both(a: &mut Sipp, b: &mut Sipp, what: &str) {
+    let ok_a = a.wait(Duration::from_secs(45));
+    let ok_b = b.wait(Duration::from_secs(10));
+    assert!(
+        ok_a && ok_b,
+        "{what}: caller {ok_a}, callee {ok_b}\n{}\n{}",
+        a.log(),
+        b.log()
+    );
+}
+
+#[test]
+fn registered_phones_call_each_other_through_the_edge() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let office =
+        Office::start_with_env(data.path(), &[], &[("OFFICE_RING_SECS", "3")]).expect("office");
+    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
+    let phone = |i: usize| {
+        let u = &office.info["users"][i];
+        Phone {
+            user: u["sip_username"].as_str().expect("user").to_owned(),
+            password: u["sip_password"].as_str().expect("pw").to_owned(),
+            extension: u["extension"].as_str().expect("ext").to_owned(),
+            ports: Ports::new(edge),
+        }
+    };
+    let (a, b, c) = (phone(0), phone(1), phone(2));
+    let work = tempfile::tempdir().expect("work");
+    let w = work.path();
+    register(w, &a);
+    register(w, &b);
+
+    // Answered; the caller plays 7 s of PCMA and hangs up.
+    let mut uas = callee(
+        w,
+        &b,
+        "answer",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let mut uac = caller(
+        w,
+        &a,
+        "talk",
+        &b.extension,
+        "uac_talk_and_hang_up",
+        &[("talk_ms", "8000")],
+    );
+    both(&mut uac, &mut uas, "answered call, caller hangs up");
+
+    // Answered; the callee hangs up.
+    let mut uas = callee(
+        w,
+        &b,
+        "callee-bye",
+        &["uas_ring", "uas_answer", "uas_hang_up"],
+        2000,
+    );
+    let mut uac = caller(w, &a, "until-bye", &b.extension, "uac_talk_until_bye", &[]);
+    both(&mut uac, &mut uas, "answered call, callee hangs up");
+
+    // Busy.
+    let mut uas = callee(w, &b, "busy", &["uas_busy"], 0);
+    let mut uac = caller(
+        w,
+        &a,
+        "to-busy",
+        &b.extension,
+        "uac_refused",
+        &[("expect", "486")],
+    );
+    both(&mut uac, &mut uas, "busy");
+
+    // The caller gives up while it rings.
+    let mut uas = callee(w, &b, "ringing", &["uas_ring", "uas_cancelled"], 0);
+    let mut uac = caller(w, &a, "cancel", &b.extension, "uac_cancel", &[]);
+    both(&mut uac, &mut uas, "cancel");
+
+    // Nobody answers within the ring time (3 s here): 480, and the edge cancels the ringing.
+    let mut uas = callee(w, &b, "no-answer", &["uas_ring", "uas_cancelled"], 0);
+    let mut uac = caller(
+        w,
+        &a,
+        "unanswered",
+        &b.extension,
+        "uac_refused",
+        &[("expect", "480")],
+    );
+    both(&mut uac, &mut uas, "no answer");
+
+    // No such extension; a colleague with no phone registered.
+    for (dial, code) in [("1999", "404"), (c.extension.as_str(), "480")] {
+        let mut uac = caller(
+            w,
+            &a,
+            &format!("to-{dial}"),
+            dial,
+            "uac_refused",
+            &[("expect", code)],
+        );
+        assert!(
+            uac.wait(Duration::from_secs(30)),
+            "{dial} -> {code}\n{}",
+            uac.log()
+        );
+    }
+    assert!(office.stop().expect("stop"));
+}
