@@ -200,5 +200,80 @@ fn registered_phones_call_each_other_through_the_edge() {
             uac.log()
         );
     }
+
+    // Every call left one record, closed, with what happened; the talk
+    // carried the pcap's 236 packets from the caller, echoed back by the callee.
+    let key = office.info["api_key"].as_str().expect("api key").to_owned();
+    let get = |path: &str| -> serde_json::Value {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async {
+            reqwest::Client::new()
+                .get(format!("{}{path}", office.base))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .expect("api")
+                .json()
+                .await
+                .expect("json")
+        })
+    };
+    let mut calls = serde_json::Value::Null;
+    for _ in 0..50 {
+        calls = get("/v1/calls?limit=50");
+        let list = calls["call"].as_array().cloned().unwrap_or_default();
+        if list.len() == 6 && list.iter().all(|c| c["disposition"] != "in_progress") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let list = calls["call"].as_array().expect("calls").clone();
+    let summary: Vec<(String, String, String)> = list
+        .iter()
+        .rev()
+        .map(|c| {
+            (
+                c["direction_label"].as_str().unwrap_or("").to_owned(),
+                c["disposition"].as_str().unwrap_or("").to_owned(),
+                c["cause"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("내선", "answered", "caller hung up"),
+        ("내선", "answered", "callee hung up"),
+        ("내선", "busy", "486 Busy Here"),
+        ("내선", "cancelled", "caller cancelled"),
+        ("내선", "no_answer", "no answer"),
+        ("내선", "no_answer", "480 not registered"),
+    ];
+    assert_eq!(
+        summary,
+        expected
+            .iter()
+            .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+            .collect::<Vec<_>>(),
+        "{calls:#}"
+    );
+    let talk = &list[list.len() - 1];
+    assert_eq!(talk["caller"], a.extension.as_str());
+    assert_eq!(talk["callee"], b.extension.as_str());
+    assert!(
+        talk["duration_secs"].as_i64().expect("secs") >= 7,
+        "{talk:#}"
+    );
+    let detail = get(&format!("/v1/calls/{}", talk["id"].as_str().expect("id")));
+    let packets = |leg: &str| {
+        detail["quality"]
+            .as_array()
+            .and_then(|q| q.iter().find(|x| x["leg"] == leg))
+            .and_then(|x| x["packets"].as_i64())
+            .unwrap_or(0)
+    };
+    assert_eq!(packets("caller"), 236, "{detail:#}");
+    assert!(
+        packets("callee") >= 230,
+        "the echo came back through the edge: {detail:#}"
+    );
     assert!(office.stop().expect("stop"));
 }

@@ -482,6 +482,11 @@ impl Filter {
     }
 }
 
+/// The position after `r` in a search (what `search`'s `after` takes).
+pub fn cursor_of(r: &CallRecord) -> String {
+    sort_key(r.started_ms, &r.id)
+}
+
 /// A page of history, newest first, and where the next one starts.
 #[derive(Debug, Clone)]
 pub struct HistoryPage {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod app_api;
+mod calls;
 mod messages;
 pub(crate) mod reply;
 
@@ -37,6 +38,9 @@ pub fn routes() -> Router<app::App> {
             put(accounts::set_number).delete(accounts::reclaim_number),
         )
         .route("/v1/numbers/available", get(accounts::available))
+        .route("/v1/calls", get(calls::list))
+        .route("/v1/calls/{id}", get(calls::get_one))
+        .route("/v1/calls/{id}/recordings/{n}", get(calls::recording))
         .route("/v1/messages", get(messages::history).post(messages::send))
         .route("/v1/messages/{id}", get(messages::status))
         .route("/v1/alimtalk", post(messages::alimtalk))

@@ -20,6 +20,8 @@ pub enum Menu {
     ApiKeys,
     Me,
     Hours,
+    Calls,
+    AdminCalls,
     None,
 }
 
@@ -61,6 +63,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                         nav {
                             @if is_admin {
                                 (item(Menu::Accounts, "/admin/accounts", "계정관리"))
+                                (item(Menu::AdminCalls, "/admin/calls", "통화기록"))
                                 (item(Menu::Sms, "/admin/sms", "문자발송"))
                                 (item(Menu::Settlement, "/admin/settlement", "정산관리"))
                                 (item(Menu::Org, "/admin/org", "조직도"))
@@ -70,7 +73,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (soon("모니터링"))
                             }
                             (item(Menu::Me, "/me", "나의정보"))
-                            (soon("통화이력조회"))
+                            (item(Menu::Calls, "/calls", "통화이력조회"))
                             (item(Menu::Hours, "/hours", "통화시간설정"))
                             (item(Menu::MySms, "/sms", "메시지조회(발송)"))
                         }

@@ -3,6 +3,7 @@
 //! 페이지), behind one login. Every form carries the session's CSRF token.
 
 mod admin;
+mod calls;
 mod hours;
 mod layout;
 mod login;
@@ -30,6 +31,15 @@ pub fn routes() -> Router<app::App> {
         .route("/logout", post(login::logout))
         .route("/me", get(me::show).post(me::update))
         .route("/hours", get(hours::show).post(hours::save))
+        .route("/calls", get(calls::user_page))
+        .route("/calls/export", get(calls::user_export))
+        .route("/calls/{id}/recordings/{n}", get(calls::user_recording))
+        .route("/admin/calls", get(calls::admin_page))
+        .route("/admin/calls/export", get(calls::admin_export))
+        .route(
+            "/admin/calls/{id}/recordings/{n}",
+            get(calls::admin_recording),
+        )
         .route(
             "/sms",
             get(sms::user_page)
