@@ -39,6 +39,15 @@ pub struct Binding {
     pub persisted_until: i64,
 }
 
+/// User agents that fail on a challenge list holding SHA-256 (libre before
+/// 2.0, hence baresip 0.x and 1.x, stops at the first algorithm it doesn't
+/// know instead of skipping it).
+const MD5_ONLY_AGENTS: &[&str] = &["baresip v0.", "baresip v1."];
+
+fn md5_only(user_agent: Option<&str>) -> bool {
+    user_agent.is_some_and(|ua| MD5_ONLY_AGENTS.iter().any(|p| ua.starts_with(p)))
+}
+
 pub struct Registrar {
     app: app::App,
     nonces: Nonces,
@@ -94,19 +103,19 @@ impl Registrar {
         };
         // Both algorithms are offered (RFC 8760). MD5 goes first: many
         // softphones (and sipp) take the first challenge and know only MD5,
-        // while SHA-256-capable clients look through all of them.
+        // while SHA-256-capable clients look through all of them. Some
+        // clients give up on a challenge list holding an algorithm they
+        // don't know: those get MD5 alone.
         let (code, reason, header) = if proxy {
             (407, "Proxy Authentication Required", "Proxy-Authenticate")
         } else {
             (401, "Unauthorized", "WWW-Authenticate")
         };
-        response(
-            req,
-            code,
-            reason,
-            &[(header, h(Algorithm::Md5)), (header, h(Algorithm::Sha256))],
-            Some("edge"),
-        )
+        let mut challenges = vec![(header, h(Algorithm::Md5))];
+        if !md5_only(req.header("User-Agent")) {
+            challenges.push((header, h(Algorithm::Sha256)));
+        }
+        response(req, code, reason, &challenges, Some("edge"))
     }
 
     fn locked(&self, user: &str, ip: IpAddr, now: i64) -> bool {

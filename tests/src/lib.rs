@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
+pub mod baresip;
 pub mod sipp;
 
 /// Path of the `office` binary under test.

@@ -1,0 +1,188 @@
+//! Driving baresip (Debian `baresip-core`) headless: a real softphone that
+//! registers, answers on its own, plays a WAV as its microphone and dumps
+//! what it hears (module `sndfile`) as WAV files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Writes an 8 kHz 16-bit mono WAV of a sine tone.
+pub fn tone_wav(path: &Path, hz: f64, secs: f64) {
+    let n = (8000.0 * secs) as usize;
+    let mut data = Vec::with_capacity(44 + n * 2);
+    let len = u32::try_from(n * 2).expect("small");
+    data.extend_from_slice(b"RIFF");
+    data.extend_from_slice(&(36 + len).to_le_bytes());
+    data.extend_from_slice(b"WAVEfmt ");
+    data.extend_from_slice(&16u32.to_le_bytes());
+    data.extend_from_slice(&1u16.to_le_bytes());
+    data.extend_from_slice(&1u16.to_le_bytes());
+    data.extend_from_slice(&8000u32.to_le_bytes());
+    data.extend_from_slice(&16000u32.to_le_bytes());
+    data.extend_from_slice(&2u16.to_le_bytes());
+    data.extend_from_slice(&16u16.to_le_bytes());
+    data.extend_from_slice(b"data");
+    data.extend_from_slice(&len.to_le_bytes());
+    for i in 0..n {
+        let v = (i as f64 * hz * 2.0 * std::f64::consts::PI / 8000.0).sin() * 12_000.0;
+        data.extend_from_slice(&(v as i16).to_le_bytes());
+    }
+    std::fs::write(path, data).expect("write wav");
+}
+
+/// RMS per channel and duration of a 16-bit PCM WAV (any header layout:
+/// the `data` chunk is looked up).
+pub fn wav_levels(bytes: &[u8]) -> Option<(u16, Duration, Vec<f64>)> {
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" {
+        return None;
+    }
+    let mut pos = 12;
+    let (mut channels, mut rate) = (1u16, 8000u32);
+    while pos + 8 <= bytes.len() {
+        let id = &bytes[pos..pos + 4];
+        let size = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().ok()?) as usize;
+        let body = pos + 8;
+        if id == b"fmt " && body + 8 <= bytes.len() {
+            channels = u16::from_le_bytes([bytes[body + 2], bytes[body + 3]]);
+            rate = u32::from_le_bytes(bytes[body + 4..body + 8].try_into().ok()?);
+        }
+        if id == b"data" {
+            let data = &bytes[body..bytes.len().min(body + size)];
+            let ch = usize::from(channels.max(1));
+            let frames = data.len() / (2 * ch);
+            let mut sums = vec![0f64; ch];
+            for (i, s) in data.chunks_exact(2).enumerate() {
+                let v = f64::from(i16::from_le_bytes([s[0], s[1]]));
+                sums[i % ch] += v * v;
+            }
+            let rms = sums
+                .iter()
+                .map(|s| (s / frames.max(1) as f64).sqrt())
+                .collect();
+            let secs = Duration::from_millis(frames as u64 * 1000 / u64::from(rate.max(1)));
+            return Some((channels, secs, rms));
+        }
+        pos = body + size + (size & 1);
+    }
+    None
+}
+
+/// One baresip instance with its own config directory.
+#[derive(Debug)]
+pub struct Baresip {
+    pub dir: PathBuf,
+    /// Where `sndfile` dumps the audio of each call.
+    pub dumps: PathBuf,
+    child: Option<Child>,
+}
+
+impl Baresip {
+    /// Configures an instance for `user` registering at the edge, speaking `source`.
+    pub fn configure(
+        dir: &Path,
+        edge_port: u64,
+        sip_port: u16,
+        user: &str,
+        password: &str,
+        source: &Path,
+    ) -> Self {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let dumps = dir.join("dumps");
+        std::fs::create_dir_all(&dumps).expect("mkdir");
+        let config = format!(
+            "poll_method\t\tepoll\n\
+             sip_listen\t\t127.0.0.1:{sip_port}\n\
+             net_interface\t\t127.0.0.1\n\
+             audio_source\t\taufile,{source}\n\
+             audio_player\t\taufile,/dev/null\n\
+             audio_alert\t\taufile,/dev/null\n\
+             audio_srate\t\t8000\n\
+             audio_channels\t\t1\n\
+             module_path\t\t/usr/lib/baresip/modules\n\
+             module\t\t\tg711.so\n\
+             module\t\t\taufile.so\n\
+             module\t\t\tsndfile.so\n\
+             module_app\t\taccount.so\n\
+             module_app\t\tmenu.so\n\
+             snd_path\t\t{dumps}\n\
+             rtp_ports\t\t{lo}-{hi}\n",
+            source = source.display(),
+            dumps = dumps.display(),
+            lo = sip_port.saturating_add(10),
+            hi = sip_port.saturating_add(40),
+        );
+        std::fs::write(dir.join("config"), config).expect("config");
+        std::fs::write(
+            dir.join("accounts"),
+            format!(
+                "<sip:{user}@127.0.0.1:{edge_port}>;auth_pass={password};answermode=auto;audio_codecs=PCMU,PCMA;regint=600\n"
+            ),
+        )
+        .expect("accounts");
+        std::fs::write(dir.join("contacts"), "").expect("contacts");
+        Self {
+            dir: dir.to_owned(),
+            dumps,
+            child: None,
+        }
+    }
+
+    /// Starts it; `command` (like `/dial sip:1002@...`) runs once it is up;
+    /// it quits after `seconds`.
+    pub fn start(&mut self, command: Option<&str>, seconds: u32) {
+        let log = std::fs::File::create(self.dir.join("baresip.log")).expect("log");
+        let mut cmd = Command::new("baresip");
+        cmd.arg("-f").arg(&self.dir);
+        if let Some(c) = command {
+            cmd.args(["-e", c]);
+        }
+        cmd.args(["-t", &seconds.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log);
+        self.child = Some(
+            cmd.spawn()
+                .expect("run baresip (Debian baresip-core; the README test command installs it)"),
+        );
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("baresip.log")).unwrap_or_default()
+    }
+
+    /// Waits for it to exit on its own (its `-t` timer), at most `limit`.
+    pub fn wait(&mut self, limit: Duration) -> bool {
+        let Some(child) = self.child.as_mut() else {
+            return false;
+        };
+        let end = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < end {
+            if let Ok(Some(_)) = child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// The WAV files `sndfile` wrote.
+    pub fn dumped(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(&self.dumps)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Baresip {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

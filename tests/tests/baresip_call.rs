@@ -1,0 +1,160 @@
+//! Two baresip softphones (Debian `baresip-core`) register with the edge
+//! inside `office` and call each other; the callee's account records every
+//! call. Each phone speaks a tone from a WAV and dumps what it hears: both
+//! must hear the other, and the recording must exist, last as long as the
+//! call and carry both parties.
+
+use std::time::Duration;
+
+use e2e::Office;
+use e2e::baresip::{Baresip, tone_wav, wav_levels};
+use e2e::sipp::free_udp_port;
+use serde_json::{Value, json};
+
+struct Api {
+    base: String,
+    key: String,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Api {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.rt.block_on(async {
+            let url = if path.starts_with("http") {
+                path.to_owned()
+            } else {
+                format!("{}{path}", self.base)
+            };
+            let mut req = reqwest::Client::new()
+                .request(method.parse().expect("method"), url)
+                .bearer_auth(&self.key);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let r = req.send().await.expect("request");
+            let status = r.status().as_u16();
+            (status, r.json().await.unwrap_or(Value::Null))
+        })
+    }
+
+    fn bytes(&self, url: &str) -> Vec<u8> {
+        self.rt.block_on(async {
+            reqwest::get(url)
+                .await
+                .expect("download")
+                .bytes()
+                .await
+                .expect("bytes")
+                .to_vec()
+        })
+    }
+}
+
+#[test]
+fn two_softphones_talk_and_the_call_is_recorded() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let office = Office::start(data.path(), &[]).expect("office");
+    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
+    let api = Api {
+        base: office.base.clone(),
+        key: office.info["api_key"].as_str().expect("key").to_owned(),
+        rt: tokio::runtime::Runtime::new().expect("runtime"),
+    };
+    let user = |i: usize, f: &str| office.info["users"][i][f].as_str().expect(f).to_owned();
+
+    // The callee's account records every call.
+    let (_, accounts) = api.call("GET", "/v1/accounts?limit=50", None);
+    let callee_id = accounts["account"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["extension"] == user(1, "extension").as_str())
+        .and_then(|a| a["id"].as_str())
+        .expect("callee account")
+        .to_owned();
+    let (status, body) = api.call(
+        "PATCH",
+        &format!("/v1/accounts/{callee_id}"),
+        Some(json!({"permissions": {"outbound": true, "international": false, "recording_access": true, "auto_record": true}})),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let work = tempfile::tempdir().expect("work");
+    let (caller_wav, callee_wav) = (work.path().join("a.wav"), work.path().join("b.wav"));
+    tone_wav(&caller_wav, 440.0, 4.0);
+    tone_wav(&callee_wav, 1000.0, 30.0);
+    let mut b = Baresip::configure(
+        &work.path().join("b"),
+        edge,
+        free_udp_port(),
+        &user(1, "sip_username"),
+        &user(1, "sip_password"),
+        &callee_wav,
+    );
+    b.start(None, 25);
+    std::thread::sleep(Duration::from_secs(2));
+    let mut a = Baresip::configure(
+        &work.path().join("a"),
+        edge,
+        free_udp_port(),
+        &user(0, "sip_username"),
+        &user(0, "sip_password"),
+        &caller_wav,
+    );
+    a.start(
+        Some(&format!("/dial sip:{}@127.0.0.1:{edge}", user(1, "extension"))),
+        12,
+    );
+    assert!(a.wait(Duration::from_secs(30)), "caller:\n{}", a.log());
+
+    // The record, closed, with its recording uploaded.
+    let mut call = Value::Null;
+    for _ in 0..100 {
+        let (_, list) = api.call("GET", "/v1/calls?limit=5", None);
+        if let Some(c) = list["call"].as_array().and_then(|l| l.first())
+            && c["disposition"] == "answered"
+            && c["recordings"].as_u64() == Some(1)
+        {
+            call = c.clone();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(call["disposition"], "answered", "caller:\n{}\ncallee:\n{}", a.log(), b.log());
+    let secs = call["duration_secs"].as_i64().expect("secs");
+    assert!((3..=6).contains(&secs), "the call lasts as the caller's 4 s tone: {call:#}");
+    let id = call["id"].as_str().expect("id");
+    let (status, link) = api.call("GET", &format!("/v1/calls/{id}/recordings/1"), None);
+    assert_eq!(status, 200, "{link}");
+    let wav = api.bytes(link["url"].as_str().expect("url"));
+    let (channels, length, rms) = wav_levels(&wav).expect("a WAV");
+    assert_eq!(channels, 2, "caller and callee on their own channels");
+    let talk = Duration::from_millis(
+        (call["ended_ms"].as_i64().expect("end") - call["answered_ms"].as_i64().expect("answer"))
+            .unsigned_abs(),
+    );
+    assert!(
+        length.abs_diff(talk) < Duration::from_millis(1500),
+        "recording {length:?} vs call {talk:?}"
+    );
+    assert!(rms[0] > 1000.0 && rms[1] > 1000.0, "both parties audible: {rms:?}");
+
+    // Each phone heard the other through the edge.
+    for (phone, name) in [(&a, "caller"), (&b, "callee")] {
+        let heard = phone
+            .dumped()
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.contains("dec"))
+            })
+            .filter_map(|p| std::fs::read(p).ok())
+            .filter_map(|bytes| wav_levels(&bytes))
+            .map(|(_, _, rms)| rms[0])
+            .fold(0.0f64, f64::max);
+        assert!(heard > 1000.0, "the {name} heard the other party (rms {heard}); dumps {:?}", phone.dumped());
+    }
+    drop(b);
+    assert!(office.stop().expect("stop"));
+}
