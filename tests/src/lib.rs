@@ -183,6 +183,7 @@ impl Chromedriver {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--disable-quic", "--no-first-run", "--window-size=1280,900",
+                    "--autoplay-policy=no-user-gesture-required",
                     format!("--user-data-dir={}", profile.display()),
                 ],
             }),

@@ -167,3 +167,91 @@ impl Drop for Sipp {
         }
     }
 }
+
+/// A phone sipp plays: its credentials, extension and ports.
+#[derive(Debug, Clone)]
+pub struct Phone {
+    pub user: String,
+    pub password: String,
+    pub extension: String,
+    pub ports: Ports,
+}
+
+fn tail(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/sipp/tails/{name}.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("tail")
+}
+
+/// Registers the phone (REGISTER with digest) from its SIP port.
+pub fn register(work: &std::path::Path, p: &Phone) {
+    let text = scenario("register.xml", &[]).replace("[$expect]", "200");
+    let mut s = Sipp::spawn(
+        work,
+        &format!("register-{}", p.user),
+        &text,
+        p.ports,
+        Some((&p.user, &p.password)),
+        &[],
+    );
+    assert!(
+        s.wait(Duration::from_secs(30)),
+        "register {}\n{}",
+        p.user,
+        s.log()
+    );
+}
+
+/// The callee: answers as the tails say, echoing RTP.
+pub fn callee(work: &std::path::Path, p: &Phone, name: &str, tails: &[&str], talk_ms: u32) -> Sipp {
+    let body: String = tails.iter().map(|t| tail(t)).collect();
+    // Hanging up needs the dialog's From and To, taken from the ACK.
+    let remember = if tails.contains(&"uas_hang_up") {
+        r#"<action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="ackfrom"/><ereg regexp=".*" search_in="hdr" header="To:" assign_to="ackto"/></action>"#
+    } else {
+        ""
+    };
+    let text = scenario("uas.xml", &[("answer", &body)])
+        .replace("{{ack_actions}}", remember)
+        .replace("{{talk_ms}}", &talk_ms.to_string());
+    let s = Sipp::spawn(work, name, &text, p.ports, None, &["-rtp_echo"]);
+    // Let it bind before the INVITE comes.
+    std::thread::sleep(Duration::from_millis(300));
+    s
+}
+
+pub fn caller(
+    work: &std::path::Path,
+    p: &Phone,
+    name: &str,
+    dial: &str,
+    tail_name: &str,
+    fills: &[(&str, &str)],
+) -> Sipp {
+    let mut all: Vec<(&str, &str)> = vec![("dial", dial), ("pcap", PCAP_G711A)];
+    all.extend_from_slice(fills);
+    let t = tail(tail_name);
+    // CANCEL needs the 180 first; other calls may skip it.
+    let ringing = if tail_name == "uac_cancel" {
+        ""
+    } else {
+        r#" optional="true""#
+    };
+    let mut text = scenario(
+        "uac_call.xml",
+        &[("tail", &t), ("ringing_optional", ringing)],
+    );
+    for (k, v) in &all {
+        text = text.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    Sipp::spawn(
+        work,
+        name,
+        &text,
+        p.ports,
+        Some((&p.user, &p.password)),
+        &[],
+    )
+}

@@ -102,7 +102,10 @@ fn two_softphones_talk_and_the_call_is_recorded() {
         &caller_wav,
     );
     a.start(
-        Some(&format!("/dial sip:{}@127.0.0.1:{edge}", user(1, "extension"))),
+        Some(&format!(
+            "/dial sip:{}@127.0.0.1:{edge}",
+            user(1, "extension")
+        )),
         12,
     );
     assert!(a.wait(Duration::from_secs(30)), "caller:\n{}", a.log());
@@ -120,9 +123,18 @@ fn two_softphones_talk_and_the_call_is_recorded() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(call["disposition"], "answered", "caller:\n{}\ncallee:\n{}", a.log(), b.log());
+    assert_eq!(
+        call["disposition"],
+        "answered",
+        "caller:\n{}\ncallee:\n{}",
+        a.log(),
+        b.log()
+    );
     let secs = call["duration_secs"].as_i64().expect("secs");
-    assert!((3..=6).contains(&secs), "the call lasts as the caller's 4 s tone: {call:#}");
+    assert!(
+        (3..=6).contains(&secs),
+        "the call lasts as the caller's 4 s tone: {call:#}"
+    );
     let id = call["id"].as_str().expect("id");
     let (status, link) = api.call("GET", &format!("/v1/calls/{id}/recordings/1"), None);
     assert_eq!(status, 200, "{link}");
@@ -137,7 +149,10 @@ fn two_softphones_talk_and_the_call_is_recorded() {
         length.abs_diff(talk) < Duration::from_millis(1500),
         "recording {length:?} vs call {talk:?}"
     );
-    assert!(rms[0] > 1000.0 && rms[1] > 1000.0, "both parties audible: {rms:?}");
+    assert!(
+        rms[0] > 1000.0 && rms[1] > 1000.0,
+        "both parties audible: {rms:?}"
+    );
 
     // Each phone heard the other through the edge.
     for (phone, name) in [(&a, "caller"), (&b, "callee")] {
@@ -153,7 +168,11 @@ fn two_softphones_talk_and_the_call_is_recorded() {
             .filter_map(|bytes| wav_levels(&bytes))
             .map(|(_, _, rms)| rms[0])
             .fold(0.0f64, f64::max);
-        assert!(heard > 1000.0, "the {name} heard the other party (rms {heard}); dumps {:?}", phone.dumped());
+        assert!(
+            heard > 1000.0,
+            "the {name} heard the other party (rms {heard}); dumps {:?}",
+            phone.dumped()
+        );
     }
     drop(b);
     assert!(office.stop().expect("stop"));

@@ -146,7 +146,7 @@ async fn history_page(app: &app::App, p: &Portal, as_admin: bool, q: &CallQuery)
                 form method="get" action=(base) class="row" id="call-search" {
                     "기간" input type="date" name="from" value=(from.to_string()) style="width:160px"; "~"
                     input type="date" name="to" value=(to.to_string()) style="width:160px";
-                    "구분" select name="direction" id="direction" {
+                    "구분" select name="direction" id="direction" style="width:130px" {
                         @for (v, label) in direction_options {
                             option value=(v) selected[q.direction == v] { (label) }
                         }
@@ -201,7 +201,7 @@ fn disposition_label(d: &str) -> &str {
 
 fn row(base: &str, r: &CallRow, can_listen: bool) -> maud::Markup {
     html! {
-        tr class="call" data-id=(r.id) {
+        tr class="call" data-id=(r.id) style="white-space:nowrap" {
             td { (r.direction_label) }
             td { (party(&r.caller, r.caller_name.as_deref())) }
             td { (party(&r.callee, r.callee_name.as_deref())) }
