@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use store::repo::calls::{CallRecord, Direction};
 
+use crate::prompts::Greeting;
 use crate::rtp::{Leg, LegMedia};
 use crate::sdp::{Codec, Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
 use crate::sip::digest::challenge_response;
@@ -23,6 +24,8 @@ const T1: Duration = Duration::from_millis(500);
 const T2: Duration = Duration::from_secs(4);
 /// Timer B / F / H: give up on a transaction after 64·T1.
 const GIVE_UP: Duration = Duration::from_secs(32);
+/// The longest voicemail message.
+pub const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
 
 /// Digest credentials for a trunk that challenges our INVITEs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +60,10 @@ pub struct Setup {
     pub edge: SocketAddr,
     pub ring_timeout: Duration,
     pub auto_record: bool,
+    /// Straight to voicemail with this greeting (after hours).
+    pub greeting_now: Option<Greeting>,
+    /// Busy, no answer or no phone: voicemail instead of a failure (calls from outside).
+    pub voicemail_on_failure: bool,
 }
 
 /// What the I/O layer must do.
@@ -66,6 +73,10 @@ pub enum Action {
     Media(Leg, LegMedia),
     /// Start (true) or stop (false) a recording segment.
     Record(bool),
+    /// Play a greeting to a leg; the I/O layer calls [`Call::prompt_done`] after.
+    Play(Leg, Greeting),
+    /// Start recording the caller alone (a voicemail); `Record(false)` stops it.
+    RecordVoicemail,
     /// Store the record (the call is still up).
     Save(Box<CallRecord>),
     /// Store the final record; the call is over.
@@ -77,6 +88,8 @@ enum State {
     /// INVITE forwarded, no final answer yet.
     Calling,
     Answered,
+    /// The edge answered: greeting, then recording a message.
+    Voicemail,
     /// Final answer given or BYE sent; lingering for retransmissions.
     Ended,
 }
@@ -156,6 +169,9 @@ pub struct Call {
     reinvite: Option<Reinvite>,
     /// When the lingering call may be forgotten.
     linger_until: Option<Instant>,
+    voicemail_on_failure: bool,
+    voicemail_deadline: Option<Instant>,
+    greeting: Option<Greeting>,
 }
 
 fn token() -> String {
@@ -206,6 +222,9 @@ impl Call {
             retrans: Vec::new(),
             reinvite: None,
             linger_until: None,
+            voicemail_on_failure: s.voicemail_on_failure,
+            voicemail_deadline: None,
+            greeting: None,
             invite: s.invite,
         };
         let mut out = vec![Action::Save(Box::new(call.record.clone()))];
@@ -219,12 +238,20 @@ impl Call {
         call.b_offer = offer_for_far_leg(&offer);
         let a_trying = response(&call.invite, 100, "Trying", &[], None);
         out.push(Action::Send(call.a_source, a_trying));
+        if let Some(g) = s.greeting_now {
+            call.voicemail(g, now, &mut out);
+            return (call, out);
+        }
         for t in s.targets {
             call.add_fork(t, now, &mut out);
         }
         if call.forks.is_empty() {
-            call.finish_a(now, 480, "Temporarily Unavailable", &mut out);
-            call.end(now, "no_answer", "480 not registered", &mut out);
+            if call.voicemail_on_failure {
+                call.voicemail(Greeting::Unavailable, now, &mut out);
+            } else {
+                call.finish_a(now, 480, "Temporarily Unavailable", &mut out);
+                call.end(now, "no_answer", "480 not registered", &mut out);
+            }
         }
         (call, out)
     }
@@ -357,9 +384,17 @@ impl Call {
             }
         }
         if self.state == State::Calling && now >= self.ring_deadline {
-            self.cancel_forks(None, now, &mut out);
-            self.finish_a(now, 480, "Temporarily Unavailable", &mut out);
-            self.end(now, "no_answer", "no answer", &mut out);
+            if self.voicemail_on_failure {
+                self.voicemail(Greeting::Unavailable, now, &mut out);
+            } else {
+                self.cancel_forks(None, now, &mut out);
+                self.finish_a(now, 480, "Temporarily Unavailable", &mut out);
+                self.end(now, "no_answer", "no answer", &mut out);
+            }
+        }
+        if self.state == State::Voicemail && self.voicemail_deadline.is_some_and(|d| now >= d) {
+            self.hang_up(Leg::A, now, &mut out);
+            self.end(now, "voicemail", "voicemail time limit", &mut out);
         }
         out
     }
@@ -368,7 +403,10 @@ impl Call {
     pub fn next_deadline(&self) -> Option<Instant> {
         let r = self.retrans.iter().map(|r| r.next.min(r.give_up)).min();
         let ring = (self.state == State::Calling).then_some(self.ring_deadline);
-        [r, ring, self.linger_until].into_iter().flatten().min()
+        let vm = self
+            .voicemail_deadline
+            .filter(|_| self.state == State::Voicemail);
+        [r, ring, vm, self.linger_until].into_iter().flatten().min()
     }
 
     /// Sends a final response to the caller's INVITE (non-2xx; retransmitted until ACK).
@@ -404,7 +442,11 @@ impl Call {
             r.direction = Direction::Missed;
         }
         r.disposition = disposition.into();
-        r.cause = Some(cause.into());
+        // An earlier cause (the callee's answer before voicemail) stays first.
+        r.cause = Some(match r.cause.take() {
+            Some(first) => format!("{first}; {cause}"),
+            None => cause.into(),
+        });
         out.push(Action::Close(Box::new(self.record.clone())));
         self.linger_until = Some(now + GIVE_UP);
     }
@@ -558,6 +600,15 @@ impl Call {
                     self.hang_up(leg.other(), now, &mut out);
                     let who = if leg == Leg::A { "caller" } else { "callee" };
                     self.end(now, "answered", &format!("{who} hung up"), &mut out);
+                } else if self.state == State::Voicemail {
+                    let d = if self.recording {
+                        "voicemail"
+                    } else if self.greeting == Some(Greeting::AfterHours) {
+                        "after_hours"
+                    } else {
+                        "no_answer"
+                    };
+                    self.end(now, d, "caller hung up", &mut out);
                 }
             }
             (_, "INVITE") if self.state == State::Answered => {
@@ -864,7 +915,25 @@ impl Call {
         let dir = answer
             .as_ref()
             .map_or(MediaDirection::SendRecv, |a| a.direction);
-        let sdp = self.render(Leg::A, &payloads, dir);
+        self.answer_caller(&payloads, dir, now, out);
+        self.state = State::Answered;
+        self.record.answered_ms = Some(self.wall_ms(now));
+        self.record.disposition = "answered".into();
+        out.push(Action::Save(Box::new(self.record.clone())));
+        if self.auto_record {
+            self.set_recording(true, out);
+        }
+    }
+
+    /// 200 OK to the caller with the edge's SDP; leg A's dialog begins.
+    fn answer_caller(
+        &mut self,
+        payloads: &[Payload],
+        dir: MediaDirection,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let sdp = self.render(Leg::A, payloads, dir);
         let ok = response_with(
             &self.invite,
             200,
@@ -903,13 +972,43 @@ impl Call {
             peer: self.a_source,
             cseq: 0,
         });
-        self.state = State::Answered;
-        self.record.answered_ms = Some(self.wall_ms(now));
-        self.record.disposition = "answered".into();
+    }
+
+    /// The edge answers the caller itself: the greeting, a beep, then the
+    /// caller's message is recorded (until hang-up or the time limit).
+    fn voicemail(&mut self, g: Greeting, now: Instant, out: &mut Vec<Action>) {
+        self.cancel_forks(None, now, out);
+        let Some(offer) = self.a_sdp.clone() else {
+            return;
+        };
+        let mut payloads: Vec<Payload> = offer.voice().cloned().into_iter().collect();
+        payloads.extend(
+            offer
+                .payloads
+                .iter()
+                .find(|p| p.codec == Codec::TelephoneEvent)
+                .cloned(),
+        );
+        self.answer_caller(&payloads, MediaDirection::SendRecv, now, out);
+        self.state = State::Voicemail;
+        self.greeting = Some(g);
         out.push(Action::Save(Box::new(self.record.clone())));
-        if self.auto_record {
-            self.set_recording(true, out);
+        out.push(Action::Play(Leg::A, g));
+    }
+
+    /// The greeting has been played: record the message.
+    pub fn prompt_done(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.state == State::Voicemail && !self.recording {
+            self.recording = true;
+            self.voicemail_deadline = Some(now + VOICEMAIL_MAX);
+            self.record.direction = Direction::Voicemail;
+            self.record.answered_ms = Some(self.wall_ms(now));
+            self.record.disposition = "voicemail".into();
+            out.push(Action::RecordVoicemail);
+            out.push(Action::Save(Box::new(self.record.clone())));
         }
+        out
     }
 
     fn dialog_from_2xx(&self, f: &Fork, resp: &Response) -> Dialog {
@@ -960,6 +1059,11 @@ impl Call {
         } else {
             codes.iter().copied().min().unwrap_or(480)
         };
+        if self.voicemail_on_failure {
+            self.record.cause = Some(format!("callee {code}"));
+            self.voicemail(Greeting::Unavailable, now, out);
+            return;
+        }
         let (code, reason, disposition) = match code {
             486 => (486, "Busy Here", "busy"),
             603 => (603, "Decline", "rejected"),

@@ -18,6 +18,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::call::{Action, Call, Setup, Target, TrunkAuth};
+use crate::prompts::{Greeting, greeting};
 use crate::recording::Recorder;
 use crate::registrar::Registrar;
 use crate::rtp::{Leg, PortPool, Relay};
@@ -102,6 +103,8 @@ impl EdgeConfig {
 enum Event {
     Request(Request, SocketAddr),
     Response(Response),
+    /// A greeting finished playing.
+    PromptDone,
 }
 
 /// The running edge.
@@ -317,6 +320,8 @@ impl Edge {
             segment: 0,
             segment_started_ms: 0,
             writes: None,
+            inbox: self.route(&a_call_id),
+            player: None,
         };
         ctx.perform(&mut call, actions).await;
         loop {
@@ -327,6 +332,7 @@ impl Edge {
                 ev = rx.recv() => match ev {
                     Some(Event::Request(req, source)) => call.on_request(&req, source, Instant::now()),
                     Some(Event::Response(resp)) => call.on_response(&resp, Instant::now()),
+                    Some(Event::PromptDone) => call.prompt_done(Instant::now()),
                     None => break,
                 },
                 () = tokio::time::sleep_until(deadline.into()) => call.tick(Instant::now()),
@@ -356,7 +362,8 @@ impl Edge {
             .config
             .trunk
             .as_ref()
-            .is_some_and(|t| t.addr.ip() == source.ip());
+            // Address and port: on one host, phones share the trunk's IP.
+            .is_some_and(|t| t.addr == source);
         if from_trunk {
             return self.admit_from_trunk(req, source, &dialled, now_ms).await;
         }
@@ -446,6 +453,8 @@ impl Edge {
                     edge: self.advertised,
                     ring_timeout: self.config.ring_timeout,
                     auto_record: auto,
+                    greeting_now: None,
+                    voicemail_on_failure: false,
                 },
                 (),
             ));
@@ -495,6 +504,8 @@ impl Edge {
                 edge: self.advertised,
                 ring_timeout: self.config.ring_timeout,
                 auto_record: caller.permissions.auto_record,
+                greeting_now: None,
+                voicemail_on_failure: false,
             },
             (),
         ))
@@ -524,7 +535,21 @@ impl Edge {
         let caller_display =
             PhoneNumber::parse(&caller_number).map_or(caller_number.clone(), |p| p.display());
         let realm = &self.app.sip_realm;
-        let targets = self.targets_of(&callee);
+        // Outside the user's business hours the phone does not ring: the
+        // caller hears the after-hours greeting and may leave a message.
+        let open =
+            app::hours::open_at_instant(&self.app, &tenant, &aid, store::now_epoch_seconds())
+                .await
+                .map(|o| o.is_open())
+                .unwrap_or_else(|f| {
+                    tracing::warn!(error = %f.message, "business hours unknown; ringing");
+                    true
+                });
+        let (targets, greeting_now) = if open {
+            (self.targets_of(&callee), None)
+        } else {
+            (Vec::new(), Some(Greeting::AfterHours))
+        };
         Ok((
             Setup {
                 record: calls::CallRecord {
@@ -555,6 +580,8 @@ impl Edge {
                 edge: self.advertised,
                 ring_timeout: self.config.ring_timeout,
                 auto_record: callee.permissions.auto_record,
+                greeting_now,
+                voicemail_on_failure: true,
             },
             (),
         ))
@@ -627,6 +654,17 @@ struct CallIo {
     segment_started_ms: i64,
     /// The last call-record write; the next waits for it (writes stay in order).
     writes: Option<tokio::task::JoinHandle<()>>,
+    /// The call's own inbox (a finished greeting reports there).
+    inbox: Option<mpsc::Sender<Event>>,
+    player: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for CallIo {
+    fn drop(&mut self) {
+        if let Some(p) = self.player.take() {
+            p.abort();
+        }
+    }
 }
 
 impl CallIo {
@@ -637,10 +675,24 @@ impl CallIo {
                 Action::Media(leg, m) => {
                     self.relay.with(|media| media.set_leg(leg, m));
                 }
-                Action::Record(true) => self.start_segment(call),
+                Action::Record(true) => self.start_segment(call, false),
+                Action::RecordVoicemail => self.start_segment(call, true),
+                Action::Play(leg, g) => {
+                    let play = self.relay.play(leg, greeting(g));
+                    let inbox = self.inbox.clone();
+                    self.player = Some(tokio::spawn(async move {
+                        play.await;
+                        if let Some(tx) = inbox {
+                            let _ = tx.send(Event::PromptDone).await;
+                        }
+                    }));
+                }
                 Action::Record(false) => self.stop_segment(call).await,
                 Action::Save(r) => self.write(*r, false),
                 Action::Close(mut r) => {
+                    if let Some(p) = self.player.take() {
+                        p.abort();
+                    }
                     self.stop_segment(call).await;
                     for (i, leg) in [Leg::A, Leg::B].into_iter().enumerate() {
                         if let Some(s) = self.relay.with(|m| m.stats(leg))
@@ -684,14 +736,19 @@ impl CallIo {
         }));
     }
 
-    fn start_segment(&mut self, call: &Call) {
+    fn start_segment(&mut self, call: &Call, voicemail: bool) {
         if self.relay.with(|m| m.recording()).unwrap_or(true) {
             return;
         }
         self.segment += 1;
         let path = self.edge.spool.segment_path(&call.record.id, self.segment);
         let started = self.relay.with(|m| m.elapsed()).unwrap_or(Duration::ZERO);
-        match Recorder::create(&path, started) {
+        let created = if voicemail {
+            Recorder::create_mono(&path, started)
+        } else {
+            Recorder::create(&path, started)
+        };
+        match created {
             Ok(r) => {
                 self.segment_started_ms = store::now_epoch_ms();
                 self.relay.with(|m| m.start_recording(r));

@@ -11,6 +11,7 @@
 pub mod call;
 pub mod edge;
 pub mod g711;
+pub mod prompts;
 pub mod recording;
 pub mod registrar;
 pub mod rtp;

@@ -100,6 +100,8 @@ pub struct Recorder {
     /// Offset of the segment's start from the relay's clock.
     start: Duration,
     channels: [Channel; 2],
+    /// Only the caller's channel is kept (voicemail).
+    mono: bool,
     failed: bool,
 }
 
@@ -114,8 +116,16 @@ impl Recorder {
             wav: wav.to_owned(),
             start,
             channels: [Channel::open(raw("a"))?, Channel::open(raw("b"))?],
+            mono: false,
             failed: false,
         })
+    }
+
+    /// A segment of the caller alone (a voicemail): one channel.
+    pub fn create_mono(wav: &Path, start: Duration) -> std::io::Result<Self> {
+        let mut r = Self::create(wav, start)?;
+        r.mono = true;
+        Ok(r)
     }
 
     /// Samples a leg's party sent, with the packet's RTP timestamp and the
@@ -123,6 +133,9 @@ impl Recorder {
     pub fn write(&mut self, leg: Leg, ts: u32, elapsed: Duration, samples: &[i16]) {
         let since = elapsed.saturating_sub(self.start);
         let pos = u64::try_from(since.as_micros() * u128::from(RATE) / 1_000_000).unwrap_or(0);
+        if self.mono && leg != Leg::A {
+            return;
+        }
         let ch = &mut self.channels[leg as usize];
         if let Err(e) = ch.write(ts, pos, samples) {
             if !self.failed {
@@ -138,14 +151,15 @@ impl Recorder {
         let [a, b] = self.channels;
         let (a_path, a_len) = a.close()?;
         let (b_path, b_len) = b.close()?;
-        let frames = a_len.max(b_len);
-        let data_len = u32::try_from(frames * 4).map_err(|_| {
+        let frames = if self.mono { a_len } else { a_len.max(b_len) };
+        let channels: u16 = if self.mono { 1 } else { 2 };
+        let data_len = u32::try_from(frames * 2 * u64::from(channels)).map_err(|_| {
             std::io::Error::new(std::io::ErrorKind::InvalidData, "recording over 4 GiB")
         })?;
         let tmp = self.wav.with_extension("wav.part");
         {
             let mut out = BufWriter::new(File::create(&tmp)?);
-            out.write_all(&wav_header(2, RATE, data_len))?;
+            out.write_all(&wav_header(channels, RATE, data_len))?;
             let mut ra = BufReader::new(File::open(&a_path)?);
             let mut rb = BufReader::new(File::open(&b_path)?);
             let mut sa = [0u8; 2];
@@ -159,7 +173,9 @@ impl Recorder {
                     sb = [0, 0];
                 }
                 out.write_all(&sa)?;
-                out.write_all(&sb)?;
+                if !self.mono {
+                    out.write_all(&sb)?;
+                }
             }
             out.flush()?;
             out.get_ref().sync_all()?;

@@ -159,6 +159,14 @@ impl Media {
         side.media = m;
     }
 
+    /// Where packets for `leg`'s party go, and the law and payload type it expects.
+    pub fn sink(&self, leg: Leg) -> Option<(SocketAddr, u8, bool)> {
+        let side = &self.sides[leg.i()];
+        let to = side.latched.map(|(a, _)| a).or(side.media.remote)?;
+        let (pt, alaw) = side.media.voice?;
+        Some((to, pt, alaw))
+    }
+
     pub fn stats(&self, leg: Leg) -> Stats {
         self.sides[leg.i()].rx.stats
     }
@@ -325,6 +333,7 @@ impl PortPool {
 pub struct Relay {
     pub media: Arc<Mutex<Media>>,
     local: [SocketAddr; 2],
+    rtp: [Arc<UdpSocket>; 2],
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -342,7 +351,7 @@ impl Relay {
         let (b_rtp, b_rtcp) = pool.pair().await?;
         let local = [a_rtp.local_addr()?, b_rtp.local_addr()?];
         let media = Arc::new(Mutex::new(Media::default()));
-        let rtp = [Arc::new(a_rtp), Arc::new(b_rtp)];
+        let rtp: [Arc<UdpSocket>; 2] = [Arc::new(a_rtp), Arc::new(b_rtp)];
         let rtcp = [Arc::new(a_rtcp), Arc::new(b_rtcp)];
         let mut tasks = Vec::with_capacity(4);
         for leg in [Leg::A, Leg::B] {
@@ -384,6 +393,7 @@ impl Relay {
         Ok(Self {
             media,
             local,
+            rtp,
             tasks,
         })
     }
@@ -393,8 +403,53 @@ impl Relay {
         self.local[leg.i()]
     }
 
+    /// Plays `samples` to `leg`'s party from the edge (20 ms packets in its
+    /// law), then returns. Nothing is sent while its address is unknown.
+    pub fn play(
+        &self,
+        leg: Leg,
+        samples: &'static [i16],
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let socket = self.rtp[leg.i()].clone();
+        let media = self.media.clone();
+        async move { play(socket, media, leg, samples).await }
+    }
+
     pub fn with<T>(&self, f: impl FnOnce(&mut Media) -> T) -> Option<T> {
         self.media.lock().ok().map(|mut m| f(&mut m))
+    }
+}
+
+async fn play(socket: Arc<UdpSocket>, media: Arc<Mutex<Media>>, leg: Leg, samples: &[i16]) {
+    {
+        let ssrc: u32 = rand::random();
+        let mut seq: u16 = rand::random();
+        let mut ts: u32 = rand::random();
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let mut packet = Vec::with_capacity(172);
+        for (i, frame) in samples.chunks(160).enumerate() {
+            tick.tick().await;
+            let Some((to, pt, alaw)) = media.lock().ok().and_then(|m| m.sink(leg)) else {
+                continue;
+            };
+            packet.clear();
+            packet.push(0x80);
+            packet.push(if i == 0 { 0x80 | pt } else { pt });
+            packet.extend_from_slice(&seq.to_be_bytes());
+            packet.extend_from_slice(&ts.to_be_bytes());
+            packet.extend_from_slice(&ssrc.to_be_bytes());
+            packet.extend(frame.iter().map(|&v| {
+                if alaw {
+                    g711::alaw_encode(v)
+                } else {
+                    g711::ulaw_encode(v)
+                }
+            }));
+            let _ = socket.send_to(&packet, to).await;
+            seq = seq.wrapping_add(1);
+            ts = ts.wrapping_add(160);
+        }
     }
 }
 

@@ -22,7 +22,8 @@ pub async fn get(app: &App, t: &TenantId, a: &AccountId) -> Outcome<BusinessHour
 }
 
 /// One weekday row of the form (strings as typed; empty when a holiday).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct DayForm {
     pub holiday: bool,
     pub work_start: String,
@@ -33,7 +34,8 @@ pub struct DayForm {
 
 /// The whole form: ON/OFF, 공휴일 자동 설정, seven rows (Mon first), and
 /// optionally 일괄적용 with a template row.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct HoursForm {
     pub on: bool,
     pub auto_public_holidays: bool,
@@ -194,4 +196,31 @@ pub async fn open_at_instant(
         .map_or(1970, |l| l.date.year());
     let one_offs = hours::one_offs(&*app.store, year).await?;
     Ok(open_at(&h, instant, &one_offs))
+}
+
+/// The settings as the form (and the API) show them.
+pub fn form_of(h: &BusinessHours) -> HoursForm {
+    let week = match &h.mode {
+        Mode::On(w) => w.clone(),
+        Mode::Off => WeeklyHours::standard(),
+    };
+    let text = |t: Option<LocalTime>| t.map(|t| t.to_string()).unwrap_or_default();
+    HoursForm {
+        on: matches!(h.mode, Mode::On(_)),
+        auto_public_holidays: h.auto_public_holidays,
+        days: Weekday::ALL
+            .iter()
+            .map(|w| {
+                let d = week.day(*w);
+                DayForm {
+                    holiday: d.holiday,
+                    work_start: text(d.work.map(|x| x.0)),
+                    work_end: text(d.work.map(|x| x.1)),
+                    lunch_start: text(d.lunch.map(|x| x.0)),
+                    lunch_end: text(d.lunch.map(|x| x.1)),
+                }
+            })
+            .collect(),
+        apply_all: None,
+    }
 }

@@ -500,3 +500,75 @@ pub async fn available(
         },
     ))
 }
+
+#[derive(Debug, Serialize)]
+pub struct HoursView {
+    /// Whether a call now would ring (C7).
+    open_now: bool,
+    /// Why not, when closed.
+    closed_reason: Option<String>,
+    settings: app::hours::HoursForm,
+}
+
+async fn hours_view(app: &app::App, i: &Integrator, id: &str) -> Result<HoursView, ApiError> {
+    let a = app::admin::account(app, &i.tenant, id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    let h = app::hours::get(app, &i.tenant, &a.id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    let now = app::hours::open_at_instant(app, &i.tenant, &a.id, store::now_epoch_seconds())
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    Ok(HoursView {
+        open_now: now.is_open(),
+        closed_reason: match now {
+            domain::hours::Openness::Open => None,
+            domain::hours::Openness::Closed(r) => Some(format!("{r:?}")),
+        },
+        settings: app::hours::form_of(&h),
+    })
+}
+
+/// `GET /v1/accounts/{id}/hours`: the user's business hours and whether calls ring now.
+pub async fn hours(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<Reply<HoursView>, ApiError> {
+    i.require("accounts:read")?;
+    Ok(Reply::ok(
+        i.format,
+        "hours",
+        hours_view(&app, &i, &id).await?,
+    ))
+}
+
+/// `PUT /v1/accounts/{id}/hours`: replaces them (the 통화시간설정 form as JSON).
+pub async fn set_hours(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Reply<HoursView>, ApiError> {
+    i.require("accounts:write")?;
+    let form: app::hours::HoursForm = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("request body is not valid JSON for this operation: {e}"),
+        )
+        .in_format(i.format)
+    })?;
+    let a = app::admin::account(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    app::hours::save(&app, &i.tenant, &a.id, &form)
+        .await
+        .map_err(|f| fail(f, i.format))?;
+    Ok(Reply::ok(
+        i.format,
+        "hours",
+        hours_view(&app, &i, &id).await?,
+    ))
+}

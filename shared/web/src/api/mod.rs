@@ -38,6 +38,10 @@ pub fn routes() -> Router<app::App> {
             put(accounts::set_number).delete(accounts::reclaim_number),
         )
         .route("/v1/numbers/available", get(accounts::available))
+        .route(
+            "/v1/accounts/{id}/hours",
+            get(accounts::hours).put(accounts::set_hours),
+        )
         .route("/v1/calls", get(calls::list))
         .route("/v1/calls/{id}", get(calls::get_one))
         .route("/v1/calls/{id}/recordings/{n}", get(calls::recording))

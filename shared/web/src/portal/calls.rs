@@ -194,6 +194,7 @@ fn disposition_label(d: &str) -> &str {
         "cancelled" => "취소",
         "rejected" => "거절",
         "voicemail" => "음성사서함",
+        "after_hours" => "업무시간 외",
         "in_progress" => "통화 중",
         _ => "실패",
     }
