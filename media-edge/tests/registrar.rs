@@ -112,6 +112,30 @@ async fn a_register_is_challenged_with_md5_and_sha256() {
 }
 
 #[tokio::test]
+async fn old_libre_clients_are_challenged_with_md5_alone() {
+    let w = world().await;
+    let r = text(
+        w.reg
+            .handle(
+                &msg(
+                    &w.user,
+                    1,
+                    "User-Agent: baresip v1.0.0 (x86_64/linux)\r\n",
+                    "<sip:u@10.0.0.5:5062>",
+                ),
+                src(1),
+                1000,
+            )
+            .await,
+    );
+    assert!(r.contains("algorithm=MD5"), "{r}");
+    assert!(
+        !r.contains("SHA-256"),
+        "libre before 2.0 fails on a list holding SHA-256: {r}"
+    );
+}
+
+#[tokio::test]
 async fn sha256_credentials_register_and_the_binding_is_stored() {
     let w = world().await;
     // Real time: the table hides registrations past their expiry.

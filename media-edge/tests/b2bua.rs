@@ -1,0 +1,429 @@
+//! The B2BUA state machine with literal SIP messages: no sockets, no clock
+//! but the one passed in.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use media_edge::call::{Action, Call, Setup, Target, TrunkAuth};
+use media_edge::prompts::Greeting;
+use media_edge::rtp::Leg;
+use media_edge::sip::message::{Message, Request, Response};
+use store::repo::calls::{CallRecord, Direction, Party};
+
+const CALLER: &str = "192.0.2.10:5062";
+const DESK: &str = "192.0.2.20:5060";
+const MOBILE: &str = "198.51.100.7:41000";
+const EDGE: &str = "203.0.113.1:5060";
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("addr")
+}
+
+const OFFER: &str = "v=0\r\no=a 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+fn invite() -> Request {
+    let msg = format!(
+        "INVITE sip:1002@office SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKcaller1;rport=5062;received=192.0.2.10\r\n\
+From: \"Kim\" <sip:1001@office>;tag=from-a\r\n\
+To: <sip:1002@office>\r\n\
+Call-ID: call-a@192.0.2.10\r\n\
+CSeq: 2 INVITE\r\n\
+Contact: <sip:1001@192.0.2.10:5062>\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: {}\r\n\r\n{OFFER}",
+        OFFER.len()
+    );
+    Request::parse(msg.as_bytes()).expect("invite")
+}
+
+fn record() -> CallRecord {
+    CallRecord {
+        tenant: domain::TenantId::parse("acme").expect("t"),
+        id: store::repo::calls::new_id(1_790_000_000_000),
+        direction: Direction::Internal,
+        caller: Party {
+            number: "1001".into(),
+            ..Party::default()
+        },
+        callee: Party {
+            number: "1002".into(),
+            ..Party::default()
+        },
+        started_ms: 1_790_000_000_000,
+        answered_ms: None,
+        ended_ms: None,
+        disposition: "in_progress".into(),
+        cause: None,
+        recordings: Vec::new(),
+        quality: [None, None],
+        edge: "local".into(),
+    }
+}
+
+fn setup(targets: Vec<Target>) -> Setup {
+    Setup {
+        record: record(),
+        invite: invite(),
+        source: addr(CALLER),
+        targets,
+        b_from: "\"Kim\" <sip:1001@office>".into(),
+        b_to: "<sip:1002@office>".into(),
+        media: [addr("203.0.113.1:30000"), addr("203.0.113.1:30002")],
+        edge: addr(EDGE),
+        ring_timeout: Duration::from_secs(30),
+        auto_record: false,
+        greeting_now: None,
+        voicemail_on_failure: false,
+    }
+}
+
+fn phone(contact: &str, dest: &str) -> Target {
+    Target {
+        uri: contact.into(),
+        dest: addr(dest),
+        auth: None,
+    }
+}
+
+/// The messages sent, parsed, with where they went.
+fn sent(actions: &[Action]) -> Vec<(SocketAddr, Message)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send(to, bytes) => {
+                Some((*to, Message::parse(bytes).expect("we send valid SIP")))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn requests_to(actions: &[Action], to: &str, method: &str) -> Vec<Request> {
+    sent(actions)
+        .into_iter()
+        .filter_map(|(a, m)| match m {
+            Message::Request(r) if a == addr(to) && r.method == method => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+fn responses_to(actions: &[Action], to: &str) -> Vec<Response> {
+    sent(actions)
+        .into_iter()
+        .filter_map(|(a, m)| match m {
+            Message::Response(r) if a == addr(to) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The callee's answer to one of our INVITEs.
+fn answer(to: &Request, code: u16, tag: &str, sdp: Option<&str>) -> Response {
+    let mut s = format!("SIP/2.0 {code} Whatever\r\n");
+    for (n, v) in &to.headers {
+        if ["Via", "From", "Call-ID", "CSeq"].contains(&n.as_str()) {
+            s.push_str(&format!("{n}: {v}\r\n"));
+        }
+    }
+    s.push_str(&format!(
+        "To: {};tag={tag}\r\nContact: <sip:1002@192.0.2.20:5060>\r\n",
+        to.header("To").expect("to")
+    ));
+    match sdp {
+        Some(b) => s.push_str(&format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{b}",
+            b.len()
+        )),
+        None => s.push_str("Content-Length: 0\r\n\r\n"),
+    }
+    Response::parse(s.as_bytes()).expect("answer")
+}
+
+const ANSWER_PCMA: &str = "v=0\r\no=b 1 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+#[test]
+fn every_contact_rings_and_the_first_answer_wins() {
+    let now = Instant::now();
+    let (mut call, out) = Call::start(
+        setup(vec![
+            phone("sip:1002@192.0.2.20:5060", DESK),
+            phone("sip:1002@10.1.1.1:5060;ob", MOBILE),
+        ]),
+        now,
+    );
+    let trying = responses_to(&out, CALLER);
+    assert_eq!(trying.first().map(|r| r.code), Some(100));
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("desk rings");
+    let mobile = requests_to(&out, MOBILE, "INVITE")
+        .pop()
+        .expect("mobile rings");
+    assert_eq!(desk.uri, "sip:1002@192.0.2.20:5060");
+    assert_eq!(
+        mobile.uri, "sip:1002@10.1.1.1:5060;ob",
+        "the registered contact, sent to where it registered from"
+    );
+    let b_sdp = media_edge::sdp::Sdp::parse(&desk.body).expect("sdp");
+    assert_eq!(
+        b_sdp.audio,
+        Some(addr("203.0.113.1:30002")),
+        "the callee sees the edge, not the caller"
+    );
+    assert_eq!(
+        b_sdp.payloads.iter().map(|p| p.pt).collect::<Vec<_>>(),
+        vec![0, 8, 101],
+        "PCMA offered too: the relay transcodes"
+    );
+
+    // The mobile rings, the desk answers (in PCMA).
+    let out = call.on_response(&answer(&mobile, 180, "m1", None), now);
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(180));
+    let out = call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    assert_eq!(
+        requests_to(&out, DESK, "ACK").len(),
+        1,
+        "the answer is ACKed"
+    );
+    let cancel = requests_to(&out, MOBILE, "CANCEL")
+        .pop()
+        .expect("the mobile stops ringing");
+    assert_eq!(
+        cancel.header("Via"),
+        mobile.header("Via"),
+        "CANCEL matches the INVITE's branch"
+    );
+    let ok = responses_to(&out, CALLER).pop().expect("200 to the caller");
+    assert_eq!(ok.code, 200);
+    let a_sdp = media_edge::sdp::Sdp::parse(&ok.body).expect("sdp");
+    assert_eq!(a_sdp.audio, Some(addr("203.0.113.1:30000")));
+    assert_eq!(
+        a_sdp.voice().map(|p| p.pt),
+        Some(0),
+        "the caller keeps PCMU; the relay transcodes"
+    );
+    assert!(
+        out.iter()
+            .any(|a| matches!(a, Action::Media(Leg::B, m) if m.voice == Some((8, true))))
+    );
+    assert!(
+        out.iter()
+            .any(|a| matches!(a, Action::Save(r) if r.answered_ms.is_some()))
+    );
+    assert!(call.answered());
+
+    // A late 200 from the mobile is ACKed and hung up.
+    let out = call.on_response(&answer(&mobile, 200, "m1", Some(ANSWER_PCMA)), now);
+    assert_eq!(requests_to(&out, MOBILE, "ACK").len(), 1);
+    assert_eq!(requests_to(&out, MOBILE, "BYE").len(), 1);
+
+    // The caller's 200 is retransmitted until the ACK.
+    let out = call.tick(now + Duration::from_millis(600));
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
+    let ack = Request::parse(b"ACK sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 ACK\r\n\r\n").expect("ack");
+    call.on_request(&ack, addr(CALLER), now);
+    let out = call.tick(now + Duration::from_secs(5));
+    assert!(
+        responses_to(&out, CALLER).is_empty(),
+        "no more 200s after the ACK"
+    );
+
+    // The callee hangs up: 200 to it, BYE to the caller, the record closes.
+    let bye = format!(
+        "BYE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKbye\r\nFrom: <sip:1002@office>;tag=d1\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 1 BYE\r\n\r\n",
+        desk.header("From").expect("from"),
+        desk.header("Call-ID").expect("cid")
+    );
+    let out = call.on_request(
+        &Request::parse(bye.as_bytes()).expect("bye"),
+        addr(DESK),
+        now,
+    );
+    assert_eq!(responses_to(&out, DESK).pop().map(|r| r.code), Some(200));
+    let to_caller = requests_to(&out, CALLER, "BYE")
+        .pop()
+        .expect("BYE to the caller");
+    assert_eq!(
+        to_caller.uri, "sip:1001@192.0.2.10:5062",
+        "to the caller's Contact"
+    );
+    assert_eq!(to_caller.header("Call-ID"), Some("call-a@192.0.2.10"));
+    let closed = out
+        .iter()
+        .find_map(|a| match a {
+            Action::Close(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("closed");
+    assert_eq!(
+        (closed.disposition.as_str(), closed.cause.as_deref()),
+        ("answered", Some("callee hung up"))
+    );
+}
+
+#[test]
+fn busy_everywhere_gives_486_and_cancel_gives_487() {
+    let now = Instant::now();
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    let out = call.on_response(&answer(&desk, 486, "d1", None), now);
+    assert_eq!(
+        requests_to(&out, DESK, "ACK").len(),
+        1,
+        "the failure is ACKed on the INVITE's branch"
+    );
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(486));
+
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 180, "d1", None), now);
+    let cancel = Request::parse(b"CANCEL sip:1002@office SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKcaller1\r\nFrom: \"Kim\" <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 CANCEL\r\n\r\n").expect("cancel");
+    let out = call.on_request(&cancel, addr(CALLER), now);
+    let codes: Vec<u16> = responses_to(&out, CALLER).iter().map(|r| r.code).collect();
+    assert_eq!(codes, vec![200, 487]);
+    assert_eq!(requests_to(&out, DESK, "CANCEL").len(), 1);
+}
+
+#[test]
+fn nobody_answering_in_time_gives_480_or_voicemail() {
+    let now = Instant::now();
+    let (mut call, _) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let out = call.tick(now + Duration::from_secs(31));
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(480));
+    assert_eq!(
+        requests_to(&out, DESK, "CANCEL").len(),
+        0,
+        "no provisional yet: CANCEL waits for one"
+    );
+
+    let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
+    s.voicemail_on_failure = true;
+    let (mut call, _) = Call::start(s, now);
+    let out = call.tick(now + Duration::from_secs(31));
+    assert_eq!(
+        responses_to(&out, CALLER).pop().map(|r| r.code),
+        Some(200),
+        "the edge answers"
+    );
+    assert!(out.contains(&Action::Play(Leg::A, Greeting::Unavailable)));
+    let out = call.prompt_done(now + Duration::from_secs(38));
+    assert!(out.contains(&Action::RecordVoicemail));
+}
+
+#[test]
+fn a_reinvite_for_hold_is_passed_on_with_the_edge_in_the_sdp() {
+    let now = Instant::now();
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    let hold_sdp = OFFER.replace("a=rtpmap:101", "a=sendonly\r\na=rtpmap:101");
+    let reinvite = format!(
+        "INVITE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKhold\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 3 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{hold_sdp}",
+        hold_sdp.len()
+    );
+    let out = call.on_request(
+        &Request::parse(reinvite.as_bytes()).expect("re-invite"),
+        addr(CALLER),
+        now,
+    );
+    let passed = requests_to(&out, DESK, "INVITE")
+        .pop()
+        .expect("passed to the callee");
+    assert_eq!(
+        passed.uri, "sip:1002@192.0.2.20:5060",
+        "to the callee's Contact"
+    );
+    let sdp = media_edge::sdp::Sdp::parse(&passed.body).expect("sdp");
+    assert_eq!(sdp.direction, media_edge::sdp::Direction::SendOnly);
+    assert_eq!(sdp.audio, Some(addr("203.0.113.1:30002")));
+    // A second re-INVITE while this one is pending: 491.
+    let again = reinvite
+        .replace("CSeq: 3", "CSeq: 4")
+        .replace("z9hG4bKhold", "z9hG4bKhold2");
+    let out = call.on_request(
+        &Request::parse(again.as_bytes()).expect("again"),
+        addr(CALLER),
+        now,
+    );
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(491));
+    let held = ANSWER_PCMA.replace("a=rtpmap:101", "a=recvonly\r\na=rtpmap:101");
+    let out = call.on_response(&answer(&passed, 200, "d1", Some(&held)), now);
+    assert_eq!(requests_to(&out, DESK, "ACK").len(), 1);
+    let ok = responses_to(&out, CALLER)
+        .pop()
+        .expect("answer to the caller");
+    assert_eq!(ok.code, 200);
+    let sdp = media_edge::sdp::Sdp::parse(&ok.body).expect("sdp");
+    assert_eq!(sdp.direction, media_edge::sdp::Direction::RecvOnly);
+    assert_eq!(sdp.audio, Some(addr("203.0.113.1:30000")));
+}
+
+#[test]
+fn recording_starts_and_stops_on_sip_info_while_answered() {
+    let now = Instant::now();
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    let info = |on: &str, n: u32| {
+        Request::parse(format!("INFO sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKi{n}\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: {n} INFO\r\nRecord: {on}\r\n\r\n").as_bytes()).expect("info")
+    };
+    let out = call.on_request(&info("on", 5), addr(CALLER), now);
+    assert!(out.contains(&Action::Record(true)));
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
+    assert!(
+        !call
+            .on_request(&info("on", 6), addr(CALLER), now)
+            .contains(&Action::Record(true)),
+        "already on"
+    );
+    assert!(
+        call.on_request(&info("off", 7), addr(CALLER), now)
+            .contains(&Action::Record(false))
+    );
+    assert!(
+        call.on_request(&info("on", 8), addr(CALLER), now)
+            .contains(&Action::Record(true)),
+        "a second segment"
+    );
+}
+
+#[test]
+fn a_trunk_challenge_is_answered_once() {
+    let now = Instant::now();
+    let trunk = Target {
+        uri: "sip:0212345678@192.0.2.99:5060".into(),
+        dest: addr("192.0.2.99:5060"),
+        auth: Some(TrunkAuth {
+            username: "office".into(),
+            password: "pw".into(),
+        }),
+    };
+    let (mut call, out) = Call::start(setup(vec![trunk]), now);
+    let first = requests_to(&out, "192.0.2.99:5060", "INVITE")
+        .pop()
+        .expect("invite");
+    let mut challenge = answer(&first, 407, "t1", None);
+    challenge.headers.push((
+        "Proxy-Authenticate".into(),
+        "Digest realm=\"carrier\", nonce=\"n1\", qop=\"auth\"".into(),
+    ));
+    let out = call.on_response(&challenge, now);
+    assert_eq!(requests_to(&out, "192.0.2.99:5060", "ACK").len(), 1);
+    let second = requests_to(&out, "192.0.2.99:5060", "INVITE")
+        .pop()
+        .expect("with credentials");
+    assert_eq!(second.cseq(), first.cseq() + 1);
+    assert!(
+        second
+            .header("Proxy-Authorization")
+            .is_some_and(|h| h.contains("username=\"office\""))
+    );
+    // Challenged again: the credentials are wrong; the caller gets 403.
+    let mut again = answer(&second, 407, "t2", None);
+    again.headers.push((
+        "Proxy-Authenticate".into(),
+        "Digest realm=\"carrier\", nonce=\"n2\"".into(),
+    ));
+    let out = call.on_response(&again, now);
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(403));
+}
