@@ -18,8 +18,8 @@ step() { printf '\n==> %s\n' "$*"; }
 TOOLS="${OFFICE_TOOLS_DIR:-$HOME/.cache/office-tools}"
 mkdir -p "$TOOLS"
 
-step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp)"
-apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester)
+step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp, baresip)"
+apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester baresip-core)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -31,6 +31,7 @@ fi
 command -v chromium >/dev/null
 command -v chromedriver >/dev/null
 command -v sipp >/dev/null
+command -v baresip >/dev/null
 
 step "Python tools (moto, cfn-lint, cargo-lambda)"
 python3 -m pip install -q --disable-pip-version-check \
@@ -55,7 +56,7 @@ step "cargo clippy (all targets, all features)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "build the office binary for the end-to-end tests"
-cargo build -p office
+cargo build -p office -p media-edge
 
 step "cargo test (unit, contract suites on embedded + moto, router, Lambda events, end-to-end, browser)"
 cargo test --workspace --all-features

@@ -21,16 +21,21 @@ pub fn office_bin() -> anyhow::Result<PathBuf> {
     if let Ok(p) = std::env::var("OFFICE_BIN") {
         return Ok(PathBuf::from(p));
     }
+    built_bin("office")
+}
+
+/// A binary `cargo build` put beside this test's own executable.
+pub fn built_bin(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test> -> target/<profile>/office
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .context("test executable has no profile directory")?;
-    let bin = profile_dir.join("office");
+    let bin = profile_dir.join(name);
     if !bin.exists() {
         bail!(
-            "{} not found: run `cargo build -p office` first (the README test command does)",
+            "{} not found: run `cargo build -p {name}` first (the README test command does)",
             bin.display()
         );
     }

@@ -1,0 +1,81 @@
+//! The media edge as its own process: the container each region runs
+//! (`media-edge/Dockerfile`). Configured by environment, like the Lambda
+//! functions (`OFFICE_STORE=dynamodb`, `OFFICE_TABLE`, `OFFICE_BLOBS=s3`,
+//! `OFFICE_BUCKET`, `OFFICE_REGION`, ...), plus:
+//!
+//! - `OFFICE_SIP_BIND` — SIP address, UDP and TCP (default `0.0.0.0:5060`)
+//! - `OFFICE_PUBLIC_IP` — the address phones reach (SDP, Contact)
+//! - `OFFICE_RTP_PORTS` — media port range (default `20000-40000`)
+//! - `OFFICE_SIP_TRUNK`, `OFFICE_SIP_TRUNK_USER`, `OFFICE_SIP_TRUNK_PASSWORD`
+//! - `OFFICE_RING_SECS` — ring time before no-answer (default 30)
+//! - `OFFICE_SPOOL_DIR` — recordings waiting for upload (default `<data dir>/recordings/spool`)
+//! - `OFFICE_NONCE_KEY` — shared digest-nonce key (hex) when several edges
+//!   sit behind one address; random otherwise.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use media_edge::edge::{Edge, EdgeConfig};
+use media_edge::registrar::Registrar;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cfg = app::Config::from_env().context("configuration")?;
+    let public_url = cfg.public_url.clone().unwrap_or_default();
+    let app = app::App::open(&cfg, &public_url)
+        .await
+        .context("opening the store and blob adapters")?;
+    let bind = std::env::var("OFFICE_SIP_BIND").unwrap_or_else(|_| "0.0.0.0:5060".into());
+    let udp = tokio::net::UdpSocket::bind(&bind)
+        .await
+        .with_context(|| format!("binding SIP on {bind} (udp)"))?;
+    let addr = udp.local_addr()?;
+    let tcp = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding SIP on {addr} (tcp)"))?;
+    let nonce_key = match std::env::var("OFFICE_NONCE_KEY") {
+        Ok(hex_key) => hex::decode(hex_key.trim()).context("OFFICE_NONCE_KEY is not hex")?,
+        Err(_) => rand::random::<[u8; 32]>().to_vec(),
+    };
+    let registrar = Arc::new(Registrar::new(app.clone(), &nonce_key));
+    let config = EdgeConfig::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let spool = std::env::var("OFFICE_SPOOL_DIR").map_or_else(
+        |_| cfg.data_dir.join("recordings").join("spool"),
+        std::path::PathBuf::from,
+    );
+    let edge = Edge::new(app, registrar.clone(), udp, config, spool)?;
+    let closed = edge.close_orphans().await;
+    tracing::info!(%addr, closed_orphans = closed, "media edge serving SIP (udp, tcp)");
+    tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));
+    tokio::spawn(media_edge::server::serve_tcp(tcp, registrar));
+    let run = tokio::spawn(edge.clone().run());
+    shutdown().await;
+    tracing::info!(active_calls = edge.active_calls(), "stopping");
+    run.abort();
+    // Recordings finished so far get one more upload attempt; the rest
+    // stay in the spool for the next start.
+    edge.spool.upload_pending().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
