@@ -22,8 +22,12 @@ pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
 /// RFC 3261 T1 and T2.
 const T1: Duration = Duration::from_millis(500);
 const T2: Duration = Duration::from_secs(4);
+/// RFC 3261 T4: the longest a message stays in the network.
+const T4: Duration = Duration::from_secs(5);
 /// Timer B / F / H: give up on a transaction after 64·T1.
 const GIVE_UP: Duration = Duration::from_secs(32);
+/// How soon after `*` the feature digit must follow.
+const FEATURE_CODE_WINDOW: Duration = Duration::from_secs(3);
 /// The longest voicemail message.
 pub const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
 
@@ -172,6 +176,8 @@ pub struct Call {
     voicemail_on_failure: bool,
     voicemail_deadline: Option<Instant>,
     greeting: Option<Greeting>,
+    /// When each leg last pressed `*` (the start of a feature code).
+    star: [Option<Instant>; 2],
 }
 
 fn token() -> String {
@@ -225,6 +231,7 @@ impl Call {
             voicemail_on_failure: s.voicemail_on_failure,
             voicemail_deadline: None,
             greeting: None,
+            star: [None, None],
             invite: s.invite,
         };
         let mut out = vec![Action::Save(Box::new(call.record.clone()))];
@@ -264,8 +271,17 @@ impl Call {
         &self.b_call_id
     }
 
+    /// Whether the call has ended (it may still linger for retransmissions).
+    pub fn ended(&self) -> bool {
+        self.state == State::Ended
+    }
+
     pub fn is_over(&self, now: Instant) -> bool {
-        self.linger_until.is_some_and(|t| now >= t)
+        // Lingering answers retransmissions. Once everything we sent has
+        // been answered, T4 (the longest a message stays in the network)
+        // is enough; otherwise up to 64·T1.
+        self.linger_until
+            .is_some_and(|t| now >= t || (self.retrans.is_empty() && now >= t - GIVE_UP + T4))
     }
 
     pub fn answered(&self) -> bool {
@@ -406,7 +422,14 @@ impl Call {
         let vm = self
             .voicemail_deadline
             .filter(|_| self.state == State::Voicemail);
-        [r, ring, vm, self.linger_until].into_iter().flatten().min()
+        let quiet = self
+            .linger_until
+            .filter(|_| self.retrans.is_empty())
+            .map(|t| t - GIVE_UP + T4);
+        [r, ring, vm, self.linger_until, quiet]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Sends a final response to the caller's INVITE (non-2xx; retransmitted until ACK).
@@ -649,6 +672,23 @@ impl Call {
             Leg::A => from_tag == self.a_dialog.as_ref().map(|d| d.remote_tag.as_str()),
             Leg::B => from_tag == self.b_dialog.as_ref().map(|d| d.remote_tag.as_str()),
         }
+    }
+
+    /// A DTMF digit a party pressed: `*1` toggles recording (as in most PBXs).
+    pub fn on_dtmf(&mut self, leg: Leg, digit: char, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        let i = leg as usize;
+        let armed = self.star[i].is_some_and(|t| now.duration_since(t) < FEATURE_CODE_WINDOW);
+        self.star[i] = None;
+        match digit {
+            '*' => self.star[i] = Some(now),
+            '1' if armed => {
+                let on = !self.recording;
+                self.set_recording(on, &mut out);
+            }
+            _ => {}
+        }
+        out
     }
 
     /// Starts or stops an on-demand recording segment (only while answered).

@@ -100,12 +100,18 @@ impl EdgeConfig {
     }
 }
 
+/// Bytes of SIP the kernel may queue for the edge.
+const SIP_RECV_BUFFER: usize = 4 << 20;
+
 enum Event {
     Request(Request, SocketAddr),
     Response(Response),
     /// A greeting finished playing.
     PromptDone,
 }
+
+/// DTMF digits from the relay: (leg, digit).
+type Digits = mpsc::UnboundedReceiver<(Leg, char)>;
 
 /// The running edge.
 pub struct Edge {
@@ -138,6 +144,11 @@ impl Edge {
         spool_dir: std::path::PathBuf,
     ) -> std::io::Result<Arc<Self>> {
         let local = socket.local_addr()?;
+        // Bursts of calls arrive together: a deep receive buffer keeps the
+        // kernel from dropping them (it caps this at net.core.rmem_max).
+        if let Err(e) = socket2::SockRef::from(&socket).set_recv_buffer_size(SIP_RECV_BUFFER) {
+            tracing::warn!(error = %e, "could not enlarge the SIP receive buffer");
+        }
         let ip = config.public_ip.unwrap_or(local.ip());
         let advertised = SocketAddr::new(ip, local.port());
         let ports = PortPool::new(local.ip(), config.rtp_ports.0, config.rtp_ports.1);
@@ -307,6 +318,8 @@ impl Edge {
         };
         let (mut s, _) = setup;
         s.media = [relay.local(Leg::A), relay.local(Leg::B)];
+        let (digits_tx, mut digits): (_, Digits) = mpsc::unbounded_channel();
+        relay.with(|m| m.report_digits(digits_tx));
         let (mut call, actions) = Call::start(s, Instant::now());
         let b_call_id = call.b_call_id().to_owned();
         if let Some(tx) = self.route(&a_call_id)
@@ -316,7 +329,7 @@ impl Edge {
         }
         let mut ctx = CallIo {
             edge: self.clone(),
-            relay,
+            relay: Some(relay),
             segment: 0,
             segment_started_ms: 0,
             writes: None,
@@ -335,6 +348,7 @@ impl Edge {
                     Some(Event::PromptDone) => call.prompt_done(Instant::now()),
                     None => break,
                 },
+                Some((leg, d)) = digits.recv() => call.on_dtmf(leg, d, Instant::now()),
                 () = tokio::time::sleep_until(deadline.into()) => call.tick(Instant::now()),
             };
             ctx.perform(&mut call, actions).await;
@@ -649,7 +663,8 @@ fn party_of(a: &Account) -> calls::Party {
 /// What a call's actor holds besides the state machine.
 struct CallIo {
     edge: Arc<Edge>,
-    relay: Relay,
+    /// Given back (ports freed) as soon as the call ends.
+    relay: Option<Relay>,
     segment: u32,
     segment_started_ms: i64,
     /// The last call-record write; the next waits for it (writes stay in order).
@@ -668,17 +683,23 @@ impl Drop for CallIo {
 }
 
 impl CallIo {
+    fn media<T>(&self, f: impl FnOnce(&mut crate::rtp::Media) -> T) -> Option<T> {
+        self.relay.as_ref().and_then(|r| r.with(f))
+    }
+
     async fn perform(&mut self, call: &mut Call, actions: Vec<Action>) {
         for a in actions {
             match a {
                 Action::Send(to, bytes) => self.edge.send(to, &bytes).await,
                 Action::Media(leg, m) => {
-                    self.relay.with(|media| media.set_leg(leg, m));
+                    self.media(|media| media.set_leg(leg, m));
                 }
                 Action::Record(true) => self.start_segment(call, false),
                 Action::RecordVoicemail => self.start_segment(call, true),
                 Action::Play(leg, g) => {
-                    let play = self.relay.play(leg, greeting(g));
+                    let Some(play) = self.relay.as_ref().map(|r| r.play(leg, greeting(g))) else {
+                        continue;
+                    };
                     let inbox = self.inbox.clone();
                     self.player = Some(tokio::spawn(async move {
                         play.await;
@@ -695,7 +716,7 @@ impl CallIo {
                     }
                     self.stop_segment(call).await;
                     for (i, leg) in [Leg::A, Leg::B].into_iter().enumerate() {
-                        if let Some(s) = self.relay.with(|m| m.stats(leg))
+                        if let Some(s) = self.media(|m| m.stats(leg))
                             && s.packets > 0
                         {
                             r.quality[i] = Some(calls::Quality {
@@ -707,6 +728,8 @@ impl CallIo {
                     }
                     call.record.quality = r.quality;
                     self.write(*r, true);
+                    // The media ports go back now, not after the lingering.
+                    self.relay = None;
                 }
             }
         }
@@ -737,12 +760,12 @@ impl CallIo {
     }
 
     fn start_segment(&mut self, call: &Call, voicemail: bool) {
-        if self.relay.with(|m| m.recording()).unwrap_or(true) {
+        if self.media(|m| m.recording()).unwrap_or(true) {
             return;
         }
         self.segment += 1;
         let path = self.edge.spool.segment_path(&call.record.id, self.segment);
-        let started = self.relay.with(|m| m.elapsed()).unwrap_or(Duration::ZERO);
+        let started = self.media(|m| m.elapsed()).unwrap_or(Duration::ZERO);
         let created = if voicemail {
             Recorder::create_mono(&path, started)
         } else {
@@ -751,7 +774,7 @@ impl CallIo {
         match created {
             Ok(r) => {
                 self.segment_started_ms = store::now_epoch_ms();
-                self.relay.with(|m| m.start_recording(r));
+                self.media(|m| m.start_recording(r));
             }
             Err(e) => {
                 tracing::error!(error = %e, path = %path.display(), "cannot start a recording")
@@ -760,7 +783,7 @@ impl CallIo {
     }
 
     async fn stop_segment(&mut self, call: &Call) {
-        let Some(Some(rec)) = self.relay.with(|m| m.stop_recording()) else {
+        let Some(Some(rec)) = self.media(|m| m.stop_recording()) else {
             return;
         };
         let tenant: TenantId = call.record.tenant.clone();

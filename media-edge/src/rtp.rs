@@ -123,6 +123,8 @@ struct Side {
     latched: Option<(SocketAddr, Instant)>,
     rtcp: Option<SocketAddr>,
     rx: Receiver,
+    /// RTP timestamp of the last telephone event reported (its end is sent three times).
+    last_event: Option<u32>,
 }
 
 /// How long a latched source must be silent before another may take over.
@@ -135,6 +137,8 @@ pub struct Media {
     started: Instant,
     recorder: Option<Recorder>,
     scratch: Vec<i16>,
+    /// Where finished DTMF digits are reported (feature codes).
+    digits: Option<tokio::sync::mpsc::UnboundedSender<(Leg, char)>>,
 }
 
 impl Default for Media {
@@ -144,6 +148,7 @@ impl Default for Media {
             started: Instant::now(),
             recorder: None,
             scratch: Vec::with_capacity(320),
+            digits: None,
         }
     }
 }
@@ -157,6 +162,11 @@ impl Media {
             side.rtcp = None;
         }
         side.media = m;
+    }
+
+    /// Reports every DTMF digit either party presses (RFC 4733) to `tx`.
+    pub fn report_digits(&mut self, tx: tokio::sync::mpsc::UnboundedSender<(Leg, char)>) {
+        self.digits = Some(tx);
     }
 
     /// Where packets for `leg`'s party go, and the law and payload type it expects.
@@ -254,10 +264,27 @@ impl Media {
                 }
                 packet[1] = (packet[1] & 0x80) | out_pt;
             }
-        } else if from.telephone_event == Some(pt)
-            && let Some(out_pt) = to_te
-        {
-            packet[1] = (packet[1] & 0x80) | out_pt;
+        } else if from.telephone_event == Some(pt) {
+            // RFC 4733: event, E bit + volume, duration. A digit counts once,
+            // at its end (sent three times with the same timestamp).
+            if packet.len() >= header + 4 && packet[header + 1] & 0x80 != 0 {
+                let side = &mut self.sides[leg.i()];
+                if side.last_event != Some(ts) {
+                    side.last_event = Some(ts);
+                    let digit = match packet[header] {
+                        d @ 0..=9 => Some(char::from(b'0' + d)),
+                        10 => Some('*'),
+                        11 => Some('#'),
+                        _ => None,
+                    };
+                    if let (Some(d), Some(tx)) = (digit, &self.digits) {
+                        let _ = tx.send((leg, d));
+                    }
+                }
+            }
+            if let Some(out_pt) = to_te {
+                packet[1] = (packet[1] & 0x80) | out_pt;
+            }
         }
         let other = &self.sides[leg.other().i()];
         other.latched.map(|(a, _)| a).or(other.media.remote)
@@ -558,6 +585,33 @@ mod tests {
             m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut p, now);
         }
         assert_eq!(m.stats(Leg::A).lost, 0);
+    }
+
+    #[test]
+    fn dtmf_digits_are_reported_once_at_their_end() {
+        let mut m = Media::default();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        m.report_digits(tx);
+        m.set_leg(
+            Leg::A,
+            LegMedia {
+                remote: None,
+                voice: Some((0, false)),
+                telephone_event: Some(101),
+            },
+        );
+        let now = Instant::now();
+        let src = addr("10.0.0.5:6000");
+        // '*' (event 10): two updates, then the end three times.
+        for (seq, flags) in [(1u16, 0x0A), (2, 0x0A), (3, 0x8A), (4, 0x8A), (5, 0x8A)] {
+            let mut p = packet(101, seq, 8000, &[10, flags, 0, 160]);
+            m.on_rtp(Leg::A, src, &mut p, now);
+        }
+        let mut one = packet(101, 6, 9600, &[1, 0x8A, 0, 160]);
+        m.on_rtp(Leg::A, src, &mut one, now);
+        assert_eq!(rx.try_recv().ok(), Some((Leg::A, '*')));
+        assert_eq!(rx.try_recv().ok(), Some((Leg::A, '1')));
+        assert!(rx.try_recv().is_err(), "each digit once");
     }
 
     #[test]

@@ -8,6 +8,22 @@ use std::time::{Duration, Instant};
 
 pub const PCAP_G711A: &str = "/usr/share/sip-tester/g711a.pcap";
 
+/// Scenario lines that press `keys` (RFC 4733 pcaps shipped with sipp), 300 ms apart.
+pub fn press(keys: &str) -> String {
+    keys.chars()
+        .map(|k| {
+            let name = match k {
+                '*' => "star".to_owned(),
+                '#' => "pound".to_owned(),
+                d => d.to_string(),
+            };
+            format!(
+                "  <pause milliseconds=\"300\"/>\n  <nop><action><exec play_pcap_audio=\"/usr/share/sip-tester/dtmf_2833_{name}.pcap\"/></action></nop>\n"
+            )
+        })
+        .collect()
+}
+
 /// A free even port with the odd one above it free too (RTP and RTCP).
 pub fn free_port_pair() -> u16 {
     loop {
@@ -246,6 +262,7 @@ pub fn caller(
     for (k, v) in &all {
         text = text.replace(&format!("{{{{{k}}}}}"), v);
     }
+    let text = text.replace("{{dtmf}}", "");
     Sipp::spawn(
         work,
         name,

@@ -67,7 +67,16 @@ fn registered_phones_call_each_other_through_the_edge() {
         &["uas_ring", "uas_answer", "uas_hang_up"],
         2000,
     );
-    let mut uac = caller(w, &a, "until-bye", &b.extension, "uac_talk_until_bye", &[]);
+    // The caller presses *1 (RFC 4733) mid-call: recording starts.
+    let keys = e2e::sipp::press("*1");
+    let mut uac = caller(
+        w,
+        &a,
+        "until-bye",
+        &b.extension,
+        "uac_talk_until_bye",
+        &[("dtmf", &keys)],
+    );
     both(&mut uac, &mut uas, "answered call, callee hangs up");
 
     // Busy.
@@ -137,7 +146,10 @@ fn registered_phones_call_each_other_through_the_edge() {
     for _ in 0..50 {
         calls = get("/v1/calls?limit=50");
         let list = calls["call"].as_array().cloned().unwrap_or_default();
-        if list.len() == 6 && list.iter().all(|c| c["disposition"] != "in_progress") {
+        if list.len() == 6
+            && list.iter().all(|c| c["disposition"] != "in_progress")
+            && list[4]["recordings"] == 1
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -170,6 +182,12 @@ fn registered_phones_call_each_other_through_the_edge() {
             .collect::<Vec<_>>(),
         "{calls:#}"
     );
+    assert_eq!(
+        list[list.len() - 2]["recordings"],
+        1,
+        "*1 recorded the second call: {calls:#}"
+    );
+    assert_eq!(list[list.len() - 1]["recordings"], 0);
     let talk = &list[list.len() - 1];
     assert_eq!(talk["caller"], a.extension.as_str());
     assert_eq!(talk["callee"], b.extension.as_str());

@@ -202,6 +202,19 @@ fn the_trunk_carries_calls_out_and_in() {
     assert!(c.wait(Duration::from_secs(30)), "{}", c.log());
     api.permissions(&a_id, true, false);
 
+    // The callee is open around the clock (the default hours would make
+    // this test depend on the time of day: lunch, evenings, holidays).
+    let b_id = api.account_id(&b.extension);
+    let always: Vec<Value> = (0..7)
+        .map(|_| json!({"work_start": "00:00", "work_end": "24:00"}))
+        .collect();
+    let (s, h) = api.call(
+        "PUT",
+        &format!("/v1/accounts/{b_id}/hours"),
+        Some(json!({"on": true, "auto_public_holidays": false, "days": always})),
+    );
+    assert_eq!((s, h["open_now"].as_bool()), (200, Some(true)), "{h:#}");
+
     // Inbound to the callee's 070 number, answered.
     let mut uas = callee(
         w,
@@ -285,7 +298,6 @@ fn the_trunk_carries_calls_out_and_in() {
     assert!(rms[0] > 300.0, "the message is not silence: {rms:?}");
 
     // After hours (every day closed): no ringing, the greeting answers at once.
-    let b_id = api.account_id(&b.extension);
     let closed: Vec<Value> = (0..7).map(|_| json!({"holiday": true})).collect();
     let (s, h) = api.call(
         "PUT",

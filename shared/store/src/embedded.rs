@@ -6,9 +6,15 @@
 //! Keys are raw UTF-8 bytes, so ranges sort exactly as DynamoDB sorts string
 //! keys. A byte `0xFF` (never present in UTF-8) bounds ranges from above.
 //!
-//! redb serialises write transactions, which gives conditional writes and
-//! transactions their atomicity. Reads run inline (microseconds); writes,
-//! which wait for fsync, run on the blocking pool.
+//! redb serialises write transactions. Reads run inline (microseconds).
+//! Writes go to one writer thread that commits in groups: it takes every
+//! write waiting, applies them one after the other in one redb transaction
+//! (each sees the ones before it, as if serial), commits once (one fsync),
+//! and only then answers each. A write whose condition fails changes
+//! nothing: every write checks all its conditions and computes all its new
+//! items before its first change, so its failure leaves the group's
+//! transaction as it was. Only a storage error (I/O) aborts the whole group;
+//! every write in it then gets that error and none is applied.
 
 use std::ops::Bound;
 use std::path::Path;
@@ -45,10 +51,59 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// A write waiting for the writer thread: applies itself to the group's
+/// transaction and returns whether storage failed (the group must abort),
+/// and what to do once the group's commit is known.
+type Job = Box<dyn FnOnce(&WriteTransaction, i64) -> (bool, Reply) + Send>;
+type Reply = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
+/// Most writes committed in one transaction.
+const GROUP_MAX: usize = 256;
+
 /// The redb-backed [`Store`].
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Database>,
+    writer: std::sync::mpsc::Sender<Job>,
+}
+
+/// The writer thread: one transaction and one durable commit per group of
+/// waiting writes.
+fn writer_loop(db: &Database, jobs: &std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP_MAX {
+            match jobs.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        let Ok(txn) = db.begin_write() else {
+            // Dropping the jobs unanswered tells each writer it failed;
+            // nothing was applied.
+            drop(group);
+            continue;
+        };
+        let now = now_epoch_seconds();
+        let mut replies = Vec::with_capacity(group.len());
+        let mut broken = false;
+        for j in group {
+            let (failed, reply) = j(&txn, now);
+            broken |= failed;
+            replies.push(reply);
+        }
+        let outcome = if broken {
+            drop(txn);
+            Err(StoreError::Backend(
+                "storage failed; nothing in this group of writes was applied".into(),
+            ))
+        } else {
+            txn.commit().map_err(backend)
+        };
+        for r in replies {
+            r(outcome.clone());
+        }
+    }
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -84,7 +139,14 @@ impl EmbeddedStore {
             txn.open_table(TTL).map_err(backend)?;
         }
         txn.commit().map_err(backend)?;
-        Ok(Self { db: Arc::new(db) })
+        let db = Arc::new(db);
+        let (writer, jobs) = std::sync::mpsc::channel::<Job>();
+        let for_thread = db.clone();
+        std::thread::Builder::new()
+            .name("redb-writer".into())
+            .spawn(move || writer_loop(&for_thread, &jobs))
+            .map_err(backend)?;
+        Ok(Self { db, writer })
     }
 
     /// Physically deletes items whose `expires_at` is at or before `now`;
@@ -161,17 +223,30 @@ impl EmbeddedStore {
         }
     }
 
+    /// Runs `f` in the writer thread's next group. `f` must make no change
+    /// before it has checked everything that can refuse the write.
     fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&WriteTransaction, i64) -> StoreResult<T> + Send + 'static,
     ) -> impl std::future::Future<Output = StoreResult<T>> {
-        let db = self.db.clone();
-        run_blocking(move || {
-            let txn = db.begin_write().map_err(backend)?;
-            let out = f(&txn, now_epoch_seconds())?;
-            txn.commit().map_err(backend)?;
-            Ok(out)
-        })
+        let (tx, rx) = tokio::sync::oneshot::channel::<StoreResult<T>>();
+        let job: Job = Box::new(move |txn: &WriteTransaction, now| {
+            let result = f(txn, now);
+            let failed = matches!(result, Err(StoreError::Backend(_)));
+            let reply: Reply = Box::new(move |committed: StoreResult<()>| {
+                let _ = tx.send(match (result, committed) {
+                    (Ok(out), Ok(())) => Ok(out),
+                    (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+                });
+            });
+            (failed, reply)
+        });
+        let queued = self.writer.send(job);
+        async move {
+            queued.map_err(|_| StoreError::Backend("the store's writer has stopped".into()))?;
+            rx.await
+                .map_err(|_| StoreError::Backend("the store's writer has stopped".into()))?
+        }
     }
 }
 
@@ -518,20 +593,25 @@ impl Store for EmbeddedStore {
             if !failed.is_empty() {
                 return Err(StoreError::TransactionCanceled { failed });
             }
+            // Every new item is computed and valid before the first change.
+            let mut changes: Vec<(Option<Item>, Option<Item>)> = Vec::with_capacity(ops.len());
             for (op, (key, old)) in ops.into_iter().zip(current) {
                 match op {
-                    TxOp::Put { item, .. } => store_item(txn, old.as_ref(), &item)?,
+                    TxOp::Put { item, .. } => changes.push((old, Some(item))),
                     TxOp::Update { update, .. } => {
                         let new = update.apply(&key, old.clone())?;
                         validate::item(&new)?;
-                        store_item(txn, old.as_ref(), &new)?;
+                        changes.push((old, Some(new)));
                     }
-                    TxOp::Delete { .. } => {
-                        if let Some(old) = old {
-                            delete_item(txn, &old)?;
-                        }
-                    }
+                    TxOp::Delete { .. } => changes.push((old, None)),
                     TxOp::Check { .. } => {}
+                }
+            }
+            for (old, new) in changes {
+                match (old, new) {
+                    (old, Some(new)) => store_item(txn, old.as_ref(), &new)?,
+                    (Some(old), None) => delete_item(txn, &old)?,
+                    (None, None) => {}
                 }
             }
             Ok(())
