@@ -52,7 +52,7 @@ async fn run(calls: usize, secs: u64) {
                 Leg::A,
                 LegMedia {
                     remote: Some(a_addr),
-                    voice: Some((0, false)),
+                    voice: Some((0, media_edge::sdp::Codec::Pcmu)),
                     telephone_event: None,
                 },
             );
@@ -60,7 +60,7 @@ async fn run(calls: usize, secs: u64) {
                 Leg::B,
                 LegMedia {
                     remote: Some(b_addr),
-                    voice: Some((0, false)),
+                    voice: Some((0, media_edge::sdp::Codec::Pcmu)),
                     telephone_event: None,
                 },
             );

@@ -947,7 +947,7 @@ impl Call {
             out.push(Action::Media(
                 Leg::A,
                 LegMedia {
-                    voice: payloads.first().map(|p| (p.pt, p.codec == Codec::Pcma)),
+                    voice: payloads.first().map(|p| (p.pt, p.codec)),
                     ..LegMedia::from_sdp(o)
                 },
             ));

@@ -102,8 +102,8 @@ impl Receiver {
 pub struct LegMedia {
     /// From its SDP, until a packet shows the real source.
     pub remote: Option<SocketAddr>,
-    /// The voice payload type and law it sends and expects.
-    pub voice: Option<(u8, bool)>,
+    /// The voice payload type and codec it sends and expects.
+    pub voice: Option<(u8, Codec)>,
     pub telephone_event: Option<u8>,
 }
 
@@ -111,7 +111,7 @@ impl LegMedia {
     pub fn from_sdp(sdp: &Sdp) -> Self {
         Self {
             remote: sdp.audio,
-            voice: sdp.voice().map(|p| (p.pt, p.codec == Codec::Pcma)),
+            voice: sdp.voice().map(|p| (p.pt, p.codec)),
             telephone_event: sdp.telephone_event(),
         }
     }
@@ -125,6 +125,99 @@ struct Side {
     rx: Receiver,
     /// RTP timestamp of the last telephone event reported (its end is sent three times).
     last_event: Option<u32>,
+    /// Decodes what this party sends, when it speaks Opus.
+    decoder: Option<opus::Decoder>,
+    /// Encodes what this party is sent, when that needs re-encoding.
+    encoder: Encoding,
+}
+
+/// Re-encoding towards one party: the Opus encoder, samples waiting for a
+/// whole Opus frame, and the RTP timestamp of the next packet.
+#[derive(Default)]
+struct Encoding {
+    opus: Option<opus::Encoder>,
+    fifo: Vec<i16>,
+    next_ts: Option<u32>,
+}
+
+impl std::fmt::Debug for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoding")
+            .field("waiting", &self.fifo.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// 8 kHz samples in 20, 40 and 60 ms: the Opus frame sizes used.
+const OPUS_FRAME: usize = 160;
+const OPUS_MAX_FRAME: usize = 480;
+
+impl Encoding {
+    /// `pcm` (8 kHz) in `out` codec, with its RTP timestamp; `None` while an
+    /// Opus frame is still filling. `first_ts` seeds the timestamps.
+    fn encode(&mut self, out: Codec, pcm: &[i16], first_ts: u32) -> Option<(Vec<u8>, u32)> {
+        self.fifo.extend_from_slice(pcm);
+        let n = if out == Codec::Opus {
+            (self.fifo.len() - self.fifo.len() % OPUS_FRAME).min(OPUS_MAX_FRAME)
+        } else {
+            self.fifo.len()
+        };
+        if n == 0 {
+            return None;
+        }
+        let ts = *self.next_ts.get_or_insert(first_ts);
+        let units = u32::try_from(n).unwrap_or(0) * (out.clock() / 8_000);
+        self.next_ts = Some(ts.wrapping_add(units));
+        let payload = match out {
+            Codec::Opus => {
+                let enc = match self.opus.as_mut() {
+                    Some(e) => e,
+                    None => self.opus.insert(
+                        opus::Encoder::new(8_000, opus::Channels::Mono, opus::Application::Voip)
+                            .ok()?,
+                    ),
+                };
+                let mut buf = [0u8; 400];
+                let len = enc.encode(&self.fifo[..n], &mut buf).ok()?;
+                buf[..len].to_vec()
+            }
+            Codec::Pcma => self.fifo[..n]
+                .iter()
+                .map(|&v| g711::alaw_encode(v))
+                .collect(),
+            _ => self.fifo[..n]
+                .iter()
+                .map(|&v| g711::ulaw_encode(v))
+                .collect(),
+        };
+        self.fifo.drain(..n);
+        Some((payload, ts))
+    }
+}
+
+/// Decodes a voice payload to 8 kHz samples.
+fn decode_voice(
+    codec: Codec,
+    payload: &[u8],
+    decoder: &mut Option<opus::Decoder>,
+    out: &mut Vec<i16>,
+) {
+    match codec {
+        Codec::Opus => {
+            let dec = match decoder.as_mut() {
+                Some(d) => d,
+                None => match opus::Decoder::new(8_000, opus::Channels::Mono) {
+                    Ok(d) => decoder.insert(d),
+                    Err(_) => return,
+                },
+            };
+            let mut buf = [0i16; 960];
+            if let Ok(n) = dec.decode(payload, &mut buf, false) {
+                out.extend_from_slice(&buf[..n.min(buf.len())]);
+            }
+        }
+        c => g711::decode(c == Codec::Pcma, payload, out),
+    }
 }
 
 /// How long a latched source must be silent before another may take over.
@@ -169,12 +262,12 @@ impl Media {
         self.digits = Some(tx);
     }
 
-    /// Where packets for `leg`'s party go, and the law and payload type it expects.
-    pub fn sink(&self, leg: Leg) -> Option<(SocketAddr, u8, bool)> {
+    /// Where packets for `leg`'s party go, and the payload type and codec it expects.
+    pub fn sink(&self, leg: Leg) -> Option<(SocketAddr, u8, Codec)> {
         let side = &self.sides[leg.i()];
         let to = side.latched.map(|(a, _)| a).or(side.media.remote)?;
-        let (pt, alaw) = side.media.voice?;
-        Some((to, pt, alaw))
+        let (pt, codec) = side.media.voice?;
+        Some((to, pt, codec))
     }
 
     pub fn stats(&self, leg: Leg) -> Stats {
@@ -218,7 +311,7 @@ impl Media {
         &mut self,
         leg: Leg,
         src: SocketAddr,
-        packet: &mut [u8],
+        packet: &mut Vec<u8>,
         now: Instant,
     ) -> Option<SocketAddr> {
         if packet.len() < 12 || packet[0] >> 6 != 2 {
@@ -245,26 +338,54 @@ impl Media {
             }
             side.rx.on_packet(seq, ts, units, packet.len() - header);
         }
-        let (from, to) = (
-            &self.sides[leg.i()].media,
-            &self.sides[leg.other().i()].media,
-        );
-        let (to_voice, to_te) = (to.voice, to.telephone_event);
-        if let Some((vpt, alaw)) = from.voice
+        let (from_voice, from_te) = {
+            let m = &self.sides[leg.i()].media;
+            (m.voice, m.telephone_event)
+        };
+        let (to_voice, to_te) = {
+            let m = &self.sides[leg.other().i()].media;
+            (m.voice, m.telephone_event)
+        };
+        if let Some((vpt, cin)) = from_voice
             && pt == vpt
         {
-            if let Some(r) = self.recorder.as_mut() {
+            let reencode = to_voice
+                .is_some_and(|(_, out)| out != cin && (out == Codec::Opus || cin == Codec::Opus));
+            if reencode || self.recorder.is_some() {
                 self.scratch.clear();
-                g711::decode(alaw, &packet[header..], &mut self.scratch);
-                r.write(leg, ts, elapsed, &self.scratch);
+                decode_voice(
+                    cin,
+                    &packet[header..],
+                    &mut self.sides[leg.i()].decoder,
+                    &mut self.scratch,
+                );
             }
-            if let Some((out_pt, out_alaw)) = to_voice {
-                if out_alaw != alaw {
-                    g711::transcode(out_alaw, &mut packet[header..]);
+            if let Some(r) = self.recorder.as_mut() {
+                // The recorder places samples by 8 kHz timestamps.
+                let ts8 = ts / (cin.clock() / 8_000);
+                r.write(leg, ts8, elapsed, &self.scratch);
+            }
+            if let Some((out_pt, out)) = to_voice {
+                if reencode {
+                    // First packets seed the far side's clock from ours.
+                    let seed = if out == Codec::Opus {
+                        ts.wrapping_mul(6)
+                    } else {
+                        ts / (cin.clock() / 8_000)
+                    };
+                    let (payload, out_ts) =
+                        self.sides[leg.other().i()]
+                            .encoder
+                            .encode(out, &self.scratch, seed)?;
+                    packet.truncate(header);
+                    packet.extend_from_slice(&payload);
+                    packet[4..8].copy_from_slice(&out_ts.to_be_bytes());
+                } else if out != cin {
+                    g711::transcode(out == Codec::Pcma, &mut packet[header..]);
                 }
                 packet[1] = (packet[1] & 0x80) | out_pt;
             }
-        } else if from.telephone_event == Some(pt) {
+        } else if from_te == Some(pt) {
             // RFC 4733: event, E bit + volume, duration. A digit counts once,
             // at its end (sent three times with the same timestamp).
             if packet.len() >= header + 4 && packet[header + 1] & 0x80 != 0 {
@@ -387,15 +508,17 @@ impl Relay {
             tasks.push(tokio::spawn(async move {
                 let mut buf = vec![0u8; 2048];
                 loop {
+                    buf.resize(2048, 0);
                     let Ok((n, src)) = inbound.recv_from(&mut buf).await else {
                         continue;
                     };
+                    buf.truncate(n);
                     let dest = match m.lock() {
-                        Ok(mut m) => m.on_rtp(leg, src, &mut buf[..n], Instant::now()),
+                        Ok(mut m) => m.on_rtp(leg, src, &mut buf, Instant::now()),
                         Err(_) => return,
                     };
                     if let Some(dest) = dest {
-                        let _ = outbound.send_to(&buf[..n], dest).await;
+                        let _ = outbound.send_to(&buf, dest).await;
                     }
                 }
             }));
@@ -448,35 +571,31 @@ impl Relay {
 }
 
 async fn play(socket: Arc<UdpSocket>, media: Arc<Mutex<Media>>, leg: Leg, samples: &[i16]) {
-    {
-        let ssrc: u32 = rand::random();
-        let mut seq: u16 = rand::random();
-        let mut ts: u32 = rand::random();
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        let mut packet = Vec::with_capacity(172);
-        for (i, frame) in samples.chunks(160).enumerate() {
-            tick.tick().await;
-            let Some((to, pt, alaw)) = media.lock().ok().and_then(|m| m.sink(leg)) else {
-                continue;
-            };
-            packet.clear();
-            packet.push(0x80);
-            packet.push(if i == 0 { 0x80 | pt } else { pt });
-            packet.extend_from_slice(&seq.to_be_bytes());
-            packet.extend_from_slice(&ts.to_be_bytes());
-            packet.extend_from_slice(&ssrc.to_be_bytes());
-            packet.extend(frame.iter().map(|&v| {
-                if alaw {
-                    g711::alaw_encode(v)
-                } else {
-                    g711::ulaw_encode(v)
-                }
-            }));
-            let _ = socket.send_to(&packet, to).await;
-            seq = seq.wrapping_add(1);
-            ts = ts.wrapping_add(160);
-        }
+    let ssrc: u32 = rand::random();
+    let mut seq: u16 = rand::random();
+    let mut ts: u32 = rand::random();
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut encoding = Encoding::default();
+    let mut packet = Vec::with_capacity(172);
+    for (i, frame) in samples.chunks(OPUS_FRAME).enumerate() {
+        tick.tick().await;
+        let Some((to, pt, codec)) = media.lock().ok().and_then(|m| m.sink(leg)) else {
+            continue;
+        };
+        let Some((payload, _)) = encoding.encode(codec, frame, 0) else {
+            continue;
+        };
+        packet.clear();
+        packet.push(0x80);
+        packet.push(if i == 0 { 0x80 | pt } else { pt });
+        packet.extend_from_slice(&seq.to_be_bytes());
+        packet.extend_from_slice(&ts.to_be_bytes());
+        packet.extend_from_slice(&ssrc.to_be_bytes());
+        packet.extend_from_slice(&payload);
+        let _ = socket.send_to(&packet, to).await;
+        seq = seq.wrapping_add(1);
+        ts = ts.wrapping_add(u32::try_from(frame.len()).unwrap_or(0) * (codec.clock() / 8_000));
     }
 }
 
@@ -504,7 +623,7 @@ mod tests {
             Leg::A,
             LegMedia {
                 remote: Some(addr("10.0.0.5:6000")),
-                voice: Some((0, false)),
+                voice: Some((0, Codec::Pcmu)),
                 telephone_event: Some(101),
             },
         );
@@ -512,7 +631,7 @@ mod tests {
             Leg::B,
             LegMedia {
                 remote: Some(addr("10.0.0.6:7000")),
-                voice: Some((0, false)),
+                voice: Some((0, Codec::Pcmu)),
                 telephone_event: Some(96),
             },
         );
@@ -548,7 +667,7 @@ mod tests {
             Leg::A,
             LegMedia {
                 remote: None,
-                voice: Some((0, false)),
+                voice: Some((0, Codec::Pcmu)),
                 telephone_event: None,
             },
         );
@@ -556,7 +675,7 @@ mod tests {
             Leg::B,
             LegMedia {
                 remote: Some(addr("10.0.0.6:7000")),
-                voice: Some((8, true)),
+                voice: Some((8, Codec::Pcma)),
                 telephone_event: None,
             },
         );
@@ -566,6 +685,76 @@ mod tests {
         assert_eq!(p[1] & 0x7F, 8);
         let back = g711::alaw_decode(p[12]);
         assert!((i32::from(back) - 12_000).abs() < 800, "{back}");
+    }
+
+    #[test]
+    fn opus_and_g711_are_transcoded_both_ways() {
+        let mut m = Media::default();
+        m.set_leg(
+            Leg::A,
+            LegMedia {
+                remote: Some(addr("10.0.0.5:6000")),
+                voice: Some((111, Codec::Opus)),
+                telephone_event: None,
+            },
+        );
+        m.set_leg(
+            Leg::B,
+            LegMedia {
+                remote: Some(addr("10.0.0.6:7000")),
+                voice: Some((0, Codec::Pcmu)),
+                telephone_event: None,
+            },
+        );
+        let now = Instant::now();
+        // B speaks a 440 Hz tone in PCMU; A must get Opus that decodes back to it.
+        let tone: Vec<i16> = (0..160 * 50)
+            .map(|i| {
+                ((f64::from(i) * 2.0 * std::f64::consts::PI * 440.0 / 8000.0).sin() * 8000.0) as i16
+            })
+            .collect();
+        let mut opus_out = Vec::new();
+        for (k, frame) in tone.chunks(160).enumerate() {
+            let payload: Vec<u8> = frame.iter().map(|&v| g711::ulaw_encode(v)).collect();
+            let seq = u16::try_from(k).expect("seq");
+            let mut p = packet(0, seq, u32::from(seq) * 160, &payload);
+            let to = m.on_rtp(Leg::B, addr("10.0.0.6:7000"), &mut p, now);
+            assert_eq!(to, Some(addr("10.0.0.5:6000")));
+            assert_eq!(p[1] & 0x7F, 111, "Opus payload type towards A");
+            opus_out.push(p);
+        }
+        let ts = |p: &[u8]| u32::from_be_bytes([p[4], p[5], p[6], p[7]]);
+        assert_eq!(
+            ts(&opus_out[1]).wrapping_sub(ts(&opus_out[0])),
+            960,
+            "48 kHz clock"
+        );
+        let mut dec = opus::Decoder::new(8_000, opus::Channels::Mono).expect("decoder");
+        let mut heard = Vec::new();
+        for p in &opus_out {
+            let mut buf = [0i16; 960];
+            let n = dec.decode(&p[12..], &mut buf, false).expect("decode");
+            heard.extend_from_slice(&buf[..n]);
+        }
+        let rms = |s: &[i16]| {
+            (s.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / s.len() as f64).sqrt()
+        };
+        let (sent, got) = (rms(&tone[1600..]), rms(&heard[1600..]));
+        assert!(
+            (got - sent).abs() < sent * 0.3,
+            "tone level survives: {sent} vs {got}"
+        );
+        // And A's Opus reaches B as PCMU.
+        let mut enc = opus::Encoder::new(8_000, opus::Channels::Mono, opus::Application::Voip)
+            .expect("encoder");
+        let mut buf = [0u8; 400];
+        let n = enc.encode(&tone[..160], &mut buf).expect("encode");
+        let mut p = packet(111, 1, 960, &buf[..n]);
+        assert_eq!(
+            m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut p, now),
+            Some(addr("10.0.0.6:7000"))
+        );
+        assert_eq!((p[1] & 0x7F, p.len()), (0, 12 + 160), "20 ms of PCMU");
     }
 
     #[test]
@@ -596,7 +785,7 @@ mod tests {
             Leg::A,
             LegMedia {
                 remote: None,
-                voice: Some((0, false)),
+                voice: Some((0, Codec::Pcmu)),
                 telephone_event: Some(101),
             },
         );

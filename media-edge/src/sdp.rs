@@ -10,6 +10,8 @@ use std::net::{IpAddr, SocketAddr};
 pub enum Codec {
     Pcmu,
     Pcma,
+    /// RFC 7587 Opus (48 kHz RTP clock); transcoded to and from G.711 when needed.
+    Opus,
     /// RFC 4733 telephone events (DTMF), relayed as they are.
     TelephoneEvent,
     Other,
@@ -31,6 +33,17 @@ pub enum Direction {
     SendOnly,
     RecvOnly,
     Inactive,
+}
+
+impl Codec {
+    pub fn is_voice(self) -> bool {
+        matches!(self, Codec::Pcmu | Codec::Pcma | Codec::Opus)
+    }
+
+    /// The RTP clock rate.
+    pub fn clock(self) -> u32 {
+        if self == Codec::Opus { 48_000 } else { 8_000 }
+    }
 }
 
 impl Direction {
@@ -72,6 +85,7 @@ fn codec_of(pt: u8, rtpmap: Option<&str>) -> Codec {
     match (pt, name.as_deref()) {
         (_, Some("PCMU")) | (0, None) => Codec::Pcmu,
         (_, Some("PCMA")) | (8, None) => Codec::Pcma,
+        (_, Some("OPUS")) => Codec::Opus,
         (_, Some("TELEPHONE-EVENT")) => Codec::TelephoneEvent,
         _ => Codec::Other,
     }
@@ -174,9 +188,7 @@ impl Sdp {
 
     /// The first voice codec (what the party will send and expects).
     pub fn voice(&self) -> Option<&Payload> {
-        self.payloads
-            .iter()
-            .find(|p| matches!(p.codec, Codec::Pcmu | Codec::Pcma))
+        self.payloads.iter().find(|p| p.codec.is_voice())
     }
 
     pub fn telephone_event(&self) -> Option<u8> {
@@ -223,14 +235,14 @@ impl Sdp {
 }
 
 /// The payloads the edge offers the far leg for an offer of `from`: the
-/// offer's own voice codecs first, then whichever of PCMU/PCMA is missing
-/// (the relay transcodes between them), then telephone-event; codecs the
-/// relay can't handle are left out.
+/// offer's own voice codecs first (PCMU, PCMA, Opus), then whichever of
+/// PCMU/PCMA is missing (the relay transcodes between all three), then
+/// telephone-event; codecs the relay can't handle are left out.
 pub fn offer_for_far_leg(from: &Sdp) -> Vec<Payload> {
     let mut out: Vec<Payload> = from
         .payloads
         .iter()
-        .filter(|p| matches!(p.codec, Codec::Pcmu | Codec::Pcma))
+        .filter(|p| p.codec.is_voice())
         .cloned()
         .collect();
     for (codec, pt) in [(Codec::Pcmu, 0), (Codec::Pcma, 8)] {
@@ -269,6 +281,32 @@ mod tests {
         assert_eq!(s.telephone_event(), Some(101));
         assert_eq!(s.direction, Direction::SendRecv);
         assert!(!s.rejected);
+    }
+
+    #[test]
+    fn opus_is_a_voice_codec_and_g711_is_added_for_the_far_leg() {
+        let offer = "v=0\r\nc=IN IP4 10.0.0.5\r\nm=audio 6000 RTP/AVP 111 101\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/48000\r\n";
+        let s = Sdp::parse(offer.as_bytes()).expect("parse");
+        assert_eq!(s.voice().map(|p| (p.pt, p.codec)), Some((111, Codec::Opus)));
+        let far = offer_for_far_leg(&s);
+        assert_eq!(
+            far.iter().map(|p| (p.pt, p.codec)).collect::<Vec<_>>(),
+            vec![
+                (111, Codec::Opus),
+                (0, Codec::Pcmu),
+                (8, Codec::Pcma),
+                (101, Codec::TelephoneEvent)
+            ]
+        );
+        let text = String::from_utf8(Sdp::render(
+            "192.0.2.1:30000".parse().expect("addr"),
+            &far,
+            Direction::SendRecv,
+            1,
+            1,
+        ))
+        .expect("utf-8");
+        assert!(text.contains("a=rtpmap:111 opus/48000/2\r\n"), "{text}");
     }
 
     #[test]

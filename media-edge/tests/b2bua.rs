@@ -204,7 +204,7 @@ fn every_contact_rings_and_the_first_answer_wins() {
     );
     assert!(
         out.iter()
-            .any(|a| matches!(a, Action::Media(Leg::B, m) if m.voice == Some((8, true))))
+            .any(|a| matches!(a, Action::Media(Leg::B, m) if m.voice == Some((8, media_edge::sdp::Codec::Pcma))))
     );
     assert!(
         out.iter()

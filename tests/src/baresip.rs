@@ -77,7 +77,8 @@ pub struct Baresip {
 }
 
 impl Baresip {
-    /// Configures an instance for `user` registering at the edge, speaking `source`.
+    /// Configures an instance for `user` registering at the edge, speaking
+    /// `source`, with G.711 (PCMU, PCMA).
     pub fn configure(
         dir: &Path,
         edge_port: u64,
@@ -85,6 +86,27 @@ impl Baresip {
         user: &str,
         password: &str,
         source: &Path,
+    ) -> Self {
+        Self::configure_codecs(
+            dir,
+            edge_port,
+            sip_port,
+            user,
+            password,
+            source,
+            "PCMU,PCMA",
+        )
+    }
+
+    /// As [`Baresip::configure`], offering only `codecs` (`opus`, `PCMU`, `PCMA`).
+    pub fn configure_codecs(
+        dir: &Path,
+        edge_port: u64,
+        sip_port: u16,
+        user: &str,
+        password: &str,
+        source: &Path,
+        codecs: &str,
     ) -> Self {
         std::fs::create_dir_all(dir).expect("mkdir");
         let dumps = dir.join("dumps");
@@ -100,6 +122,7 @@ impl Baresip {
              audio_channels\t\t1\n\
              module_path\t\t/usr/lib/baresip/modules\n\
              module\t\t\tg711.so\n\
+             module\t\t\topus.so\n\
              module\t\t\taufile.so\n\
              module\t\t\tsndfile.so\n\
              module_app\t\taccount.so\n\
@@ -115,7 +138,7 @@ impl Baresip {
         std::fs::write(
             dir.join("accounts"),
             format!(
-                "<sip:{user}@127.0.0.1:{edge_port}>;auth_pass={password};answermode=auto;audio_codecs=PCMU,PCMA;regint=600\n"
+                "<sip:{user}@127.0.0.1:{edge_port}>;auth_pass={password};answermode=auto;audio_codecs={codecs};regint=600\n"
             ),
         )
         .expect("accounts");

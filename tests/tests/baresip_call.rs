@@ -79,27 +79,40 @@ fn two_softphones_talk_and_the_call_is_recorded() {
     );
     assert_eq!(status, 200, "{body}");
 
+    talk(&office.info, &api, edge, "PCMU,PCMA", "PCMU,PCMA", 1);
+    // A caller speaking only Opus reaches a callee speaking only PCMU: the
+    // edge transcodes both ways, and the recording still has both.
+    talk(&office.info, &api, edge, "opus", "PCMU", 2);
+    assert!(office.stop().expect("stop"));
+}
+
+/// One call from user 0 (offering `caller_codecs`) to user 1 (`callee_codecs`),
+/// the `nth` call of the run.
+fn talk(info: &Value, api: &Api, edge: u64, caller_codecs: &str, callee_codecs: &str, nth: usize) {
     let work = tempfile::tempdir().expect("work");
+    let user = |i: usize, f: &str| info["users"][i][f].as_str().expect(f).to_owned();
     let (caller_wav, callee_wav) = (work.path().join("a.wav"), work.path().join("b.wav"));
     tone_wav(&caller_wav, 440.0, 4.0);
     tone_wav(&callee_wav, 1000.0, 30.0);
-    let mut b = Baresip::configure(
+    let mut b = Baresip::configure_codecs(
         &work.path().join("b"),
         edge,
         free_udp_port(),
         &user(1, "sip_username"),
         &user(1, "sip_password"),
         &callee_wav,
+        callee_codecs,
     );
     b.start(None, 25);
     std::thread::sleep(Duration::from_secs(2));
-    let mut a = Baresip::configure(
+    let mut a = Baresip::configure_codecs(
         &work.path().join("a"),
         edge,
         free_udp_port(),
         &user(0, "sip_username"),
         &user(0, "sip_password"),
         &caller_wav,
+        caller_codecs,
     );
     a.start(
         Some(&format!(
@@ -114,7 +127,10 @@ fn two_softphones_talk_and_the_call_is_recorded() {
     let mut call = Value::Null;
     for _ in 0..100 {
         let (_, list) = api.call("GET", "/v1/calls?limit=5", None);
-        if let Some(c) = list["call"].as_array().and_then(|l| l.first())
+        if let Some(c) = list["call"]
+            .as_array()
+            .filter(|l| l.len() == nth)
+            .and_then(|l| l.first())
             && c["disposition"] == "answered"
             && c["recordings"].as_u64() == Some(1)
         {
@@ -175,5 +191,4 @@ fn two_softphones_talk_and_the_call_is_recorded() {
         );
     }
     drop(b);
-    assert!(office.stop().expect("stop"));
 }
