@@ -1,6 +1,8 @@
-//! The edge's I/O: one UDP socket for SIP, the registrar, and one task per
-//! call (an actor fed by Call-ID) driving the sans-IO [`Call`] with its
-//! relay, recorder and call-record writes.
+//! The edge's I/O: one UDP socket and TCP connections on the same port for
+//! SIP, the registrar, and one task per call (an actor fed by Call-ID)
+//! driving the sans-IO [`Call`] with its relay, recorder and call-record
+//! writes. Whatever goes to an address with an open TCP connection (a phone
+//! registered over TCP) goes down that connection.
 //!
 //! Calls ring by extension or 070 number inside the tenant; anything else
 //! goes out through the configured SIP trunk (if the account may call
@@ -124,6 +126,9 @@ pub struct Edge {
     ports: PortPool,
     calls: Mutex<HashMap<String, mpsc::Sender<Event>>>,
     transactions: Transactions,
+    /// Open TCP connections by peer address: what the edge sends to that
+    /// address goes down its connection (phones keep the one they registered on).
+    tcp: Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>>>,
     pub spool: Spool,
 }
 
@@ -162,6 +167,7 @@ impl Edge {
             ports,
             calls: Mutex::new(HashMap::new()),
             transactions: Transactions::default(),
+            tcp: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -171,9 +177,74 @@ impl Edge {
     }
 
     async fn send(&self, to: SocketAddr, bytes: &[u8]) {
+        let conn = self.tcp.lock().ok().and_then(|m| m.get(&to).cloned());
+        if let Some(tx) = conn
+            && tx.send(for_tcp(bytes)).is_ok()
+        {
+            return;
+        }
         if let Err(e) = self.socket.send_to(bytes, to).await {
             tracing::warn!(error = %e, %to, "SIP send failed");
         }
+    }
+
+    /// Serves SIP over TCP on the same port: registrations and calls, each
+    /// connection framed by Content-Length, answers and requests for that
+    /// peer sent back down it.
+    pub async fn serve_tcp(self: Arc<Self>, listener: tokio::net::TcpListener) {
+        loop {
+            let (stream, peer) = match listener.accept().await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SIP accept failed");
+                    continue;
+                }
+            };
+            tokio::spawn(self.clone().connection(stream, peer));
+        }
+    }
+
+    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (mut reader, mut writer) = stream.into_split();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        if let Ok(mut m) = self.tcp.lock() {
+            m.insert(peer, tx);
+        }
+        let writing = tokio::spawn(async move {
+            while let Some(bytes) = rx.recv().await {
+                if writer.write_all(&bytes).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let mut buf = Vec::with_capacity(4096);
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = match reader.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            buf.extend_from_slice(&chunk[..n]);
+            // A peer that never ends its headers does not get to fill memory.
+            if buf.len() > 256 * 1024 {
+                break;
+            }
+            while let Some(msg) = crate::server::frame(&mut buf) {
+                match Message::parse(&msg) {
+                    Ok(Message::Request(mut req)) => {
+                        stamp_via(&mut req, peer);
+                        self.clone().on_request(req, peer).await;
+                    }
+                    Ok(Message::Response(resp)) => self.on_response(resp),
+                    Err(_) => tracing::debug!(%peer, "unparsable SIP message on TCP dropped"),
+                }
+            }
+        }
+        if let Ok(mut m) = self.tcp.lock() {
+            m.remove(&peer);
+        }
+        writing.abort();
     }
 
     /// Receives and dispatches until the task is dropped.
@@ -647,6 +718,31 @@ impl Edge {
     }
 }
 
+/// A message the edge wrote for UDP, as it goes down a TCP connection: our
+/// own top Via says TCP and our Contact asks for TCP (responses keep the
+/// peer's Via, which already names its transport).
+fn for_tcp(bytes: &[u8]) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return bytes.to_vec();
+    };
+    let Some(end) = text.find("\r\n\r\n") else {
+        return bytes.to_vec();
+    };
+    let (head, body) = text.split_at(end);
+    let mut head = head.to_owned();
+    if !head.starts_with("SIP/2.0 ") {
+        head = head.replacen("\r\nVia: SIP/2.0/UDP ", "\r\nVia: SIP/2.0/TCP ", 1);
+    }
+    if let Some(i) = head.find("\r\nContact: <sip:edge@")
+        && let Some(j) = head[i..].find('>')
+    {
+        head.insert_str(i + j, ";transport=tcp");
+    }
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
 fn party_of(a: &Account) -> calls::Party {
     calls::Party {
         number: a
@@ -807,5 +903,23 @@ impl CallIo {
             }
             Err(e) => tracing::error!(error = %e, "cannot finish a recording"),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_tcp;
+
+    #[test]
+    fn requests_down_a_tcp_connection_say_so_and_answers_keep_the_peers_via() {
+        let req = b"BYE sip:1001@10.0.0.5:5062 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
+        let out = String::from_utf8(for_tcp(req)).expect("utf-8");
+        assert!(out.contains("\r\nVia: SIP/2.0/TCP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\n"), "{out}");
+        assert!(out.contains("Contact: <sip:edge@203.0.113.1:5060;transport=tcp>"), "{out}");
+        assert!(out.ends_with("\r\n\r\n"));
+        let resp = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKy\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
+        let out = String::from_utf8(for_tcp(resp)).expect("utf-8");
+        assert!(out.contains("Via: SIP/2.0/UDP 10.0.0.5:5062"), "the peer's own Via stays: {out}");
+        assert!(out.contains(";transport=tcp>"));
     }
 }

@@ -50,11 +50,11 @@ async fn main() -> anyhow::Result<()> {
         |_| cfg.data_dir.join("recordings").join("spool"),
         std::path::PathBuf::from,
     );
-    let edge = Edge::new(app, registrar.clone(), udp, config, spool)?;
+    let edge = Edge::new(app, registrar, udp, config, spool)?;
     let closed = edge.close_orphans().await;
     tracing::info!(%addr, closed_orphans = closed, "media edge serving SIP (udp, tcp)");
     tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));
-    tokio::spawn(media_edge::server::serve_tcp(tcp, registrar));
+    tokio::spawn(edge.clone().serve_tcp(tcp));
     let run = tokio::spawn(edge.clone().run());
     shutdown().await;
     tracing::info!(active_calls = edge.active_calls(), "stopping");

@@ -1,14 +1,12 @@
-//! The UDP transport: datagrams in, answers out, with `received`/`rport`
-//! (RFC 3581) so phones behind NAT get their answers.
+//! Transport helpers the edge's I/O layer uses: `received`/`rport`
+//! stamping (RFC 3581) so phones behind NAT get their answers, server
+//! transactions for retransmitted requests, and stream framing for TCP.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
-use tokio::net::UdpSocket;
-
-use crate::registrar::Registrar;
 use crate::sip::message::{Request, param};
 
 /// Marks the top Via with where the request really came from.
@@ -101,56 +99,6 @@ impl Transactions {
     }
 }
 
-/// Serves SIP over UDP on `socket` until the task is dropped.
-pub async fn serve_udp(socket: UdpSocket, registrar: Arc<Registrar>) {
-    let socket = Arc::new(socket);
-    let transactions = Arc::new(Transactions::default());
-    let mut buf = vec![0u8; 65_535];
-    loop {
-        let (n, source) = match socket.recv_from(&mut buf).await {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::warn!(error = %e, "SIP receive failed");
-                continue;
-            }
-        };
-        let data = buf[..n].to_vec();
-        // Keep-alive CRLFs (RFC 5626) get no answer.
-        if data.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let Ok(mut req) = Request::parse(&data) else {
-            tracing::debug!(%source, "unparsable SIP datagram dropped");
-            continue;
-        };
-        stamp_via(&mut req, source);
-        match transactions.begin(&req, source) {
-            Some(Some(answer)) => {
-                if let Err(e) = socket.send_to(&answer, source).await {
-                    tracing::warn!(error = %e, %source, "SIP send failed");
-                }
-                continue;
-            }
-            // The first copy is still being handled: absorb this one.
-            Some(None) => continue,
-            None => {}
-        }
-        let (socket, registrar, transactions) =
-            (socket.clone(), registrar.clone(), transactions.clone());
-        tokio::spawn(async move {
-            let answer = registrar
-                .handle(&req, source, store::now_epoch_seconds())
-                .await;
-            transactions.finish(&req, source, &answer);
-            if !answer.is_empty()
-                && let Err(e) = socket.send_to(&answer, source).await
-            {
-                tracing::warn!(error = %e, %source, "SIP send failed");
-            }
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,48 +154,6 @@ pub fn frame(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
         return None;
     }
     Some(buf.drain(..end + len).collect())
-}
-
-/// Serves SIP over TCP: one task per connection, answers on the same connection.
-pub async fn serve_tcp(listener: tokio::net::TcpListener, registrar: Arc<Registrar>) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    loop {
-        let (mut stream, source) = match listener.accept().await {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::warn!(error = %e, "SIP accept failed");
-                continue;
-            }
-        };
-        let registrar = registrar.clone();
-        tokio::spawn(async move {
-            let mut buf = Vec::with_capacity(4096);
-            let mut chunk = [0u8; 8192];
-            loop {
-                let n = match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                };
-                buf.extend_from_slice(&chunk[..n]);
-                // A peer that never ends its headers does not get to fill memory.
-                if buf.len() > 256 * 1024 {
-                    return;
-                }
-                while let Some(msg) = frame(&mut buf) {
-                    let Ok(mut req) = Request::parse(&msg) else {
-                        continue;
-                    };
-                    stamp_via(&mut req, source);
-                    let answer = registrar
-                        .handle(&req, source, store::now_epoch_seconds())
-                        .await;
-                    if !answer.is_empty() && stream.write_all(&answer).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-    }
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         Some(info) => print_demo(&base, &cfg, Some(&sip), info, args.json)?,
         None => print_urls(&base, &cfg, Some(&sip), args.json)?,
     }
-    // The media edge, in-process: registrar and calls on UDP, registrations on TCP.
+    // The media edge, in-process: registrar and calls on UDP and TCP.
     let registrar = std::sync::Arc::new(media_edge::registrar::Registrar::new(
         app.clone(),
         &app::password::random_bytes(32),
@@ -81,7 +81,7 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));
     tokio::spawn(edge.clone().run());
-    tokio::spawn(media_edge::server::serve_tcp(sip_tcp, registrar));
+    tokio::spawn(edge.clone().serve_tcp(sip_tcp));
 
     if let Some(embedded) = app.embedded.clone() {
         tokio::spawn(async move {

@@ -150,6 +150,15 @@ impl Baresip {
         }
     }
 
+    /// Registers and calls over TCP instead of UDP (one connection to the edge).
+    pub fn over_tcp(self) -> Self {
+        let path = self.dir.join("accounts");
+        let text = std::fs::read_to_string(&path).expect("accounts");
+        let text = text.replacen(">;auth_pass", ";transport=tcp>;auth_pass", 1);
+        std::fs::write(&path, text).expect("accounts");
+        self
+    }
+
     /// Starts it; `command` (like `/dial sip:1002@...`) runs once it is up;
     /// it quits after `seconds`.
     pub fn start(&mut self, command: Option<&str>, seconds: u32) {

@@ -79,22 +79,34 @@ fn two_softphones_talk_and_the_call_is_recorded() {
     );
     assert_eq!(status, 200, "{body}");
 
-    talk(&office.info, &api, edge, "PCMU,PCMA", "PCMU,PCMA", 1);
+    talk(&office.info, &api, edge, "PCMU,PCMA", "PCMU,PCMA", false, 1);
     // A caller speaking only Opus reaches a callee speaking only PCMU: the
     // edge transcodes both ways, and the recording still has both.
-    talk(&office.info, &api, edge, "opus", "PCMU", 2);
+    talk(&office.info, &api, edge, "opus", "PCMU", false, 2);
+    // Both phones on TCP: they register on a connection, the call's
+    // requests and answers go down those connections.
+    talk(&office.info, &api, edge, "PCMU", "PCMU", true, 3);
     assert!(office.stop().expect("stop"));
 }
 
 /// One call from user 0 (offering `caller_codecs`) to user 1 (`callee_codecs`),
-/// the `nth` call of the run.
-fn talk(info: &Value, api: &Api, edge: u64, caller_codecs: &str, callee_codecs: &str, nth: usize) {
+/// over TCP or UDP, the `nth` call of the run.
+fn talk(
+    info: &Value,
+    api: &Api,
+    edge: u64,
+    caller_codecs: &str,
+    callee_codecs: &str,
+    tcp: bool,
+    nth: usize,
+) {
+    let transport = |b: Baresip| if tcp { b.over_tcp() } else { b };
     let work = tempfile::tempdir().expect("work");
     let user = |i: usize, f: &str| info["users"][i][f].as_str().expect(f).to_owned();
     let (caller_wav, callee_wav) = (work.path().join("a.wav"), work.path().join("b.wav"));
     tone_wav(&caller_wav, 440.0, 4.0);
     tone_wav(&callee_wav, 1000.0, 30.0);
-    let mut b = Baresip::configure_codecs(
+    let b = Baresip::configure_codecs(
         &work.path().join("b"),
         edge,
         free_udp_port(),
@@ -103,9 +115,10 @@ fn talk(info: &Value, api: &Api, edge: u64, caller_codecs: &str, callee_codecs: 
         &callee_wav,
         callee_codecs,
     );
+    let mut b = transport(b);
     b.start(None, 25);
     std::thread::sleep(Duration::from_secs(2));
-    let mut a = Baresip::configure_codecs(
+    let a = Baresip::configure_codecs(
         &work.path().join("a"),
         edge,
         free_udp_port(),
@@ -114,6 +127,7 @@ fn talk(info: &Value, api: &Api, edge: u64, caller_codecs: &str, callee_codecs: 
         &caller_wav,
         caller_codecs,
     );
+    let mut a = transport(a);
     a.start(
         Some(&format!(
             "/dial sip:{}@127.0.0.1:{edge}",
@@ -121,6 +135,20 @@ fn talk(info: &Value, api: &Api, edge: u64, caller_codecs: &str, callee_codecs: 
         )),
         12,
     );
+    if tcp {
+        // Both phones hold a TCP connection to the edge's SIP port.
+        let ss = std::process::Command::new("ss")
+            .args([
+                "-tn",
+                "state",
+                "established",
+                &format!("( dport = :{edge} )"),
+            ])
+            .output()
+            .expect("ss");
+        let conns = String::from_utf8_lossy(&ss.stdout).lines().skip(1).count();
+        assert!(conns >= 2, "TCP connections to the edge: {conns}");
+    }
     assert!(a.wait(Duration::from_secs(30)), "caller:\n{}", a.log());
 
     // The record, closed, with its recording uploaded.
