@@ -495,20 +495,15 @@ impl Edge {
                 .await
                 .map_err(fail)?;
         }
-        let record = |direction, callee: calls::Party| calls::CallRecord {
-            tenant: caller.tenant.clone(),
-            id: calls::new_id(now_ms),
-            direction,
-            caller: caller_party.clone(),
-            callee,
-            started_ms: now_ms,
-            answered_ms: None,
-            ended_ms: None,
-            disposition: "in_progress".into(),
-            cause: None,
-            recordings: Vec::new(),
-            quality: [None, None],
-            edge: self.app.region.clone(),
+        let record = |direction, callee: calls::Party| {
+            calls::CallRecord::starting(
+                caller.tenant.clone(),
+                direction,
+                caller_party.clone(),
+                callee,
+                now_ms,
+                &self.app.region,
+            )
         };
         let realm = &self.app.sip_realm;
         if let Some(callee) = callee {
@@ -637,25 +632,18 @@ impl Edge {
         };
         Ok((
             Setup {
-                record: calls::CallRecord {
-                    tenant: tenant.clone(),
-                    id: calls::new_id(now_ms),
-                    direction: calls::Direction::Incoming,
-                    caller: calls::Party {
+                record: calls::CallRecord::starting(
+                    tenant.clone(),
+                    calls::Direction::Incoming,
+                    calls::Party {
                         number: caller_display,
                         account: None,
                         name: None,
                     },
-                    callee: party_of(&callee),
-                    started_ms: now_ms,
-                    answered_ms: None,
-                    ended_ms: None,
-                    disposition: "in_progress".into(),
-                    cause: None,
-                    recordings: Vec::new(),
-                    quality: [None, None],
-                    edge: self.app.region.clone(),
-                },
+                    party_of(&callee),
+                    now_ms,
+                    &self.app.region,
+                ),
                 invite: req.clone(),
                 source,
                 targets,
@@ -914,12 +902,21 @@ mod tests {
     fn requests_down_a_tcp_connection_say_so_and_answers_keep_the_peers_via() {
         let req = b"BYE sip:1001@10.0.0.5:5062 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
         let out = String::from_utf8(for_tcp(req)).expect("utf-8");
-        assert!(out.contains("\r\nVia: SIP/2.0/TCP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\n"), "{out}");
-        assert!(out.contains("Contact: <sip:edge@203.0.113.1:5060;transport=tcp>"), "{out}");
+        assert!(
+            out.contains("\r\nVia: SIP/2.0/TCP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Contact: <sip:edge@203.0.113.1:5060;transport=tcp>"),
+            "{out}"
+        );
         assert!(out.ends_with("\r\n\r\n"));
         let resp = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKy\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
         let out = String::from_utf8(for_tcp(resp)).expect("utf-8");
-        assert!(out.contains("Via: SIP/2.0/UDP 10.0.0.5:5062"), "the peer's own Via stays: {out}");
+        assert!(
+            out.contains("Via: SIP/2.0/UDP 10.0.0.5:5062"),
+            "the peer's own Via stays: {out}"
+        );
         assert!(out.contains(";transport=tcp>"));
     }
 }

@@ -228,3 +228,74 @@ pub async fn screenshot(c: &fantoccini::Client, name: &str) -> anyhow::Result<Pa
     std::fs::write(&path, png)?;
     Ok(path)
 }
+
+/// A blocking client of the running office's `/v1` API (for sync tests that
+/// also drive sipp or baresip).
+#[derive(Debug)]
+pub struct Api {
+    pub base: String,
+    pub key: String,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Api {
+    /// The API of `office` with its demo key.
+    pub fn of(office: &Office) -> Self {
+        Self {
+            base: office.base.clone(),
+            key: office.info["api_key"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            rt: tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("runtime: {e}")),
+        }
+    }
+
+    /// One request; the status and the JSON body (Null when not JSON).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        self.rt.block_on(async {
+            let mut req = reqwest::Client::new()
+                .request(
+                    method.parse().unwrap_or(reqwest::Method::GET),
+                    format!("{}{path}", self.base),
+                )
+                .bearer_auth(&self.key);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            match req.send().await {
+                Ok(r) => (
+                    r.status().as_u16(),
+                    r.json().await.unwrap_or(serde_json::Value::Null),
+                ),
+                Err(e) => panic!("API {method} {path}: {e}"),
+            }
+        })
+    }
+
+    /// The bytes at a URL (a download link the API gave).
+    pub fn download(&self, url: &str) -> Vec<u8> {
+        self.rt.block_on(async {
+            match reqwest::get(url).await {
+                Ok(r) => r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+                Err(e) => panic!("download {url}: {e}"),
+            }
+        })
+    }
+
+    /// The id of the account with this extension.
+    pub fn account_id(&self, extension: &str) -> String {
+        let (_, list) = self.call("GET", "/v1/accounts?limit=50", None);
+        list["account"]
+            .as_array()
+            .and_then(|l| l.iter().find(|a| a["extension"] == extension))
+            .and_then(|a| a["id"].as_str())
+            .unwrap_or_else(|| panic!("no account with extension {extension}: {list}"))
+            .to_owned()
+    }
+}

@@ -6,72 +6,21 @@
 
 use std::time::Duration;
 
-use e2e::Office;
 use e2e::baresip::{Baresip, tone_wav, wav_levels};
 use e2e::sipp::free_udp_port;
+use e2e::{Api, Office};
 use serde_json::{Value, json};
-
-struct Api {
-    base: String,
-    key: String,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Api {
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.rt.block_on(async {
-            let url = if path.starts_with("http") {
-                path.to_owned()
-            } else {
-                format!("{}{path}", self.base)
-            };
-            let mut req = reqwest::Client::new()
-                .request(method.parse().expect("method"), url)
-                .bearer_auth(&self.key);
-            if let Some(b) = body {
-                req = req.json(&b);
-            }
-            let r = req.send().await.expect("request");
-            let status = r.status().as_u16();
-            (status, r.json().await.unwrap_or(Value::Null))
-        })
-    }
-
-    fn bytes(&self, url: &str) -> Vec<u8> {
-        self.rt.block_on(async {
-            reqwest::get(url)
-                .await
-                .expect("download")
-                .bytes()
-                .await
-                .expect("bytes")
-                .to_vec()
-        })
-    }
-}
 
 #[test]
 fn two_softphones_talk_and_the_call_is_recorded() {
     let data = tempfile::tempdir().expect("tempdir");
     let office = Office::start(data.path(), &[]).expect("office");
     let edge = office.info["sip"]["port"].as_u64().expect("sip port");
-    let api = Api {
-        base: office.base.clone(),
-        key: office.info["api_key"].as_str().expect("key").to_owned(),
-        rt: tokio::runtime::Runtime::new().expect("runtime"),
-    };
+    let api = Api::of(&office);
     let user = |i: usize, f: &str| office.info["users"][i][f].as_str().expect(f).to_owned();
 
     // The callee's account records every call.
-    let (_, accounts) = api.call("GET", "/v1/accounts?limit=50", None);
-    let callee_id = accounts["account"]
-        .as_array()
-        .expect("accounts")
-        .iter()
-        .find(|a| a["extension"] == user(1, "extension").as_str())
-        .and_then(|a| a["id"].as_str())
-        .expect("callee account")
-        .to_owned();
+    let callee_id = api.account_id(&user(1, "extension"));
     let (status, body) = api.call(
         "PATCH",
         &format!("/v1/accounts/{callee_id}"),
@@ -136,17 +85,25 @@ fn talk(
         12,
     );
     if tcp {
-        // Both phones hold a TCP connection to the edge's SIP port.
-        let ss = std::process::Command::new("ss")
-            .args([
-                "-tn",
-                "state",
-                "established",
-                &format!("( dport = :{edge} )"),
-            ])
-            .output()
-            .expect("ss");
-        let conns = String::from_utf8_lossy(&ss.stdout).lines().skip(1).count();
+        // Both phones hold a TCP connection to the edge's SIP port (the
+        // caller's opens as it dials).
+        let mut conns = 0;
+        for _ in 0..60 {
+            let ss = std::process::Command::new("ss")
+                .args([
+                    "-tn",
+                    "state",
+                    "established",
+                    &format!("( dport = :{edge} )"),
+                ])
+                .output()
+                .expect("ss (iproute2)");
+            conns = String::from_utf8_lossy(&ss.stdout).lines().skip(1).count();
+            if conns >= 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         assert!(conns >= 2, "TCP connections to the edge: {conns}");
     }
     assert!(a.wait(Duration::from_secs(30)), "caller:\n{}", a.log());
@@ -182,7 +139,7 @@ fn talk(
     let id = call["id"].as_str().expect("id");
     let (status, link) = api.call("GET", &format!("/v1/calls/{id}/recordings/1"), None);
     assert_eq!(status, 200, "{link}");
-    let wav = api.bytes(link["url"].as_str().expect("url"));
+    let wav = api.download(link["url"].as_str().expect("url"));
     let (channels, length, rms) = wav_levels(&wav).expect("a WAV");
     assert_eq!(channels, 2, "caller and callee on their own channels");
     let talk = Duration::from_millis(

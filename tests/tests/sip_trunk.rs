@@ -7,61 +7,20 @@
 
 use std::time::Duration;
 
-use e2e::Office;
 use e2e::baresip::wav_levels;
 use e2e::sipp::{
     PCAP_G711A, Phone, Ports, Sipp, callee, caller, free_port_pair, free_udp_port, register,
     scenario,
 };
+use e2e::{Api, Office};
 use serde_json::{Value, json};
 
-struct Api {
-    base: String,
-    key: String,
-    rt: tokio::runtime::Runtime,
+trait TrunkApi {
+    fn permissions(&self, id: &str, outbound: bool, international: bool);
+    fn last_call(&self, count: usize) -> Value;
 }
 
-impl Api {
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.rt.block_on(async {
-            let mut req = reqwest::Client::new()
-                .request(
-                    method.parse().expect("method"),
-                    format!("{}{path}", self.base),
-                )
-                .bearer_auth(&self.key);
-            if let Some(b) = body {
-                req = req.json(&b);
-            }
-            let r = req.send().await.expect("request");
-            (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-        })
-    }
-
-    fn download(&self, url: &str) -> Vec<u8> {
-        self.rt.block_on(async {
-            reqwest::get(url)
-                .await
-                .expect("get")
-                .bytes()
-                .await
-                .expect("bytes")
-                .to_vec()
-        })
-    }
-
-    fn account_id(&self, extension: &str) -> String {
-        let (_, list) = self.call("GET", "/v1/accounts?limit=50", None);
-        list["account"]
-            .as_array()
-            .expect("accounts")
-            .iter()
-            .find(|a| a["extension"] == extension)
-            .and_then(|a| a["id"].as_str())
-            .expect("account")
-            .to_owned()
-    }
-
+impl TrunkApi for Api {
     fn permissions(&self, id: &str, outbound: bool, international: bool) {
         let (s, b) = self.call(
             "PATCH",
@@ -114,11 +73,7 @@ fn the_trunk_carries_calls_out_and_in() {
     )
     .expect("office");
     let edge = office.info["sip"]["port"].as_u64().expect("sip port");
-    let api = Api {
-        base: office.base.clone(),
-        key: office.info["api_key"].as_str().expect("key").to_owned(),
-        rt: tokio::runtime::Runtime::new().expect("runtime"),
-    };
+    let api = Api::of(&office);
     let u = |i: usize, f: &str| office.info["users"][i][f].as_str().expect(f).to_owned();
     let phone = |i: usize| Phone {
         user: u(i, "sip_username"),

@@ -121,6 +121,32 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
+    /// A call starting now: a fresh id, in progress.
+    pub fn starting(
+        tenant: TenantId,
+        direction: Direction,
+        caller: Party,
+        callee: Party,
+        started_ms: i64,
+        edge: &str,
+    ) -> Self {
+        Self {
+            tenant,
+            id: new_id(started_ms),
+            direction,
+            caller,
+            callee,
+            started_ms,
+            answered_ms: None,
+            ended_ms: None,
+            disposition: "in_progress".into(),
+            cause: None,
+            recordings: Vec::new(),
+            quality: [None, None],
+            edge: edge.to_owned(),
+        }
+    }
+
     /// Talk time in whole seconds (0 when unanswered).
     pub fn duration_secs(&self) -> i64 {
         match (self.answered_ms, self.ended_ms) {
