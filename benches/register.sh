@@ -12,7 +12,9 @@ N="${1:-20000}"
 CONC="${2:-200}"
 command -v kamailio >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kamailio; }
 command -v sipp >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester; }
-cargo build --release -p office >/dev/null
+OFFICE_BUILD_PROFILE="${OFFICE_BUILD_PROFILE:-release}"
+cargo build --profile "$OFFICE_BUILD_PROFILE" -p office >/dev/null
+office_bin="target/$OFFICE_BUILD_PROFILE/office"
 
 work=$(mktemp -d)
 pids=()
@@ -21,9 +23,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # --- our edge: demo users, served on free ports --------------------------------
-target/release/office --data-dir "$work/data" --json demo >"$work/demo.json"
+"$office_bin" --data-dir "$work/data" --json demo >"$work/demo.json"
 edge_port=$(free_port)
-target/release/office --data-dir "$work/data" --port 0 --sip-port "$edge_port" --no-demo --json >"$work/office.json" 2>"$work/office.log" &
+"$office_bin" --data-dir "$work/data" --port 0 --sip-port "$edge_port" --no-demo --json >"$work/office.json" 2>"$work/office.log" &
 pids+=($!)
 python3 - "$work" <<'PY'
 import json, sys
