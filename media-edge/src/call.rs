@@ -388,6 +388,17 @@ impl Call {
         }
         self.retrans.retain(|r| now < r.give_up);
         for id in expired {
+            if let Some(ri) = self.reinvite.clone()
+                && ri.branch == id
+            {
+                // The other side never answered the re-INVITE: tell its sender.
+                self.reinvite = None;
+                out.push(Action::Send(
+                    ri.source,
+                    response(&ri.req, 408, "Request Timeout", &[], None),
+                ));
+                continue;
+            }
             if id == "a-final" && self.state == State::Answered {
                 // The caller never ACKed our 200: the call cannot work.
                 self.hang_up(Leg::B, now, &mut out);
@@ -826,8 +837,16 @@ impl Call {
         now: Instant,
         out: &mut Vec<Action>,
     ) {
+        let from_answerer = (200..300).contains(&resp.code)
+            && self.b_dialog.as_ref().is_some_and(|d| {
+                resp.header("To").and_then(|t| param(t, "tag")) == Some(d.remote_tag.as_str())
+            });
         let Some(i) = self.forks.iter().position(|f| f.branch == branch) else {
-            // A 2xx from a fork we replaced (auth retry) or an unknown branch.
+            // A 2xx again from the callee for a re-INVITE we already ACKed
+            // (our ACK was lost): ACK it again. Others are unknown branches.
+            if from_answerer && let Some(ack) = self.ack_2xx(Leg::B, resp) {
+                out.push(ack);
+            }
             return;
         };
         let tag = resp
@@ -897,6 +916,14 @@ impl Call {
             return;
         }
         // 2xx.
+        if from_answerer {
+            // The callee who answered sends its 200 again (our ACK was
+            // lost): ACK again; the call goes on.
+            if let Some(ack) = self.ack_2xx(Leg::B, resp) {
+                out.push(ack);
+            }
+            return;
+        }
         if self.state != State::Calling || self.b_dialog.is_some() {
             // Another fork won, or the caller gave up: ACK and hang this one up.
             let f = self.forks[i].clone();
@@ -1156,6 +1183,14 @@ impl Call {
                 let dir = answer
                     .as_ref()
                     .map_or(MediaDirection::SendRecv, |a| a.direction);
+                // The sender will use what we answered: the relay must too.
+                out.push(Action::Media(
+                    ri.from,
+                    LegMedia {
+                        voice: payloads.first().map(|p| (p.pt, p.codec)),
+                        ..LegMedia::from_sdp(&o)
+                    },
+                ));
                 self.render(ri.from, &payloads, dir)
             });
             let ok = response_with(

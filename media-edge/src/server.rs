@@ -133,6 +133,9 @@ mod tests {
     }
 }
 
+/// The largest SIP message accepted on a stream.
+const MAX_FRAME: usize = 256 * 1024;
+
 /// Splits one SIP message off the front of a stream buffer (headers up to
 /// the empty line, then `Content-Length` bytes of body); `None` until it is
 /// all there. Leading CRLF keep-alives are skipped.
@@ -150,10 +153,16 @@ pub fn frame(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
         })
         .and_then(|(_, v)| v.trim().parse::<usize>().ok())
         .unwrap_or(0);
-    if buf.len() < end + len {
+    // A Content-Length no message can have: take what arrived as the
+    // message (the parser refuses it) rather than wait or overflow.
+    let total = end
+        .checked_add(len)
+        .filter(|t| *t <= MAX_FRAME)
+        .unwrap_or(buf.len());
+    if buf.len() < total {
         return None;
     }
-    Some(buf.drain(..end + len).collect())
+    Some(buf.drain(..total).collect())
 }
 
 #[cfg(test)]
@@ -169,5 +178,8 @@ mod framing {
         assert_eq!(frame(&mut buf), None, "incomplete: wait");
         let mut partial = b"OPTIONS sip:a SIP/2.0\r\nl: 10\r\n\r\nabc".to_vec();
         assert_eq!(frame(&mut partial), None);
+        let mut absurd =
+            format!("OPTIONS sip:a SIP/2.0\r\nl: {}\r\n\r\nabc", usize::MAX).into_bytes();
+        assert!(frame(&mut absurd).is_some(), "no overflow, no endless wait");
     }
 }

@@ -212,6 +212,15 @@ fn every_contact_rings_and_the_first_answer_wins() {
     );
     assert!(call.answered());
 
+    // The desk sends its 200 again (our ACK was lost): ACK again, no hang-up.
+    let out = call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    assert_eq!(requests_to(&out, DESK, "ACK").len(), 1);
+    assert!(
+        requests_to(&out, DESK, "BYE").is_empty(),
+        "the answered callee stays"
+    );
+    assert!(call.answered());
+
     // A late 200 from the mobile is ACKed and hung up.
     let out = call.on_response(&answer(&mobile, 200, "m1", Some(ANSWER_PCMA)), now);
     assert_eq!(requests_to(&out, MOBILE, "ACK").len(), 1);
@@ -346,6 +355,7 @@ fn a_reinvite_for_hold_is_passed_on_with_the_edge_in_the_sdp() {
         now,
     );
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(491));
+    // (Its answer comes below; a re-INVITE nobody ever answers ends in 408.)
     let held = ANSWER_PCMA.replace("a=rtpmap:101", "a=recvonly\r\na=rtpmap:101");
     let out = call.on_response(&answer(&passed, 200, "d1", Some(&held)), now);
     assert_eq!(requests_to(&out, DESK, "ACK").len(), 1);
@@ -426,4 +436,40 @@ fn a_trunk_challenge_is_answered_once() {
     ));
     let out = call.on_response(&again, now);
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(403));
+}
+
+#[test]
+fn a_reinvite_nobody_answers_ends_in_408_and_frees_the_next_one() {
+    let now = Instant::now();
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    let ack = Request::parse(b"ACK sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 ACK\r\n\r\n").expect("ack");
+    call.on_request(&ack, addr(CALLER), now);
+    let reinvite = format!(
+        "INVITE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKr1\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 3 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
+        OFFER.len()
+    );
+    let out = call.on_request(
+        &Request::parse(reinvite.as_bytes()).expect("re-invite"),
+        addr(CALLER),
+        now,
+    );
+    assert_eq!(requests_to(&out, DESK, "INVITE").len(), 1);
+    let out = call.tick(now + Duration::from_secs(40));
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(408));
+    assert!(call.answered(), "the call goes on");
+    let again = reinvite
+        .replace("CSeq: 3", "CSeq: 4")
+        .replace("z9hG4bKr1", "z9hG4bKr2");
+    let out = call.on_request(
+        &Request::parse(again.as_bytes()).expect("again"),
+        addr(CALLER),
+        now + Duration::from_secs(41),
+    );
+    assert_eq!(
+        requests_to(&out, DESK, "INVITE").len(),
+        1,
+        "not 491: the next one goes through"
+    );
 }

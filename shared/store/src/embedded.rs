@@ -88,9 +88,16 @@ fn writer_loop(db: &Database, jobs: &std::sync::mpsc::Receiver<Job>) {
         let mut replies = Vec::with_capacity(group.len());
         let mut broken = false;
         for j in group {
-            let (failed, reply) = j(&txn, now);
-            broken |= failed;
-            replies.push(reply);
+            // A panicking write must not take the writer thread with it:
+            // it counts as a storage failure (the group aborts, its waiter
+            // hears that the writer stopped for it).
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| j(&txn, now))) {
+                Ok((failed, reply)) => {
+                    broken |= failed;
+                    replies.push(reply);
+                }
+                Err(_) => broken = true,
+            }
         }
         let outcome = if broken {
             drop(txn);
