@@ -685,6 +685,30 @@ impl Call {
         }
     }
 
+    /// Neither party has sent media for too long (both phones gone, or a
+    /// BYE lost for good): hang up both legs and close the call.
+    pub fn media_timeout(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        match self.state {
+            State::Answered => {
+                self.hang_up(Leg::A, now, &mut out);
+                self.hang_up(Leg::B, now, &mut out);
+                self.end(now, "answered", "no media", &mut out);
+            }
+            State::Voicemail => {
+                self.hang_up(Leg::A, now, &mut out);
+                let d = if self.recording {
+                    "voicemail"
+                } else {
+                    "no_answer"
+                };
+                self.end(now, d, "no media", &mut out);
+            }
+            State::Calling | State::Ended => {}
+        }
+        out
+    }
+
     /// A DTMF digit a party pressed: `*1` toggles recording (as in most PBXs).
     pub fn on_dtmf(&mut self, leg: Leg, digit: char, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();

@@ -102,6 +102,10 @@ impl EdgeConfig {
     }
 }
 
+/// An answered call with no RTP or RTCP from either side for this long
+/// is over (phones on hold keep sending RTCP, and usually RTP).
+pub const MEDIA_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Bytes of SIP the kernel may queue for the edge.
 const SIP_RECV_BUFFER: usize = 4 << 20;
 
@@ -408,6 +412,8 @@ impl Edge {
             player: None,
         };
         ctx.perform(&mut call, actions).await;
+        let mut media_check = tokio::time::interval(Duration::from_secs(15));
+        media_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let deadline = call
                 .next_deadline()
@@ -420,6 +426,13 @@ impl Edge {
                     None => break,
                 },
                 Some((leg, d)) = digits.recv() => call.on_dtmf(leg, d, Instant::now()),
+                _ = media_check.tick() => {
+                    let now = Instant::now();
+                    match ctx.media(|m| m.silent_for(now)) {
+                        Some(silent) if silent >= MEDIA_TIMEOUT => call.media_timeout(now),
+                        _ => Vec::new(),
+                    }
+                }
                 () = tokio::time::sleep_until(deadline.into()) => call.tick(Instant::now()),
             };
             ctx.perform(&mut call, actions).await;

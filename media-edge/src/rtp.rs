@@ -228,6 +228,8 @@ const RELATCH_AFTER_MS: u128 = 1_000;
 pub struct Media {
     sides: [Side; 2],
     started: Instant,
+    /// When either party last sent RTP or RTCP.
+    last_heard: Instant,
     recorder: Option<Recorder>,
     scratch: Vec<i16>,
     /// Where finished DTMF digits are reported (feature codes).
@@ -239,6 +241,7 @@ impl Default for Media {
         Self {
             sides: [Side::default(), Side::default()],
             started: Instant::now(),
+            last_heard: Instant::now(),
             recorder: None,
             scratch: Vec::with_capacity(320),
             digits: None,
@@ -280,6 +283,11 @@ impl Media {
 
     pub fn stop_recording(&mut self) -> Option<Recorder> {
         self.recorder.take()
+    }
+
+    /// How long neither party has sent RTP or RTCP.
+    pub fn silent_for(&self, now: Instant) -> std::time::Duration {
+        now.saturating_duration_since(self.last_heard)
     }
 
     /// Time on the relay's clock (what recordings are placed by).
@@ -337,6 +345,7 @@ impl Media {
                 return None;
             }
             side.rx.on_packet(seq, ts, units, packet.len() - header);
+            self.last_heard = now;
         }
         let (from_voice, from_te) = {
             let m = &self.sides[leg.i()].media;
@@ -413,6 +422,7 @@ impl Media {
 
     /// One RTCP packet from `leg`'s party: where to send it on the other leg.
     pub fn on_rtcp(&mut self, leg: Leg, src: SocketAddr) -> Option<SocketAddr> {
+        self.last_heard = Instant::now();
         let side = &mut self.sides[leg.i()];
         side.rtcp = Some(src);
         side.rx.stats.rtcp_packets += 1;

@@ -473,3 +473,19 @@ fn a_reinvite_nobody_answers_ends_in_408_and_frees_the_next_one() {
         "not 491: the next one goes through"
     );
 }
+
+#[test]
+fn a_call_without_media_is_hung_up_on_both_sides() {
+    let now = Instant::now();
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    assert!(call.media_timeout(now).is_empty(), "not while ringing");
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    let out = call.media_timeout(now + Duration::from_secs(300));
+    assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
+    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
+    assert!(
+        out.iter()
+            .any(|a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no media")))
+    );
+}
