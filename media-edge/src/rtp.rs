@@ -137,8 +137,15 @@ struct Side {
 struct Encoding {
     opus: Option<opus::Encoder>,
     fifo: Vec<i16>,
+    /// Timestamp (in the output clock) of the first sample waiting.
     next_ts: Option<u32>,
+    /// Sequence number of the next packet sent (ours: a packet in may give none out).
+    next_seq: Option<u16>,
 }
+
+/// A re-encoded packet: payload, timestamp, sequence number, and whether
+/// the stream restarted (a gap in the input: marker bit).
+type Encoded = (Vec<u8>, u32, u16, bool);
 
 impl std::fmt::Debug for Encoding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -153,9 +160,26 @@ const OPUS_FRAME: usize = 160;
 const OPUS_MAX_FRAME: usize = 480;
 
 impl Encoding {
-    /// `pcm` (8 kHz) in `out` codec, with its RTP timestamp; `None` while an
-    /// Opus frame is still filling. `first_ts` seeds the timestamps.
-    fn encode(&mut self, out: Codec, pcm: &[i16], first_ts: u32) -> Option<(Vec<u8>, u32)> {
+    /// `pcm` (8 kHz) in `out` codec; `None` while an Opus frame is still
+    /// filling. `in_ts` is the input packet's timestamp in the output clock:
+    /// timestamps follow the input, so silence suppression or loss keeps
+    /// its real length; a gap drops what was waiting and restarts there.
+    fn encode(&mut self, out: Codec, pcm: &[i16], in_ts: u32, in_seq: u16) -> Option<Encoded> {
+        let scale = out.clock() / 8_000;
+        let waiting = u32::try_from(self.fifo.len()).unwrap_or(0) * scale;
+        let restarted = match self.next_ts {
+            Some(start) if !self.fifo.is_empty() && start.wrapping_add(waiting) == in_ts => false,
+            Some(start) if self.fifo.is_empty() && start == in_ts => false,
+            Some(_) => {
+                self.fifo.clear();
+                self.next_ts = Some(in_ts);
+                true
+            }
+            None => {
+                self.next_ts = Some(in_ts);
+                false
+            }
+        };
         self.fifo.extend_from_slice(pcm);
         let n = if out == Codec::Opus {
             (self.fifo.len() - self.fifo.len() % OPUS_FRAME).min(OPUS_MAX_FRAME)
@@ -165,9 +189,10 @@ impl Encoding {
         if n == 0 {
             return None;
         }
-        let ts = *self.next_ts.get_or_insert(first_ts);
-        let units = u32::try_from(n).unwrap_or(0) * (out.clock() / 8_000);
-        self.next_ts = Some(ts.wrapping_add(units));
+        let ts = *self.next_ts.get_or_insert(in_ts);
+        self.next_ts = Some(ts.wrapping_add(u32::try_from(n).unwrap_or(0) * scale));
+        let seq = *self.next_seq.get_or_insert(in_seq);
+        self.next_seq = Some(seq.wrapping_add(1));
         let payload = match out {
             Codec::Opus => {
                 let enc = match self.opus.as_mut() {
@@ -191,7 +216,7 @@ impl Encoding {
                 .collect(),
         };
         self.fifo.drain(..n);
-        Some((payload, ts))
+        Some((payload, ts, seq, restarted))
     }
 }
 
@@ -376,19 +401,22 @@ impl Media {
             }
             if let Some((out_pt, out)) = to_voice {
                 if reencode {
-                    // First packets seed the far side's clock from ours.
-                    let seed = if out == Codec::Opus {
+                    // This packet's timestamp in the far side's clock.
+                    let scaled = if out == Codec::Opus {
                         ts.wrapping_mul(6)
                     } else {
                         ts / (cin.clock() / 8_000)
                     };
-                    let (payload, out_ts) =
-                        self.sides[leg.other().i()]
-                            .encoder
-                            .encode(out, &self.scratch, seed)?;
+                    let (payload, out_ts, out_seq, restarted) = self.sides[leg.other().i()]
+                        .encoder
+                        .encode(out, &self.scratch, scaled, seq)?;
                     packet.truncate(header);
                     packet.extend_from_slice(&payload);
+                    packet[2..4].copy_from_slice(&out_seq.to_be_bytes());
                     packet[4..8].copy_from_slice(&out_ts.to_be_bytes());
+                    if restarted {
+                        packet[1] |= 0x80;
+                    }
                 } else if out != cin {
                     g711::transcode(out == Codec::Pcma, &mut packet[header..]);
                 }
@@ -593,7 +621,8 @@ async fn play(socket: Arc<UdpSocket>, media: Arc<Mutex<Media>>, leg: Leg, sample
         let Some((to, pt, codec)) = media.lock().ok().and_then(|m| m.sink(leg)) else {
             continue;
         };
-        let Some((payload, _)) = encoding.encode(codec, frame, 0) else {
+        let scaled = ts;
+        let Some((payload, _, _, _)) = encoding.encode(codec, frame, scaled, seq) else {
             continue;
         };
         packet.clear();
