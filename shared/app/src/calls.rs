@@ -144,9 +144,8 @@ fn filter(viewer: &Viewer, s: &Search) -> Outcome<Filter> {
             .map(|x| x.trim().replace('-', ""))
             .filter(|x| !x.is_empty())
     };
-    // Days are in Korea (UTC+9).
-    let from_ms = (from.to_days() * 86_400 - 9 * 3600) * 1000;
-    let to_ms = ((to.to_days() + 1) * 86_400 - 9 * 3600) * 1000;
+    let (from_ms, last_ms) = crate::messaging::day_bounds_ms(from, to);
+    let to_ms = last_ms + 1;
     Ok(Filter {
         account: match viewer {
             Viewer::Company => None,

@@ -324,7 +324,8 @@ fn months(from: Date, to: Date) -> Vec<String> {
     out
 }
 
-fn day_bounds_ms(from: Date, to: Date) -> (i64, i64) {
+/// The first and last millisecond of the days `from..=to` in Korea.
+pub(crate) fn day_bounds_ms(from: Date, to: Date) -> (i64, i64) {
     // Days are in Korea (UTC+9).
     let start = (from.to_days() * 86_400 - 9 * 3600) * 1000;
     let end = ((to.to_days() + 1) * 86_400 - 9 * 3600) * 1000 - 1;

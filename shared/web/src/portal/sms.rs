@@ -50,15 +50,6 @@ fn first_of_month(d: Date) -> Date {
     Date::new(d.year(), d.month(), 1).unwrap_or(d)
 }
 
-fn fmt_time(ms: i64) -> String {
-    TimeZone::AsiaSeoul
-        .to_local(ms / 1000)
-        .map_or_else(String::new, |l| {
-            let m = l.minute_of_day;
-            format!("{} {:02}:{:02}:{:02}", l.date, m / 60, m % 60, l.second)
-        })
-}
-
 fn show_number(e164: &str) -> String {
     PhoneNumber::from_e164(e164)
         .map(|n| n.to_string())
@@ -190,7 +181,7 @@ async fn sms_page(
                         @for r in &rows {
                             tr {
                                 td { (r.first_recipient) @if r.count > 1 { " 외 " (r.count - 1) "명" } }
-                                td { (fmt_time(r.sent_at_ms)) }
+                                td { (app::calls::local_text(r.sent_at_ms)) }
                                 td { (r.kind) }
                                 td { (r.count) }
                                 td { (r.success_percent) "%" }
@@ -206,7 +197,7 @@ async fn sms_page(
                     table id="inbox" {
                         thead { tr { th { "보낸사람" } th { "받은시간" } th { "내용" } } }
                         tbody {
-                            @for m in &inbox { tr { td { (m.from) } td { (fmt_time(m.received_ms)) } td { (m.text) } } }
+                            @for m in &inbox { tr { td { (m.from) } td { (app::calls::local_text(m.received_ms)) } td { (m.text) } } }
                             @if inbox.is_empty() { tr { td colspan="3" class="muted" { "받은 메시지가 없습니다" } } }
                         }
                     }
