@@ -25,7 +25,9 @@ use crate::recording::Recorder;
 use crate::registrar::Registrar;
 use crate::rtp::{Leg, PortPool, Relay};
 use crate::server::{Transactions, stamp_via};
-use crate::sip::message::{Message, Request, Response, param, response, uri_user};
+use crate::sip::message::{
+    Message, ParseError, Request, Response, param, rejection, response, uri_user,
+};
 use crate::spool::{Note, Spool};
 
 /// A SIP trunk to the telephone network.
@@ -234,21 +236,33 @@ impl Edge {
             if buf.len() > 256 * 1024 {
                 break;
             }
+            let mut unframeable = false;
             while let Some(msg) = crate::server::frame(&mut buf) {
-                match Message::parse(&msg) {
-                    Ok(Message::Request(mut req)) => {
-                        stamp_via(&mut req, peer);
-                        self.clone().on_request(req, peer).await;
-                    }
-                    Ok(Message::Response(resp)) => self.on_response(resp),
-                    Err(_) => tracing::debug!(%peer, "unparsable SIP message on TCP dropped"),
+                if let Err(ParseError::ContentLength(_) | ParseError::Repeated("Content-Length")) =
+                    self.clone().receive(&msg, peer).await
+                {
+                    // Without a trustworthy length the stream has no next
+                    // message boundary: answer, then close (RFC 3261 §18.3).
+                    unframeable = true;
+                    break;
                 }
+            }
+            if unframeable {
+                break;
             }
         }
         if let Ok(mut m) = self.tcp.lock() {
             m.remove(&peer);
         }
-        writing.abort();
+        // With its sender gone the writer ends once what is queued (a last
+        // answer, say) is written; a peer that stops reading gets 2 s.
+        let mut writing = writing;
+        if tokio::time::timeout(Duration::from_secs(2), &mut writing)
+            .await
+            .is_err()
+        {
+            writing.abort();
+        }
     }
 
     /// Receives and dispatches until the task is dropped.
@@ -266,13 +280,30 @@ impl Edge {
             if data.iter().all(u8::is_ascii_whitespace) {
                 continue; // RFC 5626 keep-alive
             }
-            match Message::parse(data) {
-                Ok(Message::Request(mut req)) => {
-                    stamp_via(&mut req, source);
-                    self.clone().on_request(req, source).await;
+            let _ = self.clone().receive(data, source).await;
+        }
+    }
+
+    /// Dispatches one datagram or stream frame. A request that cannot be
+    /// accepted as it stands is answered 400 (505 for another SIP version)
+    /// when it has a Via to answer along; anything else unparsable is dropped.
+    async fn receive(self: Arc<Self>, data: &[u8], source: SocketAddr) -> Result<(), ParseError> {
+        match Message::parse(data) {
+            Ok(Message::Request(mut req)) => {
+                stamp_via(&mut req, source);
+                self.on_request(req, source).await;
+                Ok(())
+            }
+            Ok(Message::Response(resp)) => {
+                self.on_response(resp);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::debug!(%source, error = %e, "unacceptable SIP message");
+                if let Some(answer) = rejection(data, &e) {
+                    self.send(source, &answer).await;
                 }
-                Ok(Message::Response(resp)) => self.on_response(resp),
-                Err(_) => tracing::debug!(%source, "unparsable SIP datagram dropped"),
+                Err(e)
             }
         }
     }
@@ -288,6 +319,10 @@ impl Edge {
     }
 
     async fn on_request(self: Arc<Self>, req: Request, source: SocketAddr) {
+        if let Some(answer) = unsupported(&req) {
+            self.send(source, &answer).await;
+            return;
+        }
         let call_id = req.header("Call-ID").unwrap_or("").to_owned();
         if let Some(tx) = self.route(&call_id) {
             let _ = tx.try_send(Event::Request(req, source));
@@ -305,8 +340,21 @@ impl Edge {
                 tokio::spawn(self.clone().run_call(call_id, rx));
             }
             "ACK" => {}
-            _ => {
+            // In-dialog requests for a dialog the edge does not have.
+            "INVITE" | "BYE" | "CANCEL" | "INFO" | "UPDATE" | "PRACK" => {
                 let answer = response(&req, 481, "Call/Transaction Does Not Exist", &[], None);
+                self.send(source, &answer).await;
+            }
+            // Standard methods this edge does not serve, then unknown ones.
+            method => {
+                let (code, reason) = match method {
+                    "MESSAGE" | "SUBSCRIBE" | "NOTIFY" | "PUBLISH" | "REFER" => {
+                        (405, "Method Not Allowed")
+                    }
+                    _ => (501, "Not Implemented"),
+                };
+                let allow = [("Allow", EDGE_ALLOW.to_owned())];
+                let answer = response(&req, code, reason, &allow, Some("edge"));
                 self.send(source, &answer).await;
             }
         }
@@ -717,6 +765,36 @@ impl Edge {
         }
         n
     }
+}
+
+/// Every method the edge answers, for `Allow` headers.
+pub const EDGE_ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER";
+
+/// The answer to a request the edge cannot serve whatever its method: a
+/// Request-URI scheme other than sip, sips or tel (416), or an extension
+/// the sender requires (420, listing them as Unsupported; RFC 3261 §8.2.2).
+fn unsupported(req: &Request) -> Option<Vec<u8>> {
+    let scheme = req.uri.split_once(':').map_or("", |(s, _)| s);
+    if !["sip", "sips", "tel"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(scheme))
+    {
+        return Some(response(
+            req,
+            416,
+            "Unsupported URI Scheme",
+            &[],
+            Some("edge"),
+        ));
+    }
+    if matches!(req.method.as_str(), "ACK" | "CANCEL") {
+        return None;
+    }
+    let required = req.header_values("Require");
+    (!required.is_empty()).then(|| {
+        let unsupported = [("Unsupported", required.join(", "))];
+        response(req, 420, "Bad Extension", &unsupported, Some("edge"))
+    })
 }
 
 /// A message the edge wrote for UDP, as it goes down a TCP connection: our

@@ -170,7 +170,7 @@ impl Registrar {
                 req,
                 200,
                 "OK",
-                &[("Allow", "REGISTER, OPTIONS".into())],
+                &[("Allow", crate::edge::EDGE_ALLOW.into())],
                 Some("edge"),
             ),
             "ACK" => Vec::new(),
@@ -178,7 +178,7 @@ impl Registrar {
                 req,
                 501,
                 "Not Implemented",
-                &[("Allow", "REGISTER, OPTIONS".into())],
+                &[("Allow", crate::edge::EDGE_ALLOW.into())],
                 Some("edge"),
             ),
         }

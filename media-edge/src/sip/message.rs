@@ -28,6 +28,20 @@ pub enum ParseError {
     Response,
     #[error("missing mandatory header {0}")]
     Missing(&'static str),
+    #[error("SIP version other than 2.0")]
+    Version,
+    #[error("the Request-URI is not an absolute URI without headers")]
+    RequestUri,
+    #[error("Content-Length {0}")]
+    ContentLength(&'static str),
+    #[error("header {0} appears more than once")]
+    Repeated(&'static str),
+    #[error("CSeq {0}")]
+    CSeq(&'static str),
+    #[error("Max-Forwards is not a number from 0 to 255")]
+    MaxForwards,
+    #[error("malformed {0} header")]
+    Value(&'static str),
 }
 
 fn expand(name: &str) -> &str {
@@ -63,40 +77,74 @@ pub enum Message {
 
 type Head<'a> = (&'a str, Vec<(String, String)>, Vec<u8>);
 
-/// Splits a message into its first line, headers (unfolded, names expanded) and body.
-fn parse_head(bytes: &[u8]) -> Result<Head<'_>, ParseError> {
-    let end = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or(ParseError::Incomplete)?;
-    let head = std::str::from_utf8(&bytes[..end]).map_err(|_| ParseError::Encoding)?;
-    let mut lines = head.split("\r\n");
-    let first = lines.next().ok_or(ParseError::RequestLine)?;
+/// Where the headers end and the body starts. A datagram that ends its last
+/// header line but lacks the empty line after it is taken as headers only.
+fn head_end(bytes: &[u8]) -> Option<(usize, usize)> {
+    match bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(p) => Some((p, p + 4)),
+        None if bytes.ends_with(b"\r\n") => Some((bytes.len() - 2, bytes.len())),
+        None => None,
+    }
+}
+
+/// Unfolds header lines and expands compact names. `strict` refuses a line
+/// that is not `name: value`; otherwise such lines are skipped.
+fn headers_of<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    strict: bool,
+) -> Result<Vec<(String, String)>, ParseError> {
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in lines {
         if line.starts_with(' ') || line.starts_with('\t') {
             // Folded continuation of the previous header.
-            let last = headers
-                .last_mut()
-                .ok_or_else(|| ParseError::Header(line.to_owned()))?;
-            last.1.push(' ');
+            let Some(last) = headers.last_mut() else {
+                if strict {
+                    return Err(ParseError::Header(line.to_owned()));
+                }
+                continue;
+            };
+            if !last.1.is_empty() {
+                last.1.push(' ');
+            }
             last.1.push_str(line.trim());
             continue;
         }
-        let (name, value) = line
+        let named = line
             .split_once(':')
-            .ok_or_else(|| ParseError::Header(line.to_owned()))?;
-        let name = name.trim();
-        if name.is_empty() || name.contains(' ') {
-            return Err(ParseError::Header(line.to_owned()));
+            .map(|(n, v)| (n.trim(), v))
+            .filter(|(n, _)| !n.is_empty() && !n.contains([' ', '\t']));
+        match named {
+            Some((name, value)) => headers.push((expand(name).to_owned(), value.trim().to_owned())),
+            None if strict => return Err(ParseError::Header(line.to_owned())),
+            None => {}
         }
-        headers.push((expand(name).to_owned(), value.trim().to_owned()));
     }
-    let mut body = bytes[end + 4..].to_vec();
-    // Over UDP a datagram may carry padding after the body: Content-Length rules.
-    if let Some(len) = find(&headers, "Content-Length").and_then(|v| v.parse::<usize>().ok())
-        && len < body.len()
-    {
+    Ok(headers)
+}
+
+/// Splits a message into its first line, headers (unfolded, names expanded) and body.
+fn parse_head(bytes: &[u8]) -> Result<Head<'_>, ParseError> {
+    let (end, start) = head_end(bytes).ok_or(ParseError::Incomplete)?;
+    let head = std::str::from_utf8(&bytes[..end]).map_err(|_| ParseError::Encoding)?;
+    let mut lines = head.split("\r\n");
+    let first = lines.next().ok_or(ParseError::RequestLine)?;
+    let headers = headers_of(lines, true)?;
+    let mut body = bytes[start..].to_vec();
+    let mut lengths = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Content-Length"));
+    if let Some((_, v)) = lengths.next() {
+        if lengths.next().is_some() {
+            return Err(ParseError::Repeated("Content-Length"));
+        }
+        let len: usize = v
+            .parse()
+            .map_err(|_| ParseError::ContentLength("is not a non-negative number"))?;
+        // Over UDP a datagram may carry padding after the body; a body
+        // shorter than announced is a message cut short.
+        if len > body.len() {
+            return Err(ParseError::ContentLength("is larger than the message"));
+        }
         body.truncate(len);
     }
     Ok((first, headers, body))
@@ -126,6 +174,123 @@ fn check_mandatory(headers: &[(String, String)]) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// RFC 3261 `token` characters (methods, header names, parameter names).
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
+}
+
+/// An absolute URI (`scheme:rest`) with no spaces, quotes or brackets; a
+/// SIP URI may not carry `?headers` as a Request-URI (RFC 3261 §19.1.5).
+fn valid_request_uri(uri: &str) -> bool {
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !scheme_ok
+        || rest.is_empty()
+        || uri
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+    {
+        return false;
+    }
+    let sip = scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips");
+    // The user part may hold '?'; headers can only follow the host.
+    let host_part = rest.split_once('@').map_or(rest, |(_, h)| h);
+    !(sip && host_part.contains('?'))
+}
+
+/// The method of a `number method` CSeq whose number is below 2^31.
+fn cseq_parts(cseq: Option<&str>) -> Result<&str, ParseError> {
+    let mut parts = cseq.unwrap_or("").split_whitespace();
+    let (Some(number), Some(method), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ParseError::CSeq("is not a number and a method"));
+    };
+    if !number.bytes().all(|b| b.is_ascii_digit())
+        || number.parse::<u32>().map_or(true, |n| n >= 1 << 31)
+    {
+        return Err(ParseError::CSeq("number is not below 2^31"));
+    }
+    Ok(method)
+}
+
+/// Each Via value is `SIP / 2.0 / transport sent-by` with no empty
+/// parameters (whitespace around the separators is allowed).
+fn via_ok(value: &str) -> bool {
+    split_list(value).iter().all(|via| {
+        let mut params = via.split(';');
+        let mut protocol = params.next().unwrap_or("").split('/');
+        let sent_by_ok = match (
+            protocol.next(),
+            protocol.next(),
+            protocol.next(),
+            protocol.next(),
+        ) {
+            (Some(name), Some(version), Some(rest), None) => {
+                name.trim() == "SIP"
+                    && version.trim() == "2.0"
+                    && rest.split_whitespace().count() == 2
+            }
+            _ => false,
+        };
+        sent_by_ok && params.all(|p| !p.trim().is_empty())
+    }) && !value.trim_end().ends_with(',')
+}
+
+/// Every quoted string in the value is closed (backslash escapes inside).
+fn quotes_balanced(value: &str) -> bool {
+    let (mut quoted, mut escaped) = (false, false);
+    for c in value.chars() {
+        match (quoted, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (_, _, '"') => quoted = !quoted,
+            _ => {}
+        }
+    }
+    !quoted
+}
+
+/// Request checks beyond the grammar of each line (RFC 4475 §3.1.2, §3.3):
+/// single-valued headers appear once, CSeq is `number method` with the
+/// request's method and a number below 2^31, Max-Forwards is 0 to 255.
+fn check_semantics(method: &str, headers: &[(String, String)]) -> Result<(), ParseError> {
+    for h in ["From", "To", "Call-ID", "CSeq", "Max-Forwards"] {
+        if headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(h))
+            .nth(1)
+            .is_some()
+        {
+            return Err(ParseError::Repeated(h));
+        }
+    }
+    let cseq_method = cseq_parts(find(headers, "CSeq"))?;
+    if cseq_method != method {
+        return Err(ParseError::CSeq("method differs from the request's"));
+    }
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("Via") && !via_ok(value) {
+            return Err(ParseError::Value("Via"));
+        }
+        for h in ["From", "To", "Contact"] {
+            if name.eq_ignore_ascii_case(h) && !quotes_balanced(value) {
+                return Err(ParseError::Value(h));
+            }
+        }
+    }
+    if let Some(mf) = find(headers, "Max-Forwards")
+        && (!mf.bytes().all(|b| b.is_ascii_digit()) || mf.parse::<u8>().is_err())
+    {
+        return Err(ParseError::MaxForwards);
+    }
+    Ok(())
+}
+
 impl Message {
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
         if bytes.starts_with(b"SIP/") {
@@ -149,6 +314,7 @@ impl Response {
             return Err(ParseError::RequestLine);
         }
         check_mandatory(&headers)?;
+        cseq_parts(find(&headers, "CSeq"))?;
         Ok(Self {
             code,
             reason: reason.unwrap_or("").to_owned(),
@@ -197,14 +363,29 @@ impl Request {
         else {
             return Err(ParseError::RequestLine);
         };
-        if version != "SIP/2.0"
-            || method.is_empty()
-            || !method.chars().all(|c| c.is_ascii_alphabetic())
-            || uri.is_empty()
-        {
+        if version != "SIP/2.0" {
+            let other_version = version
+                .strip_prefix("SIP/")
+                .and_then(|v| v.split_once('.'))
+                .is_some_and(|(a, b)| {
+                    !a.is_empty()
+                        && !b.is_empty()
+                        && (a.bytes().chain(b.bytes())).all(|c| c.is_ascii_digit())
+                });
+            return Err(if other_version {
+                ParseError::Version
+            } else {
+                ParseError::RequestLine
+            });
+        }
+        if !is_token(method) {
             return Err(ParseError::RequestLine);
         }
+        if !valid_request_uri(uri) {
+            return Err(ParseError::RequestUri);
+        }
         check_mandatory(&headers)?;
+        check_semantics(method, &headers)?;
         Ok(Self {
             method: method.to_owned(),
             uri: uri.to_owned(),
@@ -283,6 +464,40 @@ pub fn response(
     to_tag: Option<&str>,
 ) -> Vec<u8> {
     response_with(req, code, reason, extra, to_tag, None)
+}
+
+/// The answer to a request that cannot be accepted as it stands (RFC 3261
+/// §8.2, the RFC 4475 invalid messages): 505 for another SIP version, 400
+/// otherwise, saying why in a Warning header. `None` when there is nobody
+/// to answer: a response, bytes that are no request head, or no Via.
+pub fn rejection(bytes: &[u8], err: &ParseError) -> Option<Vec<u8>> {
+    if matches!(err, ParseError::Response | ParseError::Encoding) || bytes.starts_with(b"SIP/") {
+        return None;
+    }
+    let (end, _) = head_end(bytes)?;
+    let head = std::str::from_utf8(&bytes[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let method = lines.next()?.split(' ').next()?;
+    let headers = headers_of(lines, false).ok()?;
+    find(&headers, "Via")?;
+    let req = Request {
+        method: method.to_owned(),
+        uri: String::new(),
+        headers,
+        body: Vec::new(),
+    };
+    let (code, reason) = match err {
+        ParseError::Version => (505, "Version Not Supported"),
+        _ => (400, "Bad Request"),
+    };
+    let warning = format!("399 office-edge \"{}\"", err.to_string().replace('"', "'"));
+    Some(response(
+        &req,
+        code,
+        reason,
+        &[("Warning", warning)],
+        Some("edge"),
+    ))
 }
 
 /// A response with an optional body (`(content type, bytes)`).
