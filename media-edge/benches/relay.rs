@@ -54,6 +54,7 @@ async fn run(calls: usize, secs: u64) {
                     remote: Some(a_addr),
                     voice: Some((0, media_edge::sdp::Codec::Pcmu)),
                     telephone_event: None,
+                    event_clock: 8_000,
                 },
             );
             m.set_leg(
@@ -62,6 +63,7 @@ async fn run(calls: usize, secs: u64) {
                     remote: Some(b_addr),
                     voice: Some((0, media_edge::sdp::Codec::Pcmu)),
                     telephone_event: None,
+                    event_clock: 8_000,
                 },
             );
             let r = Recorder::create(&spool.path().join(format!("{i}.wav")), m.elapsed())

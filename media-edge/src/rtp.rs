@@ -105,6 +105,8 @@ pub struct LegMedia {
     /// The voice payload type and codec it sends and expects.
     pub voice: Option<(u8, Codec)>,
     pub telephone_event: Option<u8>,
+    /// The clock of its telephone events (0 means 8000).
+    pub event_clock: u32,
 }
 
 impl LegMedia {
@@ -113,7 +115,31 @@ impl LegMedia {
             remote: sdp.audio,
             voice: sdp.voice().map(|p| (p.pt, p.codec)),
             telephone_event: sdp.telephone_event(),
+            event_clock: sdp.telephone_event_clock(),
         }
+    }
+
+    fn event_clock(&self) -> u32 {
+        if self.event_clock == 0 {
+            8_000
+        } else {
+            self.event_clock
+        }
+    }
+}
+
+/// Whether voice from a `from` party to a `to` party is decoded and
+/// encoded again (the two laws of G.711 are mapped byte by byte instead).
+fn reencoded(from: Codec, to: Codec) -> bool {
+    to != from && (to == Codec::Opus || from == Codec::Opus)
+}
+
+/// An RTP timestamp of a `from` stream in the clock of a re-encoded `to` stream.
+fn rescale(ts: u32, from: Codec, to: Codec) -> u32 {
+    if to == Codec::Opus {
+        ts.wrapping_mul(Codec::Opus.clock() / from.clock())
+    } else {
+        ts / (from.clock() / to.clock())
     }
 }
 
@@ -160,6 +186,14 @@ const OPUS_FRAME: usize = 160;
 const OPUS_MAX_FRAME: usize = 480;
 
 impl Encoding {
+    /// The next sequence number of the re-encoded stream (which starts at
+    /// the first input's): voice and telephone events share it.
+    fn take_seq(&mut self, in_seq: u16) -> u16 {
+        let seq = *self.next_seq.get_or_insert(in_seq);
+        self.next_seq = Some(seq.wrapping_add(1));
+        seq
+    }
+
     /// `pcm` (8 kHz) in `out` codec; `None` while an Opus frame is still
     /// filling. `in_ts` is the input packet's timestamp in the output clock:
     /// timestamps follow the input, so silence suppression or loss keeps
@@ -191,8 +225,7 @@ impl Encoding {
         }
         let ts = *self.next_ts.get_or_insert(in_ts);
         self.next_ts = Some(ts.wrapping_add(u32::try_from(n).unwrap_or(0) * scale));
-        let seq = *self.next_seq.get_or_insert(in_seq);
-        self.next_seq = Some(seq.wrapping_add(1));
+        let seq = self.take_seq(in_seq);
         let payload = match out {
             Codec::Opus => {
                 let enc = match self.opus.as_mut() {
@@ -383,8 +416,7 @@ impl Media {
         if let Some((vpt, cin)) = from_voice
             && pt == vpt
         {
-            let reencode = to_voice
-                .is_some_and(|(_, out)| out != cin && (out == Codec::Opus || cin == Codec::Opus));
+            let reencode = to_voice.is_some_and(|(_, out)| reencoded(cin, out));
             if reencode || self.recorder.is_some() {
                 self.scratch.clear();
                 decode_voice(
@@ -402,11 +434,7 @@ impl Media {
             if let Some((out_pt, out)) = to_voice {
                 if reencode {
                     // This packet's timestamp in the far side's clock.
-                    let scaled = if out == Codec::Opus {
-                        ts.wrapping_mul(6)
-                    } else {
-                        ts / (cin.clock() / 8_000)
-                    };
+                    let scaled = rescale(ts, cin, out);
                     let (payload, out_ts, out_seq, restarted) = self.sides[leg.other().i()]
                         .encoder
                         .encode(out, &self.scratch, scaled, seq)?;
@@ -441,11 +469,38 @@ impl Media {
                 }
             }
             if let Some(out_pt) = to_te {
+                self.event_across(leg, packet, header, seq, ts);
                 packet[1] = (packet[1] & 0x80) | out_pt;
             }
         }
         let other = &self.sides[leg.other().i()];
         other.latched.map(|(a, _)| a).or(other.media.remote)
+    }
+
+    /// Fits a telephone event from `leg` to the other party's stream: its
+    /// duration into that party's event clock, and where voice towards it
+    /// is re-encoded, the timestamp into that stream's clock and the
+    /// sequence number into the encoder's (one stream, one numbering).
+    fn event_across(&mut self, leg: Leg, packet: &mut [u8], header: usize, seq: u16, ts: u32) {
+        let (from, to) = (
+            &self.sides[leg.i()].media,
+            &self.sides[leg.other().i()].media,
+        );
+        let (from_clock, to_clock) = (from.event_clock(), to.event_clock());
+        let voices = from.voice.zip(to.voice).map(|((_, a), (_, b))| (a, b));
+        if from_clock != to_clock && packet.len() >= header + 4 {
+            let d = u64::from(u16::from_be_bytes([packet[header + 2], packet[header + 3]]));
+            let scaled =
+                u16::try_from(d * u64::from(to_clock) / u64::from(from_clock)).unwrap_or(u16::MAX);
+            packet[header + 2..header + 4].copy_from_slice(&scaled.to_be_bytes());
+        }
+        if let Some((cin, out)) = voices
+            && reencoded(cin, out)
+        {
+            let out_seq = self.sides[leg.other().i()].encoder.take_seq(seq);
+            packet[2..4].copy_from_slice(&out_seq.to_be_bytes());
+            packet[4..8].copy_from_slice(&rescale(ts, cin, out).to_be_bytes());
+        }
     }
 
     /// One RTCP packet from `leg`'s party: where to send it on the other leg.
@@ -664,6 +719,7 @@ mod tests {
                 remote: Some(addr("10.0.0.5:6000")),
                 voice: Some((0, Codec::Pcmu)),
                 telephone_event: Some(101),
+                event_clock: 8_000,
             },
         );
         m.set_leg(
@@ -672,6 +728,7 @@ mod tests {
                 remote: Some(addr("10.0.0.6:7000")),
                 voice: Some((0, Codec::Pcmu)),
                 telephone_event: Some(96),
+                event_clock: 8_000,
             },
         );
         let now = Instant::now();
@@ -708,6 +765,7 @@ mod tests {
                 remote: None,
                 voice: Some((0, Codec::Pcmu)),
                 telephone_event: None,
+                event_clock: 8_000,
             },
         );
         m.set_leg(
@@ -716,6 +774,7 @@ mod tests {
                 remote: Some(addr("10.0.0.6:7000")),
                 voice: Some((8, Codec::Pcma)),
                 telephone_event: None,
+                event_clock: 8_000,
             },
         );
         let loud = g711::ulaw_encode(12_000);
@@ -735,6 +794,7 @@ mod tests {
                 remote: Some(addr("10.0.0.5:6000")),
                 voice: Some((111, Codec::Opus)),
                 telephone_event: None,
+                event_clock: 8_000,
             },
         );
         m.set_leg(
@@ -743,6 +803,7 @@ mod tests {
                 remote: Some(addr("10.0.0.6:7000")),
                 voice: Some((0, Codec::Pcmu)),
                 telephone_event: None,
+                event_clock: 8_000,
             },
         );
         let now = Instant::now();
@@ -797,6 +858,77 @@ mod tests {
     }
 
     #[test]
+    fn telephone_events_join_the_reencoded_stream_in_its_clock() {
+        let mut m = Media::default();
+        m.set_leg(
+            Leg::A,
+            LegMedia {
+                remote: Some(addr("10.0.0.5:6000")),
+                voice: Some((111, Codec::Opus)),
+                telephone_event: Some(101),
+                event_clock: 48_000,
+            },
+        );
+        m.set_leg(
+            Leg::B,
+            LegMedia {
+                remote: Some(addr("10.0.0.6:7000")),
+                voice: Some((0, Codec::Pcmu)),
+                telephone_event: Some(96),
+                event_clock: 8_000,
+            },
+        );
+        let now = Instant::now();
+        let fields = |p: &[u8]| {
+            (
+                u16::from_be_bytes([p[2], p[3]]),
+                u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
+            )
+        };
+        let mut enc = opus::Encoder::new(8_000, opus::Channels::Mono, opus::Application::Voip)
+            .expect("encoder");
+        let mut buf = [0u8; 400];
+        let n = enc.encode(&[0i16; 160], &mut buf).expect("encode");
+        // A (Opus, 48 kHz) speaks from seq 5000, ts 96000, then presses 5.
+        let mut voice = packet(111, 5000, 96_000, &buf[..n]);
+        m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut voice, now);
+        let (vseq, vts) = fields(&voice);
+        assert_eq!(vts, 16_000, "voice in the 8 kHz clock");
+        let mut event = packet(101, 5001, 96_960, &[5, 0x0A, 0x03, 0xC0]); // 960 = 20 ms
+        m.on_rtp(Leg::A, addr("10.0.0.5:6000"), &mut event, now);
+        assert_eq!(event[1] & 0x7F, 96);
+        assert_eq!(
+            fields(&event),
+            (vseq.wrapping_add(1), 16_160),
+            "one numbering, 8 kHz"
+        );
+        assert_eq!(
+            u16::from_be_bytes([event[14], event[15]]),
+            160,
+            "20 ms at 8 kHz"
+        );
+
+        // B (PCMU) presses 9 towards A: 48 kHz timestamps and duration.
+        let mut bvoice = packet(0, 70, 8_000, &[0xFF; 160]);
+        m.on_rtp(Leg::B, addr("10.0.0.6:7000"), &mut bvoice, now);
+        let mut bvoice2 = packet(0, 71, 8_160, &[0xFF; 160]);
+        let sent = m.on_rtp(Leg::B, addr("10.0.0.6:7000"), &mut bvoice2, now);
+        assert!(sent.is_some());
+        let mut bevent = packet(96, 72, 8_320, &[9, 0x8A, 0, 160]);
+        m.on_rtp(Leg::B, addr("10.0.0.6:7000"), &mut bevent, now);
+        assert_eq!(bevent[1] & 0x7F, 101);
+        let (eseq, ets) = fields(&bevent);
+        assert_eq!(ets, 49_920, "8320 in the 48 kHz clock");
+        assert_eq!(
+            u16::from_be_bytes([bevent[14], bevent[15]]),
+            960,
+            "20 ms at 48 kHz"
+        );
+        // The Opus stream towards A numbered one 20 ms frame per voice packet.
+        assert_eq!(eseq, 72, "follows the encoder's two voice packets");
+    }
+
+    #[test]
     fn loss_is_counted_from_sequence_gaps() {
         let mut m = Media::default();
         let now = Instant::now();
@@ -826,6 +958,7 @@ mod tests {
                 remote: None,
                 voice: Some((0, Codec::Pcmu)),
                 telephone_event: Some(101),
+                event_clock: 8_000,
             },
         );
         let now = Instant::now();

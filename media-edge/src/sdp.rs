@@ -198,6 +198,17 @@ impl Sdp {
             .map(|p| p.pt)
     }
 
+    /// The clock of telephone events (`telephone-event/48000` beside Opus,
+    /// 8000 by default).
+    pub fn telephone_event_clock(&self) -> u32 {
+        self.payloads
+            .iter()
+            .find(|p| p.codec == Codec::TelephoneEvent)
+            .and_then(|p| p.rtpmap.as_deref()?.split('/').nth(1)?.trim().parse().ok())
+            .filter(|c| *c > 0)
+            .unwrap_or(8_000)
+    }
+
     /// A description of the edge's side: our address and port, these
     /// payloads, this direction. `version` must grow with each change.
     pub fn render(
@@ -279,6 +290,7 @@ mod tests {
             "static type without rtpmap"
         );
         assert_eq!(s.telephone_event(), Some(101));
+        assert_eq!(s.telephone_event_clock(), 8_000);
         assert_eq!(s.direction, Direction::SendRecv);
         assert!(!s.rejected);
     }
@@ -288,6 +300,7 @@ mod tests {
         let offer = "v=0\r\nc=IN IP4 10.0.0.5\r\nm=audio 6000 RTP/AVP 111 101\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/48000\r\n";
         let s = Sdp::parse(offer.as_bytes()).expect("parse");
         assert_eq!(s.voice().map(|p| (p.pt, p.codec)), Some((111, Codec::Opus)));
+        assert_eq!(s.telephone_event_clock(), 48_000);
         let far = offer_for_far_leg(&s);
         assert_eq!(
             far.iter().map(|p| (p.pt, p.codec)).collect::<Vec<_>>(),
