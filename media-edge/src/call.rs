@@ -399,9 +399,14 @@ impl Call {
                 ));
                 continue;
             }
-            if id == "a-final" && self.state == State::Answered {
-                // The caller never ACKed our 200: the call cannot work.
-                self.hang_up(Leg::B, now, &mut out);
+            if id == "a-final" && matches!(self.state, State::Answered | State::Voicemail) {
+                // The caller never ACKed our 200: the call cannot work. Its
+                // dialog ends with a BYE (RFC 3261 §13.3.1.4), and so does
+                // the callee's if there is one.
+                if self.state == State::Answered {
+                    self.hang_up(Leg::B, now, &mut out);
+                }
+                self.hang_up(Leg::A, now, &mut out);
                 self.end(now, "failed", "no ACK from caller", &mut out);
             } else if let Some(i) = self.forks.iter().position(|f| f.branch == id)
                 && self.forks[i].final_code.is_none()

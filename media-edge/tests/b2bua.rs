@@ -489,3 +489,31 @@ fn a_call_without_media_is_hung_up_on_both_sides() {
             .any(|a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no media")))
     );
 }
+
+#[test]
+fn an_answer_the_caller_never_acks_ends_the_call_with_bye() {
+    let now = Instant::now();
+    // Answered by the callee.
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    let out = call.tick(now + Duration::from_secs(33));
+    assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
+    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
+    assert!(out.iter().any(
+        |a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no ACK from caller"))
+    ));
+
+    // Answered by voicemail: no callee, the caller's dialog still ends.
+    let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
+    s.voicemail_on_failure = true;
+    let (mut call, _) = Call::start(s, now);
+    let out = call.tick(now + Duration::from_secs(31));
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
+    let _ = call.prompt_done(now + Duration::from_secs(38));
+    let out = call.tick(now + Duration::from_secs(31 + 33));
+    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
+    assert!(out.iter().any(
+        |a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no ACK from caller"))
+    ));
+}

@@ -218,27 +218,30 @@ fn cseq_parts(cseq: Option<&str>) -> Result<&str, ParseError> {
     Ok(method)
 }
 
-/// Each Via value is `SIP / 2.0 / transport sent-by` with no empty
-/// parameters (whitespace around the separators is allowed).
+/// Each Via value of a header (whitespace around separators is allowed).
 fn via_ok(value: &str) -> bool {
-    split_list(value).iter().all(|via| {
-        let mut params = via.split(';');
-        let mut protocol = params.next().unwrap_or("").split('/');
-        let sent_by_ok = match (
-            protocol.next(),
-            protocol.next(),
-            protocol.next(),
-            protocol.next(),
-        ) {
-            (Some(name), Some(version), Some(rest), None) => {
-                name.trim() == "SIP"
-                    && version.trim() == "2.0"
-                    && rest.split_whitespace().count() == 2
-            }
-            _ => false,
-        };
-        sent_by_ok && params.all(|p| !p.trim().is_empty())
-    }) && !value.trim_end().ends_with(',')
+    if !value.contains(',') {
+        return one_via_ok(value);
+    }
+    split_list(value).iter().all(|via| one_via_ok(via)) && !value.trim_end().ends_with(',')
+}
+
+/// One Via value: `SIP / 2.0 / transport sent-by`, then non-empty parameters.
+fn one_via_ok(via: &str) -> bool {
+    let mut params = via.split(';');
+    let mut protocol = params.next().unwrap_or("").split('/');
+    let sent_by_ok = match (
+        protocol.next(),
+        protocol.next(),
+        protocol.next(),
+        protocol.next(),
+    ) {
+        (Some(name), Some(version), Some(rest), None) => {
+            name.trim() == "SIP" && version.trim() == "2.0" && rest.split_whitespace().count() == 2
+        }
+        _ => false,
+    };
+    sent_by_ok && params.all(|p| !p.trim().is_empty())
 }
 
 /// Every quoted string in the value is closed (backslash escapes inside).
@@ -259,14 +262,14 @@ fn quotes_balanced(value: &str) -> bool {
 /// single-valued headers appear once, CSeq is `number method` with the
 /// request's method and a number below 2^31, Max-Forwards is 0 to 255.
 fn check_semantics(method: &str, headers: &[(String, String)]) -> Result<(), ParseError> {
-    for h in ["From", "To", "Call-ID", "CSeq", "Max-Forwards"] {
-        if headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(h))
-            .nth(1)
-            .is_some()
-        {
-            return Err(ParseError::Repeated(h));
+    const SINGLE: [&str; 5] = ["From", "To", "Call-ID", "CSeq", "Max-Forwards"];
+    let mut seen = [false; SINGLE.len()];
+    for (name, _) in headers {
+        if let Some(i) = SINGLE.iter().position(|h| name.eq_ignore_ascii_case(h)) {
+            if seen[i] {
+                return Err(ParseError::Repeated(SINGLE[i]));
+            }
+            seen[i] = true;
         }
     }
     let cseq_method = cseq_parts(find(headers, "CSeq"))?;
