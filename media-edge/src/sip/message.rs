@@ -45,16 +45,21 @@ pub enum ParseError {
 }
 
 fn expand(name: &str) -> &str {
-    match name.to_ascii_lowercase().as_str() {
-        "v" => "Via",
-        "f" => "From",
-        "t" => "To",
-        "i" => "Call-ID",
-        "m" => "Contact",
-        "l" => "Content-Length",
-        "c" => "Content-Type",
-        "k" => "Supported",
-        "s" => "Subject",
+    // Compact forms are one letter; longer names are returned as they are
+    // (and compared case-insensitively wherever they are looked up).
+    let [c] = name.as_bytes() else {
+        return name;
+    };
+    match c.to_ascii_lowercase() {
+        b'v' => "Via",
+        b'f' => "From",
+        b't' => "To",
+        b'i' => "Call-ID",
+        b'm' => "Contact",
+        b'l' => "Content-Length",
+        b'c' => "Content-Type",
+        b'k' => "Supported",
+        b's' => "Subject",
         _ => name,
     }
 }
