@@ -56,7 +56,7 @@ step "cargo clippy (all targets, all features)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "build the office binary for the end-to-end tests"
-cargo build -p office -p media-edge
+cargo build -p office -p media-edge --all-features
 
 step "cargo test (unit, contract suites on embedded + moto, router, Lambda events, end-to-end, browser)"
 cargo test --workspace --all-features

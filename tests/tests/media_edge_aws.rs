@@ -1,0 +1,209 @@
+//! The media edge's binary as it runs on AWS: its store is a DynamoDB table
+//! and its recordings go to S3, both served here by moto. Phones register
+//! (the bindings land in the table), a call is recorded automatically, and
+//! the WAV ends up in the bucket, linked from the call record.
+//!
+//! Needs the edge built with its AWS adapters (`cargo build -p media-edge
+//! --features aws`; the README test command does that).
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use blobs::s3::S3BlobStore;
+use e2e::built_bin;
+use e2e::sipp::{Phone, Ports, callee, caller, free_udp_port, register};
+use store::dynamodb::DynamoStore;
+use store::repo::{accounts, calls};
+use store::{Query, SortKey};
+
+#[test]
+fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the_bucket() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let moto = testkit::Moto::start().expect("moto");
+    let endpoint = moto.endpoint();
+    let table = testkit::unique_name("edge");
+    let bucket = testkit::unique_name("edge-recordings");
+    let seed_dir = tempfile::tempdir().expect("seed dir");
+
+    // The table and bucket the deployment would have, seeded with the demo tenant.
+    let (app, info, tenant) = rt.block_on(async {
+        let conf = testkit::aws_config_for(&endpoint).await;
+        let ddb = aws_sdk_dynamodb::Client::new(&conf);
+        DynamoStore::create_table(&ddb, &table)
+            .await
+            .expect("table");
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(true)
+                .build(),
+        );
+        S3BlobStore::create_bucket(&s3, &bucket)
+            .await
+            .expect("bucket");
+        let mut app = app::App::over(
+            Arc::new(DynamoStore::new(ddb, table.clone())),
+            seed_dir.path(),
+            "http://127.0.0.1:9",
+        )
+        .expect("app");
+        app.blobs = Arc::new(S3BlobStore::new(s3, bucket.clone()));
+        let info = app::demo::seed(&app, seed_dir.path()).await.expect("seed");
+        // The caller's account records every call.
+        let sip = accounts::sip_user(&*app.store, &info.users[0].sip_username)
+            .await
+            .expect("lookup")
+            .expect("sip user");
+        let a = accounts::get(&*app.store, &sip.tenant, &sip.account)
+            .await
+            .expect("get")
+            .expect("account");
+        let mut p = a.permissions;
+        p.auto_record = true;
+        accounts::set_permissions(&*app.store, &sip.tenant, &sip.account, a.role, p)
+            .await
+            .expect("auto record");
+        (app, info, sip.tenant)
+    });
+
+    let port = free_udp_port();
+    let edge_dir = tempfile::tempdir().expect("edge dir");
+    let mut edge = Command::new(built_bin("media-edge").expect("binary"))
+        .env("OFFICE_DATA_DIR", edge_dir.path())
+        .env("OFFICE_SIP_BIND", format!("127.0.0.1:{port}"))
+        .env("OFFICE_STORE", "dynamodb")
+        .env("OFFICE_TABLE", &table)
+        .env("OFFICE_BLOBS", "s3")
+        .env("OFFICE_BUCKET", &bucket)
+        .env("OFFICE_S3_PATH_STYLE", "1")
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "ap-northeast-2")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start media-edge");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        edge.try_wait().expect("status").is_none(),
+        "the edge runs on the AWS adapters (built with --features aws?)"
+    );
+
+    let phone = |i: usize| Phone {
+        user: info.users[i].sip_username.clone(),
+        password: info.users[i].sip_password.clone(),
+        extension: info.users[i].extension.clone(),
+        ports: Ports::new(u64::from(port)),
+    };
+    let (a, b) = (phone(0), phone(1));
+    let work = tempfile::tempdir().expect("work");
+    let w = work.path();
+    register(w, &a);
+    register(w, &b);
+
+    // Both bindings are in the table, with their expiry, for other regions to see.
+    let bindings = rt
+        .block_on(
+            app.store.query(
+                &Query::partition(store::keys::tenant_pk(&tenant))
+                    .sk(SortKey::BeginsWith("REG#".into())),
+            ),
+        )
+        .expect("query");
+    assert_eq!(bindings.items.len(), 2, "{:?}", bindings.items);
+    assert!(
+        bindings
+            .items
+            .iter()
+            .all(|i| i.get(store::ATTR_EXPIRES_AT).is_some())
+    );
+
+    let mut uas = callee(
+        w,
+        &b,
+        "answer",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let mut uac = caller(
+        w,
+        &a,
+        "talk",
+        &b.extension,
+        "uac_talk_and_hang_up",
+        &[("talk_ms", "2000")],
+    );
+    let (ok_a, ok_b) = (
+        uac.wait(Duration::from_secs(30)),
+        uas.wait(Duration::from_secs(10)),
+    );
+    assert!(ok_a && ok_b, "{}\n{}", uac.log(), uas.log());
+
+    // The call record in the table links a WAV that is in the bucket.
+    let now = store::now_epoch_ms();
+    let filter = calls::Filter {
+        account: None,
+        from_ms: now - 3_600_000,
+        to_ms: now + 60_000,
+        direction: None,
+        caller: None,
+        callee: None,
+        number: None,
+    };
+    let mut record = None;
+    for _ in 0..60 {
+        let page = rt
+            .block_on(calls::search(&*app.store, &tenant, &filter, 10, None))
+            .expect("search");
+        record = page
+            .calls
+            .into_iter()
+            .find(|c| c.ended_ms.is_some() && !c.recordings.is_empty());
+        if record.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let record = record.expect("a finished call with its recording");
+    assert_eq!(record.disposition, "answered");
+    let key = blobs::BlobKey::parse(&record.recordings[0].key).expect("key");
+    let wav = rt
+        .block_on(app.blobs.get(&key))
+        .expect("get")
+        .expect("the WAV is in S3");
+    assert!(wav.bytes.starts_with(b"RIFF"), "a WAV");
+    assert!(
+        wav.bytes.len() > 44 + 8_000,
+        "about two seconds of audio: {} bytes",
+        wav.bytes.len()
+    );
+    assert!(
+        std::fs::read_dir(edge_dir.path().join("recordings").join("spool"))
+            .map(|d| d
+                .filter_map(Result::ok)
+                .all(|e| e.path().extension().is_none_or(|x| x != "wav")))
+            .unwrap_or(true),
+        "nothing left waiting in the spool"
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &edge.id().to_string()])
+        .status()
+        .expect("kill");
+    let mut stopped = None;
+    for _ in 0..100 {
+        if let Ok(Some(s)) = edge.try_wait() {
+            stopped = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = edge.kill();
+    assert!(
+        stopped.is_some_and(|s| s.success()),
+        "clean stop: {stopped:?}"
+    );
+}
