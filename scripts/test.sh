@@ -76,7 +76,7 @@ if [ -z "${QUICK:-}" ]; then
   done
 
   step "template checks: cfn-lint and sam validate --lint"
-  cfn-lint infra/template.yaml
+  cfn-lint infra/template.yaml infra/edge.yaml
   SAM_CLI_TELEMETRY=0 "$TOOLS/sam-venv/bin/sam" validate --lint
   SAM_CLI_TELEMETRY=0 "$TOOLS/sam-venv/bin/sam" validate --lint --config-env prod
 fi
