@@ -710,26 +710,27 @@ mod tests {
         s.parse().expect("addr")
     }
 
+    fn leg(remote: Option<&str>, voice: (u8, Codec), te: Option<u8>, clock: u32) -> LegMedia {
+        LegMedia {
+            remote: remote.map(addr),
+            voice: Some(voice),
+            telephone_event: te,
+            event_clock: clock,
+        }
+    }
+
+    fn legs(a: LegMedia, b: LegMedia) -> Media {
+        let mut m = Media::default();
+        m.set_leg(Leg::A, a);
+        m.set_leg(Leg::B, b);
+        m
+    }
+
     #[test]
     fn packets_go_to_the_latched_source_of_the_other_leg() {
-        let mut m = Media::default();
-        m.set_leg(
-            Leg::A,
-            LegMedia {
-                remote: Some(addr("10.0.0.5:6000")),
-                voice: Some((0, Codec::Pcmu)),
-                telephone_event: Some(101),
-                event_clock: 8_000,
-            },
-        );
-        m.set_leg(
-            Leg::B,
-            LegMedia {
-                remote: Some(addr("10.0.0.6:7000")),
-                voice: Some((0, Codec::Pcmu)),
-                telephone_event: Some(96),
-                event_clock: 8_000,
-            },
+        let mut m = legs(
+            leg(Some("10.0.0.5:6000"), (0, Codec::Pcmu), Some(101), 8_000),
+            leg(Some("10.0.0.6:7000"), (0, Codec::Pcmu), Some(96), 8_000),
         );
         let now = Instant::now();
         let mut p = packet(0, 1, 160, &[0xFF; 160]);
@@ -758,24 +759,9 @@ mod tests {
 
     #[test]
     fn voice_is_transcoded_between_laws() {
-        let mut m = Media::default();
-        m.set_leg(
-            Leg::A,
-            LegMedia {
-                remote: None,
-                voice: Some((0, Codec::Pcmu)),
-                telephone_event: None,
-                event_clock: 8_000,
-            },
-        );
-        m.set_leg(
-            Leg::B,
-            LegMedia {
-                remote: Some(addr("10.0.0.6:7000")),
-                voice: Some((8, Codec::Pcma)),
-                telephone_event: None,
-                event_clock: 8_000,
-            },
+        let mut m = legs(
+            leg(None, (0, Codec::Pcmu), None, 8_000),
+            leg(Some("10.0.0.6:7000"), (8, Codec::Pcma), None, 8_000),
         );
         let loud = g711::ulaw_encode(12_000);
         let mut p = packet(0, 1, 0, &[loud; 160]);
@@ -787,24 +773,9 @@ mod tests {
 
     #[test]
     fn opus_and_g711_are_transcoded_both_ways() {
-        let mut m = Media::default();
-        m.set_leg(
-            Leg::A,
-            LegMedia {
-                remote: Some(addr("10.0.0.5:6000")),
-                voice: Some((111, Codec::Opus)),
-                telephone_event: None,
-                event_clock: 8_000,
-            },
-        );
-        m.set_leg(
-            Leg::B,
-            LegMedia {
-                remote: Some(addr("10.0.0.6:7000")),
-                voice: Some((0, Codec::Pcmu)),
-                telephone_event: None,
-                event_clock: 8_000,
-            },
+        let mut m = legs(
+            leg(Some("10.0.0.5:6000"), (111, Codec::Opus), None, 8_000),
+            leg(Some("10.0.0.6:7000"), (0, Codec::Pcmu), None, 8_000),
         );
         let now = Instant::now();
         // B speaks a 440 Hz tone in PCMU; A must get Opus that decodes back to it.
@@ -859,24 +830,9 @@ mod tests {
 
     #[test]
     fn telephone_events_join_the_reencoded_stream_in_its_clock() {
-        let mut m = Media::default();
-        m.set_leg(
-            Leg::A,
-            LegMedia {
-                remote: Some(addr("10.0.0.5:6000")),
-                voice: Some((111, Codec::Opus)),
-                telephone_event: Some(101),
-                event_clock: 48_000,
-            },
-        );
-        m.set_leg(
-            Leg::B,
-            LegMedia {
-                remote: Some(addr("10.0.0.6:7000")),
-                voice: Some((0, Codec::Pcmu)),
-                telephone_event: Some(96),
-                event_clock: 8_000,
-            },
+        let mut m = legs(
+            leg(Some("10.0.0.5:6000"), (111, Codec::Opus), Some(101), 48_000),
+            leg(Some("10.0.0.6:7000"), (0, Codec::Pcmu), Some(96), 8_000),
         );
         let now = Instant::now();
         let fields = |p: &[u8]| {
@@ -952,15 +908,7 @@ mod tests {
         let mut m = Media::default();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         m.report_digits(tx);
-        m.set_leg(
-            Leg::A,
-            LegMedia {
-                remote: None,
-                voice: Some((0, Codec::Pcmu)),
-                telephone_event: Some(101),
-                event_clock: 8_000,
-            },
-        );
+        m.set_leg(Leg::A, leg(None, (0, Codec::Pcmu), Some(101), 8_000));
         let now = Instant::now();
         let src = addr("10.0.0.5:6000");
         // '*' (event 10): two updates, then the end three times.

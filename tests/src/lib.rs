@@ -119,7 +119,35 @@ impl Office {
     }
 }
 
-fn terminate(child: &mut Child) -> anyhow::Result<bool> {
+/// Starts the `media-edge` binary (the container's entry point) with SIP on
+/// 127.0.0.1:`port`, its data in `data_dir`, and `env` on top; waits
+/// `settle` for it to bind and checks it is still running.
+pub fn start_media_edge(
+    data_dir: &Path,
+    port: u16,
+    env: &[(&str, &str)],
+    settle: Duration,
+) -> anyhow::Result<Child> {
+    let mut child = Command::new(built_bin("media-edge")?)
+        .env("OFFICE_DATA_DIR", data_dir)
+        .env("OFFICE_SIP_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("start media-edge")?;
+    std::thread::sleep(settle);
+    if let Some(status) = child.try_wait()? {
+        anyhow::bail!("media-edge exited at start: {status}");
+    }
+    Ok(child)
+}
+
+/// Stops a child process with SIGTERM (SIGKILL after 20 s): whether it
+/// exited cleanly.
+pub fn terminate(child: &mut Child) -> anyhow::Result<bool> {
     if let Some(status) = child.try_wait()? {
         return Ok(status.success());
     }

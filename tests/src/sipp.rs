@@ -272,3 +272,38 @@ pub fn caller(
         &[],
     )
 }
+
+/// Waits for a caller and a callee sipp; panics with both logs unless both
+/// finished their scenario.
+pub fn both(caller: &mut Sipp, callee: &mut Sipp, what: &str) {
+    let ok_a = caller.wait(Duration::from_secs(45));
+    let ok_b = callee.wait(Duration::from_secs(10));
+    assert!(
+        ok_a && ok_b,
+        "{what}: caller {ok_a}, callee {ok_b}\n{}\n{}",
+        caller.log(),
+        callee.log()
+    );
+}
+
+/// `a` calls `b`'s extension, `b` answers, and `a` plays `talk_ms` of
+/// audio and hangs up (`name` tells the runs apart in `work`).
+pub fn answered_call(work: &std::path::Path, a: &Phone, b: &Phone, name: &str, talk_ms: u32) {
+    let mut uas = callee(
+        work,
+        b,
+        &format!("{name}-callee"),
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let talk = talk_ms.to_string();
+    let mut uac = caller(
+        work,
+        a,
+        &format!("{name}-caller"),
+        &b.extension,
+        "uac_talk_and_hang_up",
+        &[("talk_ms", &talk)],
+    );
+    both(&mut uac, &mut uas, name);
+}

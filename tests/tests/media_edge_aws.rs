@@ -6,13 +6,12 @@
 //! Needs the edge built with its AWS adapters (`cargo build -p media-edge
 //! --features aws`; the README test command does that).
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use blobs::s3::S3BlobStore;
-use e2e::built_bin;
-use e2e::sipp::{Phone, Ports, callee, caller, free_udp_port, register};
+use e2e::sipp::{Phone, Ports, answered_call, free_udp_port, register};
+use e2e::{start_media_edge, terminate};
 use store::dynamodb::DynamoStore;
 use store::repo::{accounts, calls};
 use store::{Query, SortKey};
@@ -68,29 +67,23 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
 
     let port = free_udp_port();
     let edge_dir = tempfile::tempdir().expect("edge dir");
-    let mut edge = Command::new(built_bin("media-edge").expect("binary"))
-        .env("OFFICE_DATA_DIR", edge_dir.path())
-        .env("OFFICE_SIP_BIND", format!("127.0.0.1:{port}"))
-        .env("OFFICE_STORE", "dynamodb")
-        .env("OFFICE_TABLE", &table)
-        .env("OFFICE_BLOBS", "s3")
-        .env("OFFICE_BUCKET", &bucket)
-        .env("OFFICE_S3_PATH_STYLE", "1")
-        .env("AWS_ENDPOINT_URL", &endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "ap-northeast-2")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start media-edge");
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(
-        edge.try_wait().expect("status").is_none(),
-        "the edge runs on the AWS adapters (built with --features aws?)"
-    );
+    let mut edge = start_media_edge(
+        edge_dir.path(),
+        port,
+        &[
+            ("OFFICE_STORE", "dynamodb"),
+            ("OFFICE_TABLE", &table),
+            ("OFFICE_BLOBS", "s3"),
+            ("OFFICE_BUCKET", &bucket),
+            ("OFFICE_S3_PATH_STYLE", "1"),
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "ap-northeast-2"),
+        ],
+        Duration::from_millis(1500),
+    )
+    .expect("the edge runs on the AWS adapters (built with --features aws?)");
 
     let phone = |i: usize| Phone {
         user: info.users[i].sip_username.clone(),
@@ -121,26 +114,7 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
             .all(|i| i.get(store::ATTR_EXPIRES_AT).is_some())
     );
 
-    let mut uas = callee(
-        w,
-        &b,
-        "answer",
-        &["uas_ring", "uas_answer", "uas_wait_bye"],
-        0,
-    );
-    let mut uac = caller(
-        w,
-        &a,
-        "talk",
-        &b.extension,
-        "uac_talk_and_hang_up",
-        &[("talk_ms", "2000")],
-    );
-    let (ok_a, ok_b) = (
-        uac.wait(Duration::from_secs(30)),
-        uas.wait(Duration::from_secs(10)),
-    );
-    assert!(ok_a && ok_b, "{}\n{}", uac.log(), uas.log());
+    answered_call(w, &a, &b, "talk", 2000);
 
     // The call record in the table links a WAV that is in the bucket.
     let now = store::now_epoch_ms();
@@ -189,21 +163,5 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
         "nothing left waiting in the spool"
     );
 
-    Command::new("kill")
-        .args(["-TERM", &edge.id().to_string()])
-        .status()
-        .expect("kill");
-    let mut stopped = None;
-    for _ in 0..100 {
-        if let Ok(Some(s)) = edge.try_wait() {
-            stopped = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = edge.kill();
-    assert!(
-        stopped.is_some_and(|s| s.success()),
-        "clean stop: {stopped:?}"
-    );
+    assert!(terminate(&mut edge).expect("stop"), "clean stop on SIGTERM");
 }

@@ -2,11 +2,10 @@
 //! environment only, over a data directory `office demo` seeded: phones
 //! register with it and a call goes through; SIGTERM stops it cleanly.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use e2e::sipp::{Phone, Ports, callee, caller, free_udp_port, register};
-use e2e::{built_bin, office};
+use e2e::sipp::{Phone, Ports, answered_call, free_udp_port, register};
+use e2e::{office, start_media_edge, terminate};
 
 #[test]
 fn the_container_binary_registers_phones_and_carries_a_call() {
@@ -19,16 +18,8 @@ fn the_container_binary_registers_phones_and_carries_a_call() {
     );
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("demo json");
     let port = free_udp_port();
-    let mut edge = Command::new(built_bin("media-edge").expect("binary"))
-        .env("OFFICE_DATA_DIR", data.path())
-        .env("OFFICE_SIP_BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start media-edge");
-    std::thread::sleep(Duration::from_millis(700));
+    let mut edge = start_media_edge(data.path(), port, &[], Duration::from_millis(700))
+        .expect("media-edge runs");
     let phone = |i: usize| Phone {
         user: info["users"][i]["sip_username"]
             .as_str()
@@ -49,41 +40,6 @@ fn the_container_binary_registers_phones_and_carries_a_call() {
     let w = work.path();
     register(w, &a);
     register(w, &b);
-    let mut uas = callee(
-        w,
-        &b,
-        "answer",
-        &["uas_ring", "uas_answer", "uas_wait_bye"],
-        0,
-    );
-    let mut uac = caller(
-        w,
-        &a,
-        "talk",
-        &b.extension,
-        "uac_talk_and_hang_up",
-        &[("talk_ms", "1500")],
-    );
-    let (ok_a, ok_b) = (
-        uac.wait(Duration::from_secs(30)),
-        uas.wait(Duration::from_secs(10)),
-    );
-    assert!(ok_a && ok_b, "{}\n{}", uac.log(), uas.log());
-    Command::new("kill")
-        .args(["-TERM", &edge.id().to_string()])
-        .status()
-        .expect("kill");
-    let mut stopped = None;
-    for _ in 0..100 {
-        if let Ok(Some(s)) = edge.try_wait() {
-            stopped = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = edge.kill();
-    assert!(
-        stopped.is_some_and(|s| s.success()),
-        "clean stop: {stopped:?}"
-    );
+    answered_call(w, &a, &b, "talk", 1500);
+    assert!(terminate(&mut edge).expect("stop"), "clean stop on SIGTERM");
 }

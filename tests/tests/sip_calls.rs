@@ -7,18 +7,7 @@
 use std::time::Duration;
 
 use e2e::Office;
-use e2e::sipp::{Phone, Ports, Sipp, callee, caller, register};
-
-fn both(a: &mut Sipp, b: &mut Sipp, what: &str) {
-    let ok_a = a.wait(Duration::from_secs(45));
-    let ok_b = b.wait(Duration::from_secs(10));
-    assert!(
-        ok_a && ok_b,
-        "{what}: caller {ok_a}, callee {ok_b}\n{}\n{}",
-        a.log(),
-        b.log()
-    );
-}
+use e2e::sipp::{Phone, Ports, answered_call, both, callee, caller, register};
 
 #[test]
 fn registered_phones_call_each_other_through_the_edge() {
@@ -42,22 +31,7 @@ fn registered_phones_call_each_other_through_the_edge() {
     register(w, &b);
 
     // Answered; the caller plays 7 s of PCMA and hangs up.
-    let mut uas = callee(
-        w,
-        &b,
-        "answer",
-        &["uas_ring", "uas_answer", "uas_wait_bye"],
-        0,
-    );
-    let mut uac = caller(
-        w,
-        &a,
-        "talk",
-        &b.extension,
-        "uac_talk_and_hang_up",
-        &[("talk_ms", "8000")],
-    );
-    both(&mut uac, &mut uas, "answered call, caller hangs up");
+    answered_call(w, &a, &b, "talk", 8000);
 
     // Answered; the callee hangs up.
     let mut uas = callee(
