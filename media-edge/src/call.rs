@@ -30,6 +30,9 @@ const GIVE_UP: Duration = Duration::from_secs(32);
 const FEATURE_CODE_WINDOW: Duration = Duration::from_secs(3);
 /// The longest voicemail message.
 pub const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
+/// How often an answered call whose media stopped asks its phones whether
+/// they are still there.
+const PROBE_EVERY: Duration = Duration::from_secs(300);
 
 /// Digest credentials for a trunk that challenges our INVITEs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +176,10 @@ pub struct Call {
     reinvite: Option<Reinvite>,
     /// When the lingering call may be forgotten.
     linger_until: Option<Instant>,
+    /// Branches of the in-dialog OPTIONS asking silent phones if they are there.
+    probes: Vec<String>,
+    /// When both phones last answered such a probe.
+    probed_ok: Option<Instant>,
     voicemail_on_failure: bool,
     voicemail_deadline: Option<Instant>,
     greeting: Option<Greeting>,
@@ -228,6 +235,8 @@ impl Call {
             retrans: Vec::new(),
             reinvite: None,
             linger_until: None,
+            probes: Vec::new(),
+            probed_ok: None,
             voicemail_on_failure: s.voicemail_on_failure,
             voicemail_deadline: None,
             greeting: None,
@@ -388,6 +397,10 @@ impl Call {
         }
         self.retrans.retain(|r| now < r.give_up);
         for id in expired {
+            if self.probes.contains(&id) {
+                self.peer_gone(now, &mut out);
+                continue;
+            }
             if let Some(ri) = self.reinvite.clone()
                 && ri.branch == id
             {
@@ -690,15 +703,36 @@ impl Call {
         }
     }
 
-    /// Neither party has sent media for too long (both phones gone, or a
-    /// BYE lost for good): hang up both legs and close the call.
+    /// Neither party has sent media for too long. Both phones gone, or a
+    /// BYE lost for good, or just a call on hold that sends nothing: an
+    /// answered call asks both phones inside their dialogs (OPTIONS, at most
+    /// every five minutes) and ends when one does not answer or no longer
+    /// knows the dialog. The caller leaving a voicemail must be sending.
     pub fn media_timeout(&mut self, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
         match self.state {
             State::Answered => {
-                self.hang_up(Leg::A, now, &mut out);
-                self.hang_up(Leg::B, now, &mut out);
-                self.end(now, "answered", "no media", &mut out);
+                let asked_lately = self
+                    .probed_ok
+                    .is_some_and(|t| now.duration_since(t) < PROBE_EVERY);
+                if !self.probes.is_empty() || asked_lately {
+                    return out;
+                }
+                for leg in [Leg::A, Leg::B] {
+                    if let Some((to, id, bytes)) = self.in_dialog(leg, "OPTIONS", None) {
+                        out.push(Action::Send(to, bytes.clone()));
+                        self.retrans.push(Retrans {
+                            id: id.clone(),
+                            to,
+                            bytes,
+                            next: now + T1,
+                            interval: T1,
+                            cap: T2,
+                            give_up: now + GIVE_UP,
+                        });
+                        self.probes.push(id);
+                    }
+                }
             }
             State::Voicemail => {
                 self.hang_up(Leg::A, now, &mut out);
@@ -826,9 +860,28 @@ impl Call {
                     self.stop_retrans(&branch);
                     self.stop_retrans(&format!("cancel-{branch}"));
                 }
+                if resp.code >= 200 && self.probes.contains(&branch) {
+                    self.probes.retain(|p| *p != branch);
+                    if matches!(resp.code, 408 | 481) {
+                        self.peer_gone(now, &mut out);
+                    } else if self.probes.is_empty() {
+                        // Any other answer (even 405) means the phone is there.
+                        self.probed_ok = Some(now);
+                    }
+                }
             }
         }
         out
+    }
+
+    /// A phone of an answered call no longer answers in its dialog.
+    fn peer_gone(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.probes.clear();
+        if self.state == State::Answered {
+            self.hang_up(Leg::A, now, out);
+            self.hang_up(Leg::B, now, out);
+            self.end(now, "answered", "no media", out);
+        }
     }
 
     fn ack_2xx(&self, leg: Leg, resp: &Response) -> Option<Action> {

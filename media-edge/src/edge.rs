@@ -104,8 +104,9 @@ impl EdgeConfig {
     }
 }
 
-/// An answered call with no RTP or RTCP from either side for this long
-/// is over (phones on hold keep sending RTCP, and usually RTP).
+/// After this long without RTP or RTCP from either side, an answered call
+/// asks both phones whether they are still there (in-dialog OPTIONS) and
+/// ends if one is not; a call leaving a voicemail ends.
 pub const MEDIA_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Bytes of SIP the kernel may queue for the edge.

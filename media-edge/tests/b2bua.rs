@@ -37,6 +37,11 @@ Content-Length: {}\r\n\r\n{OFFER}",
     Request::parse(msg.as_bytes()).expect("invite")
 }
 
+/// The caller's ACK of the edge's 200.
+fn caller_ack() -> Request {
+    Request::parse(b"ACK sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 ACK\r\n\r\n").expect("ack")
+}
+
 fn record() -> CallRecord {
     CallRecord {
         tenant: domain::TenantId::parse("acme").expect("t"),
@@ -229,8 +234,7 @@ fn every_contact_rings_and_the_first_answer_wins() {
     // The caller's 200 is retransmitted until the ACK.
     let out = call.tick(now + Duration::from_millis(600));
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
-    let ack = Request::parse(b"ACK sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 ACK\r\n\r\n").expect("ack");
-    call.on_request(&ack, addr(CALLER), now);
+    call.on_request(&caller_ack(), addr(CALLER), now);
     let out = call.tick(now + Duration::from_secs(5));
     assert!(
         responses_to(&out, CALLER).is_empty(),
@@ -444,8 +448,7 @@ fn a_reinvite_nobody_answers_ends_in_408_and_frees_the_next_one() {
     let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
     let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
     call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
-    let ack = Request::parse(b"ACK sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 ACK\r\n\r\n").expect("ack");
-    call.on_request(&ack, addr(CALLER), now);
+    call.on_request(&caller_ack(), addr(CALLER), now);
     let reinvite = format!(
         "INVITE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKr1\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 3 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
         OFFER.len()
@@ -475,13 +478,61 @@ fn a_reinvite_nobody_answers_ends_in_408_and_frees_the_next_one() {
 }
 
 #[test]
-fn a_call_without_media_is_hung_up_on_both_sides() {
+fn a_silent_call_asks_both_phones_and_ends_only_when_one_is_gone() {
     let now = Instant::now();
     let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
     assert!(call.media_timeout(now).is_empty(), "not while ringing");
     let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
     call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
-    let out = call.media_timeout(now + Duration::from_secs(300));
+    call.on_request(&caller_ack(), addr(CALLER), now);
+
+    // Five silent minutes (a call on hold, say): both phones are asked.
+    let t = now + Duration::from_secs(300);
+    let out = call.media_timeout(t);
+    let (to_desk, to_caller) = (
+        requests_to(&out, DESK, "OPTIONS"),
+        requests_to(&out, CALLER, "OPTIONS"),
+    );
+    assert_eq!((to_desk.len(), to_caller.len()), (1, 1), "{out:?}");
+    assert!(requests_to(&out, DESK, "BYE").is_empty());
+    assert!(call.media_timeout(t).is_empty(), "one probe at a time");
+    // Both are there (a phone may well refuse OPTIONS: it still answered).
+    call.on_response(&answer(&to_desk[0], 200, "d1", None), t);
+    call.on_response(&answer(&to_caller[0], 405, "c1", None), t);
+    let out = call.tick(t + Duration::from_secs(40));
+    assert!(
+        !out.iter().any(|a| matches!(a, Action::Close(_))),
+        "{out:?}"
+    );
+    assert!(
+        call.media_timeout(t + Duration::from_secs(60)).is_empty(),
+        "not asked again within five minutes"
+    );
+
+    // Five minutes on, the desk phone no longer knows the dialog: hang up.
+    let t = t + Duration::from_secs(301);
+    let out = call.media_timeout(t);
+    let to_desk = requests_to(&out, DESK, "OPTIONS");
+    assert_eq!(to_desk.len(), 1);
+    let out = call.on_response(&answer(&to_desk[0], 481, "d1", None), t);
+    assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
+    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
+    assert!(
+        out.iter()
+            .any(|a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no media")))
+    );
+}
+
+#[test]
+fn a_silent_call_whose_phones_never_answer_is_hung_up() {
+    let now = Instant::now();
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    call.on_request(&caller_ack(), addr(CALLER), now);
+    let t = now + Duration::from_secs(300);
+    assert!(!call.media_timeout(t).is_empty());
+    let out = call.tick(t + Duration::from_secs(33));
     assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
     assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
     assert!(
