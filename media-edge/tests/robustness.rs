@@ -333,9 +333,14 @@ async fn start_edge() -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
     let registrar = Arc::new(Registrar::new(app.clone(), b"key"));
-    let socket = UdpSocket::bind("127.0.0.1:0").await.expect("udp");
-    let addr = socket.local_addr().expect("addr");
-    let listener = TcpListener::bind(addr).await.expect("tcp on the same port");
+    // UDP and TCP on one port number: retry while the TCP twin is taken.
+    let (socket, listener, addr) = loop {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.expect("udp");
+        let addr = socket.local_addr().expect("addr");
+        if let Ok(listener) = TcpListener::bind(addr).await {
+            break (socket, listener, addr);
+        }
+    };
     let edge = Edge::new(
         app,
         registrar,

@@ -28,14 +28,8 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let app = App::open(&cfg, &base).await?;
-    let sip_socket = tokio::net::UdpSocket::bind((args.host.as_str(), args.sip_port))
-        .await
-        .with_context(|| format!("binding SIP on {}:{} (udp)", args.host, args.sip_port))?;
+    let (sip_socket, sip_tcp) = bind_sip(&args.host, args.sip_port).await?;
     let sip_addr = sip_socket.local_addr()?;
-    // TCP on the same port number as UDP.
-    let sip_tcp = tokio::net::TcpListener::bind(sip_addr)
-        .await
-        .with_context(|| format!("binding SIP on {sip_addr} (tcp)"))?;
 
     // Finish org-chart uploads a crash interrupted.
     for t in store::repo::tenants::list(&*app.store).await? {
@@ -235,4 +229,28 @@ pub fn print_demo(
     println!("  API key {}", info.api_key);
     println!("(logins are kept in {}/demo.json)", cfg.data_dir.display());
     Ok(())
+}
+
+/// SIP on UDP and TCP with the same port number. With port 0 the system
+/// picks a free UDP port, whose TCP twin may be taken (an outgoing
+/// connection's ephemeral port, say): then another port is tried.
+async fn bind_sip(
+    host: &str,
+    port: u16,
+) -> anyhow::Result<(tokio::net::UdpSocket, tokio::net::TcpListener)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let udp = tokio::net::UdpSocket::bind((host, port))
+            .await
+            .with_context(|| format!("binding SIP on {host}:{port} (udp)"))?;
+        let addr = udp.local_addr()?;
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if port == 0 && attempt < 20 && e.kind() == std::io::ErrorKind::AddrInUse => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("binding SIP on {addr} (tcp)"));
+            }
+        }
+    }
 }

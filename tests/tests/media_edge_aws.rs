@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use blobs::s3::S3BlobStore;
-use e2e::sipp::{Phone, Ports, answered_call, free_udp_port, register};
+use e2e::sipp::{Phone, Ports, answered_call, free_sip_port, register};
 use e2e::{start_media_edge, terminate};
 use store::dynamodb::DynamoStore;
 use store::repo::{accounts, calls};
@@ -65,7 +65,7 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
         (app, info, sip.tenant)
     });
 
-    let port = free_udp_port();
+    let port = free_sip_port();
     let edge_dir = tempfile::tempdir().expect("edge dir");
     let mut edge = start_media_edge(
         edge_dir.path(),

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use e2e::sipp::{Phone, Ports, answered_call, free_udp_port, register};
+use e2e::sipp::{Phone, Ports, answered_call, free_sip_port, register};
 use e2e::{office, start_media_edge, terminate};
 
 #[test]
@@ -17,7 +17,7 @@ fn the_container_binary_registers_phones_and_carries_a_call() {
         String::from_utf8_lossy(&out.stderr)
     );
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("demo json");
-    let port = free_udp_port();
+    let port = free_sip_port();
     let mut edge = start_media_edge(data.path(), port, &[], Duration::from_millis(700))
         .expect("media-edge runs");
     let phone = |i: usize| Phone {
