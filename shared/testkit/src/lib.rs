@@ -42,12 +42,16 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server` on 127.0.0.1 on a free port and waits until it answers.
+    /// Starts moto (`pip install 'moto[server]'`) on 127.0.0.1 on a free
+    /// port and waits until it answers. It runs through `serial_moto.py`,
+    /// which handles one request at a time so conditional transactions are
+    /// atomic as on DynamoDB; `MOTO_SERVER` names another server command.
     pub fn start() -> anyhow::Result<Self> {
-        let bin = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_owned());
-        which(&bin).with_context(|| {
-            format!("{bin} not found: install it with `pip install 'moto[server]'` (the README test command does)")
-        })?;
+        which("moto_server").context(
+            "moto_server not found: install it with `pip install 'moto[server]'` (the README test command does)",
+        )?;
+        let bin = std::env::var("MOTO_SERVER")
+            .unwrap_or_else(|_| format!("python3 {}/serial_moto.py", env!("CARGO_MANIFEST_DIR")));
         let mut last_err = None;
         // A port can be taken between choosing and binding it: try a few.
         for _ in 0..5 {
