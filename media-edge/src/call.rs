@@ -580,19 +580,31 @@ impl Call {
         Some((d.peer, via_branch, bytes))
     }
 
+    /// Sends a request without a body inside `leg`'s dialog, retransmitted
+    /// until answered; the branch it went out on.
+    fn send_in_dialog(
+        &mut self,
+        leg: Leg,
+        method: &str,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) -> Option<String> {
+        let (to, id, bytes) = self.in_dialog(leg, method, None)?;
+        out.push(Action::Send(to, bytes.clone()));
+        self.retrans.push(Retrans {
+            id: id.clone(),
+            to,
+            bytes,
+            next: now + T1,
+            interval: T1,
+            cap: T2,
+            give_up: now + GIVE_UP,
+        });
+        Some(id)
+    }
+
     fn hang_up(&mut self, leg: Leg, now: Instant, out: &mut Vec<Action>) {
-        if let Some((to, id, bytes)) = self.in_dialog(leg, "BYE", None) {
-            out.push(Action::Send(to, bytes.clone()));
-            self.retrans.push(Retrans {
-                id,
-                to,
-                bytes,
-                next: now + T1,
-                interval: T1,
-                cap: T2,
-                give_up: now + GIVE_UP,
-            });
-        }
+        let _ = self.send_in_dialog(leg, "BYE", now, out);
     }
 
     fn which_leg(&self, call_id: &str) -> Option<Leg> {
@@ -719,17 +731,7 @@ impl Call {
                     return out;
                 }
                 for leg in [Leg::A, Leg::B] {
-                    if let Some((to, id, bytes)) = self.in_dialog(leg, "OPTIONS", None) {
-                        out.push(Action::Send(to, bytes.clone()));
-                        self.retrans.push(Retrans {
-                            id: id.clone(),
-                            to,
-                            bytes,
-                            next: now + T1,
-                            interval: T1,
-                            cap: T2,
-                            give_up: now + GIVE_UP,
-                        });
+                    if let Some(id) = self.send_in_dialog(leg, "OPTIONS", now, &mut out) {
                         self.probes.push(id);
                     }
                 }

@@ -37,6 +37,26 @@ Content-Length: {}\r\n\r\n{OFFER}",
     Request::parse(msg.as_bytes()).expect("invite")
 }
 
+/// A call the desk phone answered and the caller ACKed.
+fn answered(now: Instant) -> Call {
+    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    call.on_request(&caller_ack(), addr(CALLER), now);
+    call
+}
+
+/// Both legs got a BYE and the record closed with `cause`.
+fn hung_up_both(out: &[Action], cause: &str) {
+    assert_eq!(requests_to(out, DESK, "BYE").len(), 1, "{out:?}");
+    assert_eq!(requests_to(out, CALLER, "BYE").len(), 1, "{out:?}");
+    assert!(
+        out.iter()
+            .any(|a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some(cause))),
+        "closed with {cause}: {out:?}"
+    );
+}
+
 /// The caller's ACK of the edge's 200.
 fn caller_ack() -> Request {
     Request::parse(b"ACK sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 ACK\r\n\r\n").expect("ack")
@@ -480,11 +500,9 @@ fn a_reinvite_nobody_answers_ends_in_408_and_frees_the_next_one() {
 #[test]
 fn a_silent_call_asks_both_phones_and_ends_only_when_one_is_gone() {
     let now = Instant::now();
-    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
-    assert!(call.media_timeout(now).is_empty(), "not while ringing");
-    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
-    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
-    call.on_request(&caller_ack(), addr(CALLER), now);
+    let (mut ringing, _) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
+    assert!(ringing.media_timeout(now).is_empty(), "not while ringing");
+    let mut call = answered(now);
 
     // Five silent minutes (a call on hold, say): both phones are asked.
     let t = now + Duration::from_secs(300);
@@ -515,30 +533,16 @@ fn a_silent_call_asks_both_phones_and_ends_only_when_one_is_gone() {
     let to_desk = requests_to(&out, DESK, "OPTIONS");
     assert_eq!(to_desk.len(), 1);
     let out = call.on_response(&answer(&to_desk[0], 481, "d1", None), t);
-    assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
-    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
-    assert!(
-        out.iter()
-            .any(|a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no media")))
-    );
+    hung_up_both(&out, "no media");
 }
 
 #[test]
 fn a_silent_call_whose_phones_never_answer_is_hung_up() {
     let now = Instant::now();
-    let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
-    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
-    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
-    call.on_request(&caller_ack(), addr(CALLER), now);
+    let mut call = answered(now);
     let t = now + Duration::from_secs(300);
     assert!(!call.media_timeout(t).is_empty());
-    let out = call.tick(t + Duration::from_secs(33));
-    assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
-    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
-    assert!(
-        out.iter()
-            .any(|a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no media")))
-    );
+    hung_up_both(&call.tick(t + Duration::from_secs(33)), "no media");
 }
 
 #[test]
@@ -548,12 +552,10 @@ fn an_answer_the_caller_never_acks_ends_the_call_with_bye() {
     let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
     let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
     call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
-    let out = call.tick(now + Duration::from_secs(33));
-    assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
-    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
-    assert!(out.iter().any(
-        |a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no ACK from caller"))
-    ));
+    hung_up_both(
+        &call.tick(now + Duration::from_secs(33)),
+        "no ACK from caller",
+    );
 
     // Answered by voicemail: no callee, the caller's dialog still ends.
     let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
