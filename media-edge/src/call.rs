@@ -14,7 +14,7 @@ use store::repo::calls::{CallRecord, Direction};
 
 use crate::prompts::Greeting;
 use crate::rtp::{Leg, LegMedia};
-use crate::sdp::{Codec, Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
+use crate::sdp::{Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
 use crate::sip::digest::challenge_response;
 use crate::sip::message::{Request, Response, addr_uri, param, request, response, response_with};
 
@@ -193,6 +193,26 @@ fn token() -> String {
 
 fn branch() -> String {
     format!("z9hG4bK{}", token())
+}
+
+/// What the edge answers an offer with, given the far side's answer: the
+/// offered voice codec the far side chose (else the offer's first; the
+/// relay transcodes), and the telephone events on that codec's clock when
+/// the far side takes events too.
+fn answer_payloads(offer: &Sdp, far: Option<&Sdp>) -> Vec<Payload> {
+    let chosen = far.and_then(Sdp::voice).map(|p| p.codec);
+    let voice = offer
+        .payloads
+        .iter()
+        .find(|p| Some(p.codec) == chosen)
+        .or_else(|| offer.voice())
+        .cloned();
+    let clock = voice.as_ref().map_or(8_000, |v| v.codec.clock());
+    let mut out: Vec<Payload> = voice.into_iter().collect();
+    if far.is_some_and(|a| a.telephone_event().is_some()) {
+        out.extend(offer.telephone_event_for(clock).cloned());
+    }
+    out
 }
 
 fn with_tag(nameaddr: &str, tag: &str) -> String {
@@ -876,6 +896,14 @@ impl Call {
         out
     }
 
+    /// Media flows again: probes still waiting for an answer no longer
+    /// decide anything (a phone may well ignore OPTIONS).
+    pub fn media_flowing(&mut self) {
+        for id in std::mem::take(&mut self.probes) {
+            self.stop_retrans(&id);
+        }
+    }
+
     /// A phone of an answered call no longer answers in its dialog.
     fn peer_gone(&mut self, now: Instant, out: &mut Vec<Action>) {
         self.probes.clear();
@@ -1039,29 +1067,9 @@ impl Call {
         let offer = self.a_sdp.clone();
         let mut payloads: Vec<Payload> = Vec::new();
         if let Some(o) = &offer {
-            let chosen = answer.as_ref().and_then(|a| a.voice()).map(|p| p.codec);
-            let voice = o
-                .payloads
-                .iter()
-                .find(|p| Some(p.codec) == chosen)
-                .or_else(|| o.voice())
-                .cloned();
-            payloads.extend(voice);
-            if let Some(te) = o.payloads.iter().find(|p| p.codec == Codec::TelephoneEvent)
-                && answer
-                    .as_ref()
-                    .is_some_and(|a| a.telephone_event().is_some())
-            {
-                payloads.push(te.clone());
-            }
+            payloads = answer_payloads(o, answer.as_ref());
             // The relay sends the caller the law it answers with.
-            out.push(Action::Media(
-                Leg::A,
-                LegMedia {
-                    voice: payloads.first().map(|p| (p.pt, p.codec)),
-                    ..LegMedia::from_sdp(o)
-                },
-            ));
+            out.push(Action::Media(Leg::A, LegMedia::answered(o, &payloads)));
         }
         let dir = answer
             .as_ref()
@@ -1133,13 +1141,8 @@ impl Call {
             return;
         };
         let mut payloads: Vec<Payload> = offer.voice().cloned().into_iter().collect();
-        payloads.extend(
-            offer
-                .payloads
-                .iter()
-                .find(|p| p.codec == Codec::TelephoneEvent)
-                .cloned(),
-        );
+        let clock = offer.voice().map_or(8_000, |v| v.codec.clock());
+        payloads.extend(offer.telephone_event_for(clock).cloned());
         self.answer_caller(&payloads, MediaDirection::SendRecv, now, out);
         self.state = State::Voicemail;
         self.greeting = Some(g);
@@ -1249,32 +1252,12 @@ impl Call {
             }
             let offer = Sdp::parse(&ri.req.body).ok();
             let body = offer.map(|o| {
-                let mut payloads: Vec<Payload> = Vec::new();
-                let chosen = answer.as_ref().and_then(|a| a.voice()).map(|p| p.codec);
-                payloads.extend(
-                    o.payloads
-                        .iter()
-                        .find(|p| Some(p.codec) == chosen)
-                        .or_else(|| o.voice())
-                        .cloned(),
-                );
-                payloads.extend(
-                    o.payloads
-                        .iter()
-                        .find(|p| p.codec == Codec::TelephoneEvent)
-                        .cloned(),
-                );
+                let payloads = answer_payloads(&o, answer.as_ref());
                 let dir = answer
                     .as_ref()
                     .map_or(MediaDirection::SendRecv, |a| a.direction);
                 // The sender will use what we answered: the relay must too.
-                out.push(Action::Media(
-                    ri.from,
-                    LegMedia {
-                        voice: payloads.first().map(|p| (p.pt, p.codec)),
-                        ..LegMedia::from_sdp(&o)
-                    },
-                ));
+                out.push(Action::Media(ri.from, LegMedia::answered(&o, &payloads)));
                 self.render(ri.from, &payloads, dir)
             });
             let ok = response_with(

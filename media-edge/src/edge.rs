@@ -331,7 +331,8 @@ impl Edge {
         }
         let in_dialog = req.header("To").and_then(|t| param(t, "tag")).is_some();
         match req.method.as_str() {
-            "REGISTER" | "OPTIONS" => self.registrar_request(req, source).await,
+            "REGISTER" => self.registrar_request(req, source).await,
+            "OPTIONS" if !in_dialog => self.registrar_request(req, source).await,
             "INVITE" if !in_dialog => {
                 let (tx, rx) = mpsc::channel(64);
                 if let Ok(mut m) = self.calls.lock() {
@@ -342,7 +343,7 @@ impl Edge {
             }
             "ACK" => {}
             // In-dialog requests for a dialog the edge does not have.
-            "INVITE" | "BYE" | "CANCEL" | "INFO" | "UPDATE" | "PRACK" => {
+            "INVITE" | "OPTIONS" | "BYE" | "CANCEL" | "INFO" | "UPDATE" | "PRACK" => {
                 let answer = response(&req, 481, "Call/Transaction Does Not Exist", &[], None);
                 self.send(source, &answer).await;
             }
@@ -479,7 +480,10 @@ impl Edge {
                     let now = Instant::now();
                     match ctx.media(|m| m.silent_for(now)) {
                         Some(silent) if silent >= MEDIA_TIMEOUT => call.media_timeout(now),
-                        _ => Vec::new(),
+                        _ => {
+                            call.media_flowing();
+                            Vec::new()
+                        }
                     }
                 }
                 () = tokio::time::sleep_until(deadline.into()) => call.tick(Instant::now()),
@@ -771,29 +775,37 @@ impl Edge {
 /// Every method the edge answers, for `Allow` headers.
 pub const EDGE_ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER";
 
+/// Extensions a request may require. Session-timer refreshes (RFC 4028)
+/// are answered like any re-INVITE or UPDATE; the edge sets no timer of
+/// its own (silent calls are probed instead), which the standard allows.
+const SUPPORTED: [&str; 1] = ["timer"];
+
 /// The answer to a request the edge cannot serve whatever its method: a
 /// Request-URI scheme other than sip, sips or tel (416), or an extension
-/// the sender requires (420, listing them as Unsupported; RFC 3261 §8.2.2).
+/// the sender requires that the edge lacks (420, listing them as
+/// Unsupported; RFC 3261 §8.2.2). An ACK is never answered.
 fn unsupported(req: &Request) -> Option<Vec<u8>> {
+    if req.method == "ACK" {
+        return None;
+    }
     let scheme = req.uri.split_once(':').map_or("", |(s, _)| s);
     if !["sip", "sips", "tel"]
         .iter()
         .any(|s| s.eq_ignore_ascii_case(scheme))
     {
-        return Some(response(
-            req,
-            416,
-            "Unsupported URI Scheme",
-            &[],
-            Some("edge"),
-        ));
+        let answer = response(req, 416, "Unsupported URI Scheme", &[], Some("edge"));
+        return Some(answer);
     }
-    if matches!(req.method.as_str(), "ACK" | "CANCEL") {
+    if req.method == "CANCEL" {
         return None;
     }
-    let required = req.header_values("Require");
-    (!required.is_empty()).then(|| {
-        let unsupported = [("Unsupported", required.join(", "))];
+    let lacking: Vec<String> = req
+        .header_values("Require")
+        .into_iter()
+        .filter(|r| !SUPPORTED.iter().any(|s| r.eq_ignore_ascii_case(s)))
+        .collect();
+    (!lacking.is_empty()).then(|| {
+        let unsupported = [("Unsupported", lacking.join(", "))];
         response(req, 420, "Bad Extension", &unsupported, Some("edge"))
     })
 }

@@ -40,9 +40,12 @@ async fn main() -> anyhow::Result<()> {
     let tcp = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding SIP on {addr} (tcp)"))?;
+    // Set but empty (a template's blank parameter) counts as unset.
     let nonce_key = match std::env::var("OFFICE_NONCE_KEY") {
-        Ok(hex_key) => hex::decode(hex_key.trim()).context("OFFICE_NONCE_KEY is not hex")?,
-        Err(_) => rand::random::<[u8; 32]>().to_vec(),
+        Ok(hex_key) if !hex_key.trim().is_empty() => {
+            hex::decode(hex_key.trim()).context("OFFICE_NONCE_KEY is not hex")?
+        }
+        _ => rand::random::<[u8; 32]>().to_vec(),
     };
     let registrar = Arc::new(Registrar::new(app.clone(), &nonce_key));
     let config = EdgeConfig::from_env().map_err(|e| anyhow::anyhow!(e))?;

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::g711;
 use crate::recording::Recorder;
-use crate::sdp::{Codec, Sdp};
+use crate::sdp::{Codec, Payload, Sdp};
 
 /// The two sides of a call: A is the caller's leg, B the callee's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +116,21 @@ impl LegMedia {
             voice: sdp.voice().map(|p| (p.pt, p.codec)),
             telephone_event: sdp.telephone_event(),
             event_clock: sdp.telephone_event_clock(),
+        }
+    }
+
+    /// A party as the edge answered it: the address from its SDP, the
+    /// voice and telephone-event payloads from the answer it was given.
+    pub fn answered(sdp: &Sdp, payloads: &[Payload]) -> Self {
+        let event = payloads.iter().find(|p| p.codec == Codec::TelephoneEvent);
+        Self {
+            remote: sdp.audio,
+            voice: payloads
+                .iter()
+                .find(|p| p.codec.is_voice())
+                .map(|p| (p.pt, p.codec)),
+            telephone_event: event.map(|p| p.pt),
+            event_clock: event.and_then(Payload::clock_rate).unwrap_or(8_000),
         }
     }
 

@@ -26,6 +26,20 @@ pub struct Payload {
     pub rtpmap: Option<String>,
 }
 
+impl Payload {
+    /// The clock rate its `a=rtpmap` names (`telephone-event/48000`).
+    pub fn clock_rate(&self) -> Option<u32> {
+        self.rtpmap
+            .as_deref()?
+            .split('/')
+            .nth(1)?
+            .trim()
+            .parse()
+            .ok()
+            .filter(|c| *c > 0)
+    }
+}
+
 /// The direction attribute of a media description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -191,21 +205,32 @@ impl Sdp {
         self.payloads.iter().find(|p| p.codec.is_voice())
     }
 
-    pub fn telephone_event(&self) -> Option<u8> {
-        self.payloads
+    /// The telephone-event payload to pair with voice of `clock` (RFC 4733:
+    /// events run on the voice stream's clock), else the first one offered.
+    pub fn telephone_event_for(&self, clock: u32) -> Option<&Payload> {
+        let mut events = self
+            .payloads
             .iter()
-            .find(|p| p.codec == Codec::TelephoneEvent)
-            .map(|p| p.pt)
+            .filter(|p| p.codec == Codec::TelephoneEvent);
+        let first = events.clone().next();
+        events
+            .find(|p| p.clock_rate().unwrap_or(8_000) == clock)
+            .or(first)
     }
 
-    /// The clock of telephone events (`telephone-event/48000` beside Opus,
-    /// 8000 by default).
+    fn voice_clock(&self) -> u32 {
+        self.voice().map_or(8_000, |p| p.codec.clock())
+    }
+
+    /// The telephone-event payload type going with the first voice codec.
+    pub fn telephone_event(&self) -> Option<u8> {
+        self.telephone_event_for(self.voice_clock()).map(|p| p.pt)
+    }
+
+    /// The clock of those telephone events (8000 by default).
     pub fn telephone_event_clock(&self) -> u32 {
-        self.payloads
-            .iter()
-            .find(|p| p.codec == Codec::TelephoneEvent)
-            .and_then(|p| p.rtpmap.as_deref()?.split('/').nth(1)?.trim().parse().ok())
-            .filter(|c| *c > 0)
+        self.telephone_event_for(self.voice_clock())
+            .and_then(Payload::clock_rate)
             .unwrap_or(8_000)
     }
 
@@ -293,6 +318,23 @@ mod tests {
         assert_eq!(s.telephone_event_clock(), 8_000);
         assert_eq!(s.direction, Direction::SendRecv);
         assert!(!s.rejected);
+    }
+
+    #[test]
+    fn telephone_events_are_paired_with_the_voice_clock() {
+        let offer = "v=0\r\nc=IN IP4 10.0.0.5\r\nm=audio 6000 RTP/AVP 111 0 101 97\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/48000\r\na=rtpmap:97 telephone-event/8000\r\n";
+        let s = Sdp::parse(offer.as_bytes()).expect("parse");
+        assert_eq!(s.telephone_event_for(8_000).map(|p| p.pt), Some(97));
+        assert_eq!(s.telephone_event_for(48_000).map(|p| p.pt), Some(101));
+        assert_eq!(
+            s.telephone_event_for(16_000).map(|p| p.pt),
+            Some(101),
+            "else the first"
+        );
+        assert_eq!(
+            (s.telephone_event(), s.telephone_event_clock()),
+            (Some(101), 48_000)
+        );
     }
 
     #[test]

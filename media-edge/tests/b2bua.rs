@@ -543,6 +543,16 @@ fn a_silent_call_whose_phones_never_answer_is_hung_up() {
     let t = now + Duration::from_secs(300);
     assert!(!call.media_timeout(t).is_empty());
     hung_up_both(&call.tick(t + Duration::from_secs(33)), "no media");
+
+    // Media back before the probes time out: an ignored OPTIONS decides nothing.
+    let mut call = answered(now);
+    assert!(!call.media_timeout(t).is_empty());
+    call.media_flowing();
+    let out = call.tick(t + Duration::from_secs(33));
+    assert!(
+        !out.iter().any(|a| matches!(a, Action::Close(_))),
+        "{out:?}"
+    );
 }
 
 #[test]

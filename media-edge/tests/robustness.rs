@@ -442,6 +442,29 @@ async fn a_running_edge_answers_every_rfc4475_message_over_udp_and_tcp() {
     );
 }
 
+fn options_with(extra: &str, call_id: &str) -> Vec<u8> {
+    format!("OPTIONS sip:edge SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{call_id}\r\nFrom: <sip:t@x>;tag=1\r\n{extra}Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").into_bytes()
+}
+
+#[tokio::test]
+async fn extensions_dialogs_and_acks_get_the_answers_rfc_3261_gives_them() {
+    let edge = start_edge().await;
+    let (answered, silent) = (Duration::from_secs(5), Duration::from_millis(300));
+    // Session-timer refreshes are served; other required extensions are not.
+    let timer = options_with("To: <sip:edge>\r\nRequire: timer\r\n", "timer");
+    assert_eq!(final_over_udp(edge.addr, &timer, answered).await, Some(200));
+    let rel = options_with("To: <sip:edge>\r\nRequire: 100rel\r\n", "rel");
+    assert_eq!(final_over_udp(edge.addr, &rel, answered).await, Some(420));
+    // OPTIONS inside a dialog the edge does not have (after a restart, say).
+    let stale = options_with("To: <sip:edge>;tag=gone\r\n", "stale");
+    assert_eq!(final_over_udp(edge.addr, &stale, answered).await, Some(481));
+    // An ACK is never answered, however odd.
+    let ack = b"ACK urn:service:sos SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKa\r\nFrom: <sip:t@x>;tag=1\r\nTo: <sip:e>;tag=2\r\nCall-ID: a\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+    assert_eq!(final_over_udp(edge.addr, ack, silent).await, None);
+    let bad_ack = b"ACK sip:e SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKb\r\nFrom: <sip:t@x>;tag=1\r\nTo: <sip:e>;tag=2\r\nCall-ID: b\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    assert_eq!(final_over_udp(edge.addr, bad_ack, silent).await, None);
+}
+
 /// A small deterministic generator, so a failure is reproducible.
 struct XorShift(u64);
 

@@ -479,7 +479,11 @@ pub fn response(
 /// otherwise, saying why in a Warning header. `None` when there is nobody
 /// to answer: a response, bytes that are no request head, or no Via.
 pub fn rejection(bytes: &[u8], err: &ParseError) -> Option<Vec<u8>> {
-    if matches!(err, ParseError::Response | ParseError::Encoding) || bytes.starts_with(b"SIP/") {
+    // Never to a response, and never to an ACK (RFC 3261 §17.2.1).
+    if matches!(err, ParseError::Response | ParseError::Encoding)
+        || bytes.starts_with(b"SIP/")
+        || bytes.starts_with(b"ACK ")
+    {
         return None;
     }
     let (end, _) = head_end(bytes)?;
@@ -498,7 +502,14 @@ pub fn rejection(bytes: &[u8], err: &ParseError) -> Option<Vec<u8>> {
         ParseError::Version => (505, "Version Not Supported"),
         _ => (400, "Bad Request"),
     };
-    let warning = format!("399 office-edge \"{}\"", err.to_string().replace('"', "'"));
+    // Short, so a forged source address gets no more than it sent.
+    let why: String = err
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect();
+    let warning = format!("399 office-edge \"{}\"", why.replace(['"', '\\'], "'"));
     Some(response(
         &req,
         code,

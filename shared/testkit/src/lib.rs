@@ -51,7 +51,7 @@ impl Moto {
             "moto_server not found: install it with `pip install 'moto[server]'` (the README test command does)",
         )?;
         let bin = std::env::var("MOTO_SERVER")
-            .unwrap_or_else(|_| format!("python3 {}/serial_moto.py", env!("CARGO_MANIFEST_DIR")));
+            .unwrap_or_else(|_| format!("python3 '{}/serial_moto.py'", env!("CARGO_MANIFEST_DIR")));
         let mut last_err = None;
         // A port can be taken between choosing and binding it: try a few.
         for _ in 0..5 {
