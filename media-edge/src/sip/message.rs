@@ -127,6 +127,20 @@ fn headers_of<'a>(
     Ok(headers)
 }
 
+/// The message with its headers made UTF-8: bytes that are not (a CP949
+/// display name from a Korean carrier, say) become U+FFFD. Only text the
+/// edge displays is affected; tags, URIs and numbers are ASCII.
+fn lossy_head(bytes: &[u8]) -> Vec<u8> {
+    let Some((end, _)) = head_end(bytes) else {
+        return Vec::new();
+    };
+    let mut out = String::from_utf8_lossy(&bytes[..end])
+        .into_owned()
+        .into_bytes();
+    out.extend_from_slice(&bytes[end..]);
+    out
+}
+
 /// Splits a message into its first line, headers (unfolded, names expanded) and body.
 fn parse_head(bytes: &[u8]) -> Result<Head<'_>, ParseError> {
     let (end, start) = head_end(bytes).ok_or(ParseError::Incomplete)?;
@@ -311,7 +325,10 @@ impl Message {
 
 impl Response {
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
-        let (first, headers, body) = parse_head(bytes)?;
+        let (first, headers, body) = match parse_head(bytes) {
+            Err(ParseError::Encoding) => return Self::parse(&lossy_head(bytes)),
+            head => head?,
+        };
         let mut parts = first.splitn(3, ' ');
         let (Some("SIP/2.0"), Some(code), reason) = (parts.next(), parts.next(), parts.next())
         else {
@@ -364,7 +381,10 @@ impl Request {
         if bytes.starts_with(b"SIP/") {
             return Err(ParseError::Response);
         }
-        let (first, headers, body) = parse_head(bytes)?;
+        let (first, headers, body) = match parse_head(bytes) {
+            Err(ParseError::Encoding) => return Self::parse(&lossy_head(bytes)),
+            head => head?,
+        };
         let mut parts = first.split(' ');
         let (Some(method), Some(uri), Some(version), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -650,6 +670,22 @@ l: 0\r\n\r\n";
             uri_user(r.header("From").expect("from")),
             Some("1234567890")
         );
+    }
+
+    #[test]
+    fn headers_in_cp949_are_read_with_replacement_characters() {
+        // "김" in CP949 is B1 E8: not UTF-8.
+        let mut msg = b"INVITE sip:07012345678@office SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKx\r\nFrom: \"".to_vec();
+        msg.extend_from_slice(&[0xB1, 0xE8]);
+        msg.extend_from_slice(b"\" <sip:0212345678@carrier>;tag=1\r\nTo: <sip:07012345678@office>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 3\r\n\r\n\xffv=");
+        let r = Request::parse(&msg).expect("parsed");
+        assert_eq!(
+            uri_user(r.header("From").expect("from")),
+            Some("0212345678")
+        );
+        assert!(r.header("From").expect("from").contains('\u{FFFD}'));
+        assert_eq!(r.body, b"\xffv=", "the body is left as it came");
+        assert!(Request::parse(b"INVITE sip:a SIP/2.0\r\nVia: \xff").is_err());
     }
 
     #[test]
