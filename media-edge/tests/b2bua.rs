@@ -63,27 +63,18 @@ fn caller_ack() -> Request {
 }
 
 fn record() -> CallRecord {
-    CallRecord {
-        tenant: domain::TenantId::parse("acme").expect("t"),
-        id: store::repo::calls::new_id(1_790_000_000_000),
-        direction: Direction::Internal,
-        caller: Party {
-            number: "1001".into(),
-            ..Party::default()
-        },
-        callee: Party {
-            number: "1002".into(),
-            ..Party::default()
-        },
-        started_ms: 1_790_000_000_000,
-        answered_ms: None,
-        ended_ms: None,
-        disposition: "in_progress".into(),
-        cause: None,
-        recordings: Vec::new(),
-        quality: [None, None],
-        edge: "local".into(),
-    }
+    let party = |number: &str| Party {
+        number: number.into(),
+        ..Party::default()
+    };
+    CallRecord::starting(
+        domain::TenantId::parse("acme").expect("t"),
+        Direction::Internal,
+        party("1001"),
+        party("1002"),
+        1_790_000_000_000,
+        "local",
+    )
 }
 
 fn setup(targets: Vec<Target>) -> Setup {
