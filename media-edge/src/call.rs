@@ -10,9 +10,13 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use store::repo::calls::{CallRecord, Direction};
+use std::collections::VecDeque;
 
+use domain::call::{CallRecord, Direction, Disposition};
+
+pub use crate::fork::{ForkPlan, Stage, Target, TrunkAuth};
 use crate::prompts::Greeting;
+use crate::routing::{Application, Fallback};
 use crate::rtp::{Leg, LegMedia};
 use crate::sdp::{Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
 use crate::sip::digest::challenge_response;
@@ -34,30 +38,14 @@ pub const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
 /// they are still there.
 const PROBE_EVERY: Duration = Duration::from_secs(300);
 
-/// Digest credentials for a trunk that challenges our INVITEs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrunkAuth {
-    pub username: String,
-    pub password: String,
-}
-
-/// One place to ring on leg B.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Request-URI (the registered contact, or `sip:<number>@<trunk>`).
-    pub uri: String,
-    /// Where to send (the address the contact registered from, or the trunk).
-    pub dest: SocketAddr,
-    pub auth: Option<TrunkAuth>,
-}
-
 /// Everything a call needs when its INVITE has been accepted.
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub record: CallRecord,
     pub invite: Request,
     pub source: SocketAddr,
-    pub targets: Vec<Target>,
+    /// Where leg B rings, stage by stage.
+    pub forks: ForkPlan,
     /// From and To of leg B (name-addrs without tags).
     pub b_from: String,
     pub b_to: String,
@@ -65,12 +53,11 @@ pub struct Setup {
     pub media: [SocketAddr; 2],
     /// The edge's SIP address (Via, Contact).
     pub edge: SocketAddr,
-    pub ring_timeout: Duration,
     pub auto_record: bool,
-    /// Straight to voicemail with this greeting (after hours).
-    pub greeting_now: Option<Greeting>,
-    /// Busy, no answer or no phone: voicemail instead of a failure (calls from outside).
-    pub voicemail_on_failure: bool,
+    /// Answered by the edge at once (voicemail after hours), instead of ringing.
+    pub application: Option<Application>,
+    /// When every stage failed or timed out.
+    pub fallback: Fallback,
 }
 
 /// What the I/O layer must do.
@@ -123,6 +110,8 @@ struct Fork {
     final_code: Option<u16>,
     remote_tag: Option<String>,
     cancel_pending: bool,
+    /// A CANCEL went (or waits for a provisional to go).
+    cancelled: bool,
     auth_tried: bool,
 }
 
@@ -168,6 +157,9 @@ pub struct Call {
     /// o= session id and version per leg (the version grows per new SDP).
     sdp_version: [u64; 2],
     edge: SocketAddr,
+    /// Stages of the fork plan not rung yet.
+    stages: VecDeque<Stage>,
+    /// When the stage ringing now gives up.
     ring_deadline: Instant,
     auto_record: bool,
     recording: bool,
@@ -180,7 +172,7 @@ pub struct Call {
     probes: Vec<String>,
     /// When both phones last answered such a probe.
     probed_ok: Option<Instant>,
-    voicemail_on_failure: bool,
+    fallback: Fallback,
     voicemail_deadline: Option<Instant>,
     greeting: Option<Greeting>,
     /// When each leg last pressed `*` (the start of a feature code).
@@ -248,7 +240,8 @@ impl Call {
             media: s.media,
             sdp_version: [1, 1],
             edge: s.edge,
-            ring_deadline: now + s.ring_timeout,
+            stages: s.forks.stages.into(),
+            ring_deadline: now,
             auto_record: s.auto_record,
             recording: false,
             last_a_response: None,
@@ -257,7 +250,7 @@ impl Call {
             linger_until: None,
             probes: Vec::new(),
             probed_ok: None,
-            voicemail_on_failure: s.voicemail_on_failure,
+            fallback: s.fallback,
             voicemail_deadline: None,
             greeting: None,
             star: [None, None],
@@ -267,26 +260,28 @@ impl Call {
         let Some(offer) = call.a_sdp.clone().filter(|o| o.voice().is_some()) else {
             // No offer we can relay (no SDP, or no G.711 in it).
             call.finish_a(now, 488, "Not Acceptable Here", &mut out);
-            call.end(now, "failed", "488 no usable audio codec", &mut out);
+            call.end(
+                now,
+                Disposition::Failed,
+                "488 no usable audio codec",
+                &mut out,
+            );
             return (call, out);
         };
         out.push(Action::Media(Leg::A, LegMedia::from_sdp(&offer)));
         call.b_offer = offer_for_far_leg(&offer);
         let a_trying = response(&call.invite, 100, "Trying", &[], None);
         out.push(Action::Send(call.a_source, a_trying));
-        if let Some(g) = s.greeting_now {
+        if let Some(Application::Voicemail(g)) = s.application {
             call.voicemail(g, now, &mut out);
             return (call, out);
         }
-        for t in s.targets {
-            call.add_fork(t, now, &mut out);
-        }
-        if call.forks.is_empty() {
-            if call.voicemail_on_failure {
+        if !call.next_stage(now, &mut out) {
+            if call.fallback == Fallback::Voicemail {
                 call.voicemail(Greeting::Unavailable, now, &mut out);
             } else {
                 call.finish_a(now, 480, "Temporarily Unavailable", &mut out);
-                call.end(now, "no_answer", "480 not registered", &mut out);
+                call.end(now, Disposition::NoAnswer, "480 not registered", &mut out);
             }
         }
         (call, out)
@@ -337,6 +332,21 @@ impl Call {
         format!("SIP/2.0/UDP {};branch={branch};rport", self.edge)
     }
 
+    /// Rings the next stage of the plan that has targets; false when none is left.
+    fn next_stage(&mut self, now: Instant, out: &mut Vec<Action>) -> bool {
+        while let Some(stage) = self.stages.pop_front() {
+            if stage.targets.is_empty() {
+                continue;
+            }
+            self.ring_deadline = now + stage.timeout;
+            for t in stage.targets {
+                self.add_fork(t, now, out);
+            }
+            return true;
+        }
+        false
+    }
+
     fn add_fork(&mut self, target: Target, now: Instant, out: &mut Vec<Action>) {
         let mut fork = Fork {
             target,
@@ -347,6 +357,7 @@ impl Call {
             final_code: None,
             remote_tag: None,
             cancel_pending: false,
+            cancelled: false,
             auth_tried: false,
         };
         self.send_invite(&mut fork, None, now, out);
@@ -440,7 +451,7 @@ impl Call {
                     self.hang_up(Leg::B, now, &mut out);
                 }
                 self.hang_up(Leg::A, now, &mut out);
-                self.end(now, "failed", "no ACK from caller", &mut out);
+                self.end(now, Disposition::Failed, "no ACK from caller", &mut out);
             } else if let Some(i) = self.forks.iter().position(|f| f.branch == id)
                 && self.forks[i].final_code.is_none()
             {
@@ -449,17 +460,24 @@ impl Call {
             }
         }
         if self.state == State::Calling && now >= self.ring_deadline {
-            if self.voicemail_on_failure {
+            // This stage rang long enough: the next one, else the fallback.
+            self.cancel_forks(None, now, &mut out);
+            if self.next_stage(now, &mut out) {
+            } else if self.fallback == Fallback::Voicemail {
                 self.voicemail(Greeting::Unavailable, now, &mut out);
             } else {
-                self.cancel_forks(None, now, &mut out);
                 self.finish_a(now, 480, "Temporarily Unavailable", &mut out);
-                self.end(now, "no_answer", "no answer", &mut out);
+                self.end(now, Disposition::NoAnswer, "no answer", &mut out);
             }
         }
         if self.state == State::Voicemail && self.voicemail_deadline.is_some_and(|d| now >= d) {
             self.hang_up(Leg::A, now, &mut out);
-            self.end(now, "voicemail", "voicemail time limit", &mut out);
+            self.end(
+                now,
+                Disposition::Voicemail,
+                "voicemail time limit",
+                &mut out,
+            );
         }
         out
     }
@@ -497,7 +515,7 @@ impl Call {
         });
     }
 
-    fn end(&mut self, now: Instant, disposition: &str, cause: &str, out: &mut Vec<Action>) {
+    fn end(&mut self, now: Instant, disposition: Disposition, cause: &str, out: &mut Vec<Action>) {
         if self.state == State::Ended {
             return;
         }
@@ -513,7 +531,7 @@ impl Call {
         if r.answered_ms.is_none() && r.direction == Direction::Incoming {
             r.direction = Direction::Missed;
         }
-        r.disposition = disposition.into();
+        r.disposition = disposition;
         // An earlier cause (the callee's answer before voicemail) stays first.
         r.cause = Some(match r.cause.take() {
             Some(first) => format!("{first}; {cause}"),
@@ -525,9 +543,10 @@ impl Call {
 
     fn cancel_forks(&mut self, except: Option<usize>, now: Instant, out: &mut Vec<Action>) {
         for i in 0..self.forks.len() {
-            if Some(i) == except || self.forks[i].final_code.is_some() {
+            if Some(i) == except || self.forks[i].final_code.is_some() || self.forks[i].cancelled {
                 continue;
             }
+            self.forks[i].cancelled = true;
             if self.forks[i].provisional {
                 self.send_cancel(i, now, out);
             } else {
@@ -668,7 +687,7 @@ impl Call {
                 if self.state == State::Calling {
                     self.cancel_forks(None, now, &mut out);
                     self.finish_a(now, 487, "Request Terminated", &mut out);
-                    self.end(now, "cancelled", "caller cancelled", &mut out);
+                    self.end(now, Disposition::Cancelled, "caller cancelled", &mut out);
                 }
             }
             (_, "BYE") => {
@@ -683,14 +702,19 @@ impl Call {
                 if self.state == State::Answered {
                     self.hang_up(leg.other(), now, &mut out);
                     let who = if leg == Leg::A { "caller" } else { "callee" };
-                    self.end(now, "answered", &format!("{who} hung up"), &mut out);
+                    self.end(
+                        now,
+                        Disposition::Answered,
+                        &format!("{who} hung up"),
+                        &mut out,
+                    );
                 } else if self.state == State::Voicemail {
                     let d = if self.recording {
-                        "voicemail"
+                        Disposition::Voicemail
                     } else if self.greeting == Some(Greeting::AfterHours) {
-                        "after_hours"
+                        Disposition::AfterHours
                     } else {
-                        "no_answer"
+                        Disposition::NoAnswer
                     };
                     self.end(now, d, "caller hung up", &mut out);
                 }
@@ -759,9 +783,9 @@ impl Call {
             State::Voicemail => {
                 self.hang_up(Leg::A, now, &mut out);
                 let d = if self.recording {
-                    "voicemail"
+                    Disposition::Voicemail
                 } else {
-                    "no_answer"
+                    Disposition::NoAnswer
                 };
                 self.end(now, d, "no media", &mut out);
             }
@@ -910,7 +934,7 @@ impl Call {
         if self.state == State::Answered {
             self.hang_up(Leg::A, now, out);
             self.hang_up(Leg::B, now, out);
-            self.end(now, "answered", "no media", out);
+            self.end(now, Disposition::Answered, "no media", out);
         }
     }
 
@@ -1077,7 +1101,7 @@ impl Call {
         self.answer_caller(&payloads, dir, now, out);
         self.state = State::Answered;
         self.record.answered_ms = Some(self.wall_ms(now));
-        self.record.disposition = "answered".into();
+        self.record.disposition = Disposition::Answered;
         out.push(Action::Save(Box::new(self.record.clone())));
         if self.auto_record {
             self.set_recording(true, out);
@@ -1158,7 +1182,7 @@ impl Call {
             self.voicemail_deadline = Some(now + VOICEMAIL_MAX);
             self.record.direction = Direction::Voicemail;
             self.record.answered_ms = Some(self.wall_ms(now));
-            self.record.disposition = "voicemail".into();
+            self.record.disposition = Disposition::Voicemail;
             out.push(Action::RecordVoicemail);
             out.push(Action::Save(Box::new(self.record.clone())));
         }
@@ -1204,6 +1228,9 @@ impl Call {
         if self.state != State::Calling || self.forks.iter().any(|f| f.final_code.is_none()) {
             return;
         }
+        if self.next_stage(now, out) {
+            return;
+        }
         let codes: Vec<u16> = self.forks.iter().filter_map(|f| f.final_code).collect();
         // As a PBX answers: busy wins, then a global failure, then the lowest class.
         let code = if codes.iter().any(|&c| c == 486 || c == 600) {
@@ -1213,19 +1240,19 @@ impl Call {
         } else {
             codes.iter().copied().min().unwrap_or(480)
         };
-        if self.voicemail_on_failure {
+        if self.fallback == Fallback::Voicemail {
             self.record.cause = Some(format!("callee {code}"));
             self.voicemail(Greeting::Unavailable, now, out);
             return;
         }
         let (code, reason, disposition) = match code {
-            486 => (486, "Busy Here", "busy"),
-            603 => (603, "Decline", "rejected"),
-            404 | 484 => (404, "Not Found", "failed"),
-            408 | 480 => (480, "Temporarily Unavailable", "no_answer"),
-            401 | 407 | 403 => (403, "Forbidden", "failed"),
-            c if c >= 500 => (503, "Service Unavailable", "failed"),
-            _ => (480, "Temporarily Unavailable", "failed"),
+            486 => (486, "Busy Here", Disposition::Busy),
+            603 => (603, "Decline", Disposition::Rejected),
+            404 | 484 => (404, "Not Found", Disposition::Failed),
+            408 | 480 => (480, "Temporarily Unavailable", Disposition::NoAnswer),
+            401 | 407 | 403 => (403, "Forbidden", Disposition::Failed),
+            c if c >= 500 => (503, "Service Unavailable", Disposition::Failed),
+            _ => (480, "Temporarily Unavailable", Disposition::Failed),
         };
         self.finish_a(now, code, reason, out);
         self.end(now, disposition, &format!("{code} {reason}"), out);

@@ -14,15 +14,19 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::{Account, AccountStatus, Extension, PhoneNumber, TenantId};
-use store::repo::{accounts, calls, inbox};
+use domain::{EdgeId, TenantId};
+use store::repo::calls;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use crate::call::{Action, Call, Setup, Target, TrunkAuth};
-use crate::prompts::{Greeting, greeting};
+use crate::call::{Action, Call, Setup, TrunkAuth};
+use crate::directory::StoreDirectory;
+use crate::fork::ForkPlan;
+use crate::location::Location;
+use crate::prompts::greeting;
 use crate::recording::Recorder;
 use crate::registrar::Registrar;
+use crate::routing::{self, Fallback, Origin, Route};
 use crate::rtp::{Leg, PortPool, Relay};
 use crate::server::{Transactions, stamp_via};
 use crate::sip::message::{
@@ -30,16 +34,12 @@ use crate::sip::message::{
 };
 use crate::spool::{Note, Spool};
 
-/// A SIP trunk to the telephone network.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trunk {
-    /// Where its INVITEs come from and ours go.
-    pub addr: SocketAddr,
-    pub auth: Option<TrunkAuth>,
-}
+pub use crate::routing::Trunk;
 
 #[derive(Debug, Clone)]
 pub struct EdgeConfig {
+    /// This edge's identity (`OFFICE_EDGE_ID`; the pool region when unset).
+    pub edge_id: Option<EdgeId>,
     pub ring_timeout: Duration,
     pub trunk: Option<Trunk>,
     /// RTP port range (even start).
@@ -51,6 +51,7 @@ pub struct EdgeConfig {
 impl Default for EdgeConfig {
     fn default() -> Self {
         Self {
+            edge_id: None,
             ring_timeout: Duration::from_secs(30),
             trunk: None,
             rtp_ports: (20_000, 40_000),
@@ -60,12 +61,16 @@ impl Default for EdgeConfig {
 }
 
 impl EdgeConfig {
-    /// `OFFICE_RING_SECS`, `OFFICE_SIP_TRUNK` (host:port),
+    /// `OFFICE_EDGE_ID`, `OFFICE_RING_SECS`, `OFFICE_SIP_TRUNK` (host:port),
     /// `OFFICE_SIP_TRUNK_USER` / `_PASSWORD`, `OFFICE_RTP_PORTS` (min-max),
     /// `OFFICE_PUBLIC_IP`.
     pub fn from_env() -> Result<Self, String> {
         let mut c = Self::default();
         let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("OFFICE_EDGE_ID") {
+            c.edge_id =
+                Some(EdgeId::parse(v.trim()).map_err(|e| format!("OFFICE_EDGE_ID={v:?}: {e}"))?);
+        }
         if let Some(v) = get("OFFICE_RING_SECS") {
             let secs: u64 = v
                 .parse()
@@ -125,7 +130,10 @@ type Digits = mpsc::UnboundedReceiver<(Leg, char)>;
 /// The running edge.
 pub struct Edge {
     app: app::App,
+    edge_id: EdgeId,
     pub registrar: Arc<Registrar>,
+    /// What routing decides over (cached tenant data, the location service).
+    pub directory: Arc<StoreDirectory>,
     config: EdgeConfig,
     socket: Arc<UdpSocket>,
     /// The address in Via and Contact.
@@ -148,9 +156,11 @@ impl std::fmt::Debug for Edge {
 }
 
 impl Edge {
+    /// The edge on `socket`; `nonce_key` signs digest nonces (shared by
+    /// edges behind one address).
     pub fn new(
         app: app::App,
-        registrar: Arc<Registrar>,
+        nonce_key: &[u8],
         socket: UdpSocket,
         config: EdgeConfig,
         spool_dir: std::path::PathBuf,
@@ -164,10 +174,23 @@ impl Edge {
         let ip = config.public_ip.unwrap_or(local.ip());
         let advertised = SocketAddr::new(ip, local.port());
         let ports = PortPool::new(local.ip(), config.rtp_ports.0, config.rtp_ports.1);
+        let edge_id = match &config.edge_id {
+            Some(id) => id.clone(),
+            None => EdgeId::parse(&app.region).map_err(std::io::Error::other)?,
+        };
+        let location = Arc::new(Location::new(
+            app.store.clone(),
+            edge_id.clone(),
+            advertised,
+        ));
+        let registrar = Arc::new(Registrar::new(app.clone(), nonce_key, location.clone()));
+        let directory = Arc::new(StoreDirectory::new(app.clone(), location));
         Ok(Arc::new(Self {
             spool: Spool::new(app.clone(), spool_dir),
             app,
+            edge_id,
             registrar,
+            directory,
             config,
             socket: Arc::new(socket),
             advertised,
@@ -430,18 +453,18 @@ impl Edge {
             Err(e) => {
                 tracing::error!(error = %e, "no media ports for a call");
                 let answer = response(
-                    &setup.0.invite,
+                    &setup.invite,
                     503,
                     "Service Unavailable",
                     &[("Retry-After", "5".into())],
                     Some("edge"),
                 );
-                self.send(setup.0.source, &answer).await;
+                self.send(setup.source, &answer).await;
                 self.forget(&[&a_call_id]);
                 return;
             }
         };
-        let (mut s, _) = setup;
+        let mut s = setup;
         s.media = [relay.local(Leg::A), relay.local(Leg::B)];
         let (digits_tx, mut digits): (_, Digits) = mpsc::unbounded_channel();
         relay.with(|m| m.report_digits(digits_tx));
@@ -500,7 +523,7 @@ impl Edge {
     }
 
     /// Authenticates and routes a new INVITE: the call's setup, or the answer that refuses it.
-    async fn admit(&self, req: &Request, source: SocketAddr) -> Result<(Setup, ()), Vec<u8>> {
+    async fn admit(&self, req: &Request, source: SocketAddr) -> Result<Setup, Vec<u8>> {
         let refuse = |code: u16, reason: &str| response(req, code, reason, &[], Some("edge"));
         if req.header("Max-Forwards").is_some_and(|m| m.trim() == "0") {
             return Err(refuse(483, "Too Many Hops"));
@@ -508,242 +531,67 @@ impl Edge {
         let dialled = uri_user(&format!("<{}>", req.uri))
             .map(str::to_owned)
             .ok_or_else(|| refuse(404, "Not Found"))?;
-        let now_ms = store::now_epoch_ms();
         let from_trunk = self
             .config
             .trunk
             .as_ref()
             // Address and port: on one host, phones share the trunk's IP.
             .is_some_and(|t| t.addr == source);
-        if from_trunk {
-            return self.admit_from_trunk(req, source, &dialled, now_ms).await;
-        }
-        let sip = self
-            .registrar
-            .authenticate(req, source, store::now_epoch_seconds())
-            .await?;
-        let fail = |_| refuse(500, "Server Internal Error");
-        let caller = accounts::get(&*self.app.store, &sip.tenant, &sip.account)
-            .await
-            .map_err(fail)?
-            .filter(|a| a.status == AccountStatus::Active)
-            .ok_or_else(|| refuse(403, "Forbidden"))?;
-        let caller_party = party_of(&caller);
-        let digits: String = dialled
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        // Inside the tenant: an extension, or one of its 070 numbers.
-        let mut callee: Option<Account> = None;
-        if let Ok(ext) = Extension::parse(&digits) {
-            let marker = self
-                .app
-                .store
-                .get(&store::keys::extension_marker(&caller.tenant, &ext))
-                .await
-                .map_err(|_| refuse(500, "Server Internal Error"))?;
-            let Some(aid) = marker
-                .and_then(|m| m.s("account_id").map(str::to_owned))
-                .and_then(|a| domain::AccountId::parse(&a).ok())
-            else {
-                return Err(refuse(404, "Not Found"));
-            };
-            callee = accounts::get(&*self.app.store, &caller.tenant, &aid)
-                .await
-                .map_err(fail)?;
-        } else if let Ok(n) = PhoneNumber::parse(&digits)
-            && let Some((t, a)) = inbox::owner_of(&*self.app.store, &self.app.region, &n)
-                .await
-                .map_err(fail)?
-            && t == caller.tenant
-        {
-            callee = accounts::get(&*self.app.store, &t, &a)
-                .await
-                .map_err(fail)?;
-        }
-        let record = |direction, callee: calls::Party| {
-            calls::CallRecord::starting(
-                caller.tenant.clone(),
-                direction,
-                caller_party.clone(),
-                callee,
-                now_ms,
-                &self.app.region,
-            )
-        };
-        let realm = &self.app.sip_realm;
-        if let Some(callee) = callee {
-            if callee.id == caller.id {
-                return Err(refuse(486, "Busy Here"));
+        let origin = if from_trunk {
+            let from = req.header("From").unwrap_or("");
+            Origin::Trunk {
+                caller: uri_user(from).unwrap_or("anonymous").to_owned(),
             }
-            if callee.status != AccountStatus::Active {
+        } else {
+            let sip = self
+                .registrar
+                .authenticate(req, source, store::now_epoch_seconds())
+                .await?;
+            Origin::User {
+                tenant: sip.tenant,
+                account: sip.account,
+            }
+        };
+        let cx = routing::Context {
+            edge: &self.edge_id,
+            realm: &self.app.sip_realm,
+            trunk: self.config.trunk.as_ref(),
+            ring_timeout: self.config.ring_timeout,
+            now: store::now_epoch_seconds(),
+            now_ms: store::now_epoch_ms(),
+        };
+        let d = routing::route(&origin, &dialled, &*self.directory, &cx)
+            .await
+            .map_err(|r| refuse(r.code, r.reason))?;
+        let (forks, fallback, application) = match d.route {
+            Route::Ring { forks, fallback } => (forks, fallback, None),
+            Route::Run(app) => (ForkPlan::default(), Fallback::Fail, Some(app)),
+            Route::Forward { edge, addr } => {
+                // Edges do not yet take calls from each other (the roaming
+                // issue adds the trust between them): the callee is away.
+                tracing::info!(%edge, %addr, "callee registered at another edge only");
                 return Err(refuse(480, "Temporarily Unavailable"));
             }
-            let targets = self.targets_of(&callee);
-            let b_from = format!(
-                "\"{}\" <sip:{}@{realm}>",
-                caller.name.replace('"', ""),
-                caller_party.number.replace([' ', '-'], "")
-            );
-            let auto = caller.permissions.auto_record || callee.permissions.auto_record;
-            let callee_party = party_of(&callee);
-            return Ok((
-                Setup {
-                    record: record(calls::Direction::Internal, callee_party),
-                    invite: req.clone(),
-                    source,
-                    targets,
-                    b_from,
-                    b_to: format!("<sip:{dialled}@{realm}>"),
-                    media: [source; 2],
-                    edge: self.advertised,
-                    ring_timeout: self.config.ring_timeout,
-                    auto_record: auto,
-                    greeting_now: None,
-                    voicemail_on_failure: false,
-                },
-                (),
-            ));
-        }
-        // Outside: the trunk, if the account may.
-        let international =
-            digits.starts_with("00") || (digits.starts_with('+') && !digits.starts_with("+82"));
-        let national = if international {
-            None
-        } else {
-            Some(PhoneNumber::parse(&digits).map_err(|_| refuse(404, "Not Found"))?)
         };
-        if !caller.permissions.outbound || (international && !caller.permissions.international) {
-            return Err(refuse(403, "Forbidden"));
-        }
-        let Some(trunk) = self.config.trunk.clone() else {
-            return Err(refuse(503, "Service Unavailable"));
-        };
-        let out_digits = national.as_ref().map_or_else(
-            || digits.trim_start_matches('+').to_owned(),
-            PhoneNumber::national_digits,
-        );
-        let shown = caller
-            .number
-            .as_ref()
-            .map_or_else(|| "anonymous".to_owned(), PhoneNumber::national_digits);
-        let callee_party = calls::Party {
-            number: national
-                .as_ref()
-                .map_or(digits.clone(), PhoneNumber::display),
-            account: None,
-            name: None,
-        };
-        Ok((
-            Setup {
-                record: record(calls::Direction::Outgoing, callee_party),
-                invite: req.clone(),
-                source,
-                targets: vec![Target {
-                    uri: format!("sip:{out_digits}@{}", trunk.addr),
-                    dest: trunk.addr,
-                    auth: trunk.auth.clone(),
-                }],
-                b_from: format!("<sip:{shown}@{}>", trunk.addr.ip()),
-                b_to: format!("<sip:{out_digits}@{}>", trunk.addr.ip()),
-                media: [source; 2],
-                edge: self.advertised,
-                ring_timeout: self.config.ring_timeout,
-                auto_record: caller.permissions.auto_record,
-                greeting_now: None,
-                voicemail_on_failure: false,
-            },
-            (),
-        ))
+        Ok(Setup {
+            record: d.record,
+            invite: req.clone(),
+            source,
+            forks,
+            b_from: d.b_from,
+            b_to: d.b_to,
+            media: [source; 2],
+            edge: self.advertised,
+            auto_record: d.auto_record,
+            application,
+            fallback,
+        })
     }
 
-    async fn admit_from_trunk(
-        &self,
-        req: &Request,
-        source: SocketAddr,
-        dialled: &str,
-        now_ms: i64,
-    ) -> Result<(Setup, ()), Vec<u8>> {
-        let refuse = |code: u16, reason: &str| response(req, code, reason, &[], Some("edge"));
-        let fail = |_| refuse(500, "Server Internal Error");
-        let n = PhoneNumber::parse(dialled).map_err(|_| refuse(404, "Not Found"))?;
-        let (tenant, aid) = inbox::owner_of(&*self.app.store, &self.app.region, &n)
-            .await
-            .map_err(fail)?
-            .ok_or_else(|| refuse(404, "Not Found"))?;
-        let callee = accounts::get(&*self.app.store, &tenant, &aid)
-            .await
-            .map_err(fail)?
-            .filter(|a| a.status == AccountStatus::Active)
-            .ok_or_else(|| refuse(480, "Temporarily Unavailable"))?;
-        let from = req.header("From").unwrap_or("");
-        let caller_number = uri_user(from).unwrap_or("anonymous").to_owned();
-        let caller_display =
-            PhoneNumber::parse(&caller_number).map_or(caller_number.clone(), |p| p.display());
-        let realm = &self.app.sip_realm;
-        // Outside the user's business hours the phone does not ring: the
-        // caller hears the after-hours greeting and may leave a message.
-        let open =
-            app::hours::open_at_instant(&self.app, &tenant, &aid, store::now_epoch_seconds())
-                .await
-                .map(|o| o.is_open())
-                .unwrap_or_else(|f| {
-                    tracing::warn!(error = %f.message, "business hours unknown; ringing");
-                    true
-                });
-        let (targets, greeting_now) = if open {
-            (self.targets_of(&callee), None)
-        } else {
-            (Vec::new(), Some(Greeting::AfterHours))
-        };
-        Ok((
-            Setup {
-                record: calls::CallRecord::starting(
-                    tenant.clone(),
-                    calls::Direction::Incoming,
-                    calls::Party {
-                        number: caller_display,
-                        account: None,
-                        name: None,
-                    },
-                    party_of(&callee),
-                    now_ms,
-                    &self.app.region,
-                ),
-                invite: req.clone(),
-                source,
-                targets,
-                b_from: format!("<sip:{caller_number}@{realm}>"),
-                b_to: format!("<sip:{}@{realm}>", n.national_digits()),
-                media: [source; 2],
-                edge: self.advertised,
-                ring_timeout: self.config.ring_timeout,
-                auto_record: callee.permissions.auto_record,
-                greeting_now,
-                voicemail_on_failure: true,
-            },
-            (),
-        ))
-    }
-
-    fn targets_of(&self, callee: &Account) -> Vec<Target> {
-        let Some(user) = callee.sip_username.as_deref() else {
-            return Vec::new();
-        };
-        self.registrar
-            .contacts(user, store::now_epoch_seconds())
-            .into_iter()
-            .map(|b| Target {
-                uri: b.contact,
-                dest: b.source,
-                auth: None,
-            })
-            .collect()
-    }
-
-    /// Closes the records a crash left open (at start-up).
+    /// Closes the records this edge left open when it stopped without
+    /// ending its calls (at start-up). Records of other edges are theirs.
     pub async fn close_orphans(&self) -> usize {
-        let open = match calls::open_calls(&*self.app.store, &self.app.region).await {
+        let open = match calls::open_calls(&*self.app.store, self.edge_id.as_str()).await {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(error = %e, "could not list open calls");
@@ -752,18 +600,7 @@ impl Edge {
         };
         let mut n = 0;
         for mut r in open {
-            r.ended_ms = Some(store::now_epoch_ms().max(r.started_ms));
-            if r.answered_ms.is_none() && r.direction == calls::Direction::Incoming {
-                r.direction = calls::Direction::Missed;
-            }
-            if r.disposition == "in_progress" {
-                r.disposition = if r.answered_ms.is_some() {
-                    "answered".into()
-                } else {
-                    "failed".into()
-                };
-            }
-            r.cause = Some("edge restart".into());
+            r.close_abandoned(store::now_epoch_ms(), "edge restart");
             if calls::close(&*self.app.store, &r).await.is_ok() {
                 n += 1;
             }
@@ -833,19 +670,6 @@ fn for_tcp(bytes: &[u8]) -> Vec<u8> {
     let mut out = head.into_bytes();
     out.extend_from_slice(body.as_bytes());
     out
-}
-
-fn party_of(a: &Account) -> calls::Party {
-    calls::Party {
-        number: a
-            .extension
-            .as_ref()
-            .map(|e| e.as_str().to_owned())
-            .or_else(|| a.number.as_ref().map(PhoneNumber::display))
-            .unwrap_or_default(),
-        account: Some(a.id.clone()),
-        name: Some(a.name.clone()),
-    }
 }
 
 /// What a call's actor holds besides the state machine.

@@ -9,11 +9,15 @@
 //! writes WAVs. [`server`] and [`edge`] are the thin tokio layer.
 
 pub mod call;
+pub mod directory;
 pub mod edge;
+pub mod fork;
 pub mod g711;
+pub mod location;
 pub mod prompts;
 pub mod recording;
 pub mod registrar;
+pub mod routing;
 pub mod rtp;
 pub mod sdp;
 pub mod server;

@@ -7,17 +7,17 @@
 //! - `OFFICE_PUBLIC_IP` — the address phones reach (SDP, Contact)
 //! - `OFFICE_RTP_PORTS` — media port range (default `20000-40000`)
 //! - `OFFICE_SIP_TRUNK`, `OFFICE_SIP_TRUNK_USER`, `OFFICE_SIP_TRUNK_PASSWORD`
+//! - `OFFICE_EDGE_ID` — this edge's identity (default: `OFFICE_REGION`); its
+//!   registrations and open calls carry it
 //! - `OFFICE_RING_SECS` — ring time before no-answer (default 30)
 //! - `OFFICE_SPOOL_DIR` — recordings waiting for upload (default `<data dir>/recordings/spool`)
 //! - `OFFICE_NONCE_KEY` — shared digest-nonce key (hex) when several edges
 //!   sit behind one address; random otherwise.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use media_edge::edge::{Edge, EdgeConfig};
-use media_edge::registrar::Registrar;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -47,13 +47,12 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => rand::random::<[u8; 32]>().to_vec(),
     };
-    let registrar = Arc::new(Registrar::new(app.clone(), &nonce_key));
     let config = EdgeConfig::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let spool = std::env::var("OFFICE_SPOOL_DIR").map_or_else(
         |_| cfg.data_dir.join("recordings").join("spool"),
         std::path::PathBuf::from,
     );
-    let edge = Edge::new(app, registrar, udp, config, spool)?;
+    let edge = Edge::new(app, &nonce_key, udp, config, spool)?;
     let closed = edge.close_orphans().await;
     tracing::info!(%addr, closed_orphans = closed, "media edge serving SIP (udp, tcp)");
     tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));

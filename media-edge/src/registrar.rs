@@ -4,17 +4,18 @@
 //! challenge). Failures are counted per user *and* source address, so one
 //! phone with a stale password behind a company NAT locks only itself; an
 //! address that fails for many users is slowed down as a whole. Only
-//! active accounts register. Bindings live in memory and in the table (with
-//! `expires_at`), written only when they change or approach expiry.
+//! active accounts register. What a REGISTER does to the bindings is
+//! decided without I/O ([`decide`]); the location service keeps them and
+//! persists them in the table (with `expires_at`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use domain::AccountStatus;
-use sha2::{Digest as _, Sha256};
+use domain::{AccountStatus, EdgeId, Registration, Transport};
 use store::repo::accounts;
-use store::{Item, Key};
+
+use crate::location::{Location, Write};
 
 use crate::sip::digest::{Algorithm, Credentials};
 use crate::sip::message::{Request, param, response, uri_user};
@@ -29,16 +30,6 @@ pub const MAX_FAILURES_PER_USER_AND_ADDRESS: u32 = 10;
 pub const MAX_FAILURES_PER_ADDRESS: u32 = 200;
 pub const LOCKOUT_SECS: i64 = 600;
 
-/// One registered contact of an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding {
-    pub contact: String,
-    pub expires_at: i64,
-    pub source: SocketAddr,
-    /// When the table copy was last written.
-    pub persisted_until: i64,
-}
-
 /// User agents that fail on a challenge list holding SHA-256 (libre before
 /// 2.0, hence baresip 0.x and 1.x, stops at the first algorithm it doesn't
 /// know instead of skipping it).
@@ -52,7 +43,7 @@ pub struct Registrar {
     app: app::App,
     nonces: Nonces,
     realm: String,
-    bindings: Mutex<HashMap<String, Vec<Binding>>>,
+    location: Arc<Location>,
     failures: Mutex<HashMap<(String, IpAddr), (u32, i64)>>,
     address_failures: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
@@ -66,28 +57,21 @@ impl std::fmt::Debug for Registrar {
 }
 
 impl Registrar {
-    pub fn new(app: app::App, nonce_key: &[u8]) -> Self {
+    pub fn new(app: app::App, nonce_key: &[u8], location: Arc<Location>) -> Self {
         let realm = app.sip_realm.clone();
         Self {
             app,
             nonces: Nonces::new(nonce_key),
             realm,
-            bindings: Mutex::new(HashMap::new()),
+            location,
             failures: Mutex::new(HashMap::new()),
             address_failures: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The current contacts of a SIP user (for routing calls to them).
-    pub fn contacts(&self, username: &str, now: i64) -> Vec<Binding> {
-        self.bindings
-            .lock()
-            .map(|m| {
-                m.get(username)
-                    .map(|v| v.iter().filter(|b| b.expires_at > now).cloned().collect())
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default()
+    /// Where the account's phones are (the location service it writes to).
+    pub fn location(&self) -> &Arc<Location> {
+        &self.location
     }
 
     fn challenge(&self, req: &Request, now: i64, stale: bool) -> Vec<u8> {
@@ -261,125 +245,174 @@ impl Registrar {
         source: SocketAddr,
         now: i64,
     ) -> Vec<u8> {
-        let default = req
-            .header("Expires")
-            .and_then(|e| e.trim().parse::<i64>().ok())
-            .unwrap_or(DEFAULT_EXPIRES);
-        let contacts = req.header_values("Contact");
-        let mut changes: Vec<(String, Option<i64>)> = Vec::new();
-        if contacts.iter().any(|c| c.trim() == "*") {
-            if default != 0 || contacts.len() != 1 {
-                return response(req, 400, "Bad Request", &[], Some("edge"));
+        let (current, persisted) = match self.location.current(&sip.tenant, &sip.account, now).await
+        {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the registrations");
+                return response(
+                    req,
+                    500,
+                    "Server Internal Error",
+                    &[("Retry-After", "5".into())],
+                    Some("edge"),
+                );
             }
-            for b in self.contacts(&sip.username, now) {
-                changes.push((b.contact, None));
-            }
-        } else {
-            for c in &contacts {
-                let uri = c
-                    .split('>')
-                    .next()
-                    .unwrap_or(c)
-                    .trim_start_matches(|ch| ch != '<')
-                    .trim_start_matches('<')
-                    .to_owned();
-                let uri = if uri.is_empty() {
-                    c.split(';').next().unwrap_or(c).trim().to_owned()
-                } else {
-                    uri
-                };
-                let exp = param(c, "expires")
-                    .and_then(|e| e.parse::<i64>().ok())
-                    .unwrap_or(default);
-                if exp != 0 && exp < MIN_EXPIRES {
-                    return response(
-                        req,
-                        423,
-                        "Interval Too Brief",
-                        &[("Min-Expires", MIN_EXPIRES.to_string())],
-                        Some("edge"),
-                    );
-                }
-                changes.push((uri, (exp != 0).then(|| exp.min(MAX_EXPIRES))));
-            }
+        };
+        let here = Here {
+            edge: self.location.edge().clone(),
+            addr: self.location.edge_addr(),
+            source,
+            now,
+        };
+        let d = decide(req, sip, &here, &current, &persisted);
+        if let Some((next, writes)) = d.change {
+            self.location
+                .apply(&sip.tenant, &sip.account, next, writes)
+                .await;
         }
-        let mut writes: Vec<(String, Option<i64>)> = Vec::new();
-        let current = {
-            let Ok(mut map) = self.bindings.lock() else {
-                return response(req, 500, "Server Internal Error", &[], Some("edge"));
+        d.answer
+    }
+}
+
+/// Where a REGISTER arrived: this edge, and the phone's address.
+#[derive(Debug, Clone)]
+pub struct Here {
+    pub edge: EdgeId,
+    pub addr: SocketAddr,
+    pub source: SocketAddr,
+    pub now: i64,
+}
+
+/// What a REGISTER does to an account's bindings (RFC 3261 §10.3).
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// The account's bindings from now on, and the table writes that makes.
+    pub change: Option<(Vec<Registration>, Vec<Write>)>,
+    pub answer: Vec<u8>,
+}
+
+/// Decides an authenticated REGISTER without I/O: `current` are the
+/// account's live bindings, `persisted` when each one's table copy runs
+/// out. Refreshes reach the table only when its copy is half-way to
+/// expiry or the phone moved, so a phone re-registering every minute
+/// costs no write most of the time.
+pub fn decide(
+    req: &Request,
+    sip: &accounts::SipUser,
+    here: &Here,
+    current: &[Registration],
+    persisted: &HashMap<String, i64>,
+) -> Decision {
+    let refuse = |answer: Vec<u8>| Decision {
+        change: None,
+        answer,
+    };
+    let now = here.now;
+    let default = req
+        .header("Expires")
+        .and_then(|e| e.trim().parse::<i64>().ok())
+        .unwrap_or(DEFAULT_EXPIRES);
+    let contacts = req.header_values("Contact");
+    let mut changes: Vec<(String, Option<i64>)> = Vec::new();
+    if contacts.iter().any(|c| c.trim() == "*") {
+        if default != 0 || contacts.len() != 1 {
+            return refuse(response(req, 400, "Bad Request", &[], Some("edge")));
+        }
+        for b in current {
+            changes.push((b.contact.clone(), None));
+        }
+    } else {
+        for c in &contacts {
+            let uri = c
+                .split('>')
+                .next()
+                .unwrap_or(c)
+                .trim_start_matches(|ch| ch != '<')
+                .trim_start_matches('<')
+                .to_owned();
+            let uri = if uri.is_empty() {
+                c.split(';').next().unwrap_or(c).trim().to_owned()
+            } else {
+                uri
             };
-            let list = map.entry(sip.username.clone()).or_default();
-            list.retain(|b| b.expires_at > now);
-            for (contact, exp) in changes {
-                match exp {
-                    None => {
-                        list.retain(|b| b.contact != contact);
-                        writes.push((contact, None));
-                    }
-                    Some(secs) => {
-                        let expires_at = now + secs;
-                        match list.iter_mut().find(|b| b.contact == contact) {
-                            Some(b) => {
-                                b.expires_at = expires_at;
-                                // Refreshes only reach the table when its copy is half-way to expiry.
-                                if b.source != source || b.persisted_until - now < secs / 2 {
-                                    b.source = source;
-                                    b.persisted_until = expires_at;
-                                    writes.push((contact.clone(), Some(expires_at)));
-                                }
-                            }
-                            None => {
-                                list.push(Binding {
-                                    contact: contact.clone(),
-                                    expires_at,
-                                    source,
-                                    persisted_until: expires_at,
-                                });
-                                writes.push((contact.clone(), Some(expires_at)));
-                            }
+            let exp = param(c, "expires")
+                .and_then(|e| e.parse::<i64>().ok())
+                .unwrap_or(default);
+            if exp != 0 && exp < MIN_EXPIRES {
+                return refuse(response(
+                    req,
+                    423,
+                    "Interval Too Brief",
+                    &[("Min-Expires", MIN_EXPIRES.to_string())],
+                    Some("edge"),
+                ));
+            }
+            changes.push((uri, (exp != 0).then(|| exp.min(MAX_EXPIRES))));
+        }
+    }
+    let transport = match req.header("Via") {
+        Some(v)
+            if v.trim_start()
+                .to_ascii_uppercase()
+                .starts_with("SIP/2.0/TCP") =>
+        {
+            Transport::Tcp
+        }
+        _ => Transport::Udp,
+    };
+    let mut list: Vec<Registration> = current.iter().filter(|b| b.is_live(now)).cloned().collect();
+    let mut writes: Vec<Write> = Vec::new();
+    for (contact, exp) in changes {
+        match exp {
+            None => {
+                list.retain(|b| b.contact != contact);
+                writes.push(Write::Remove(contact));
+            }
+            Some(secs) => {
+                let expires_at = now + secs;
+                let fresh = Registration {
+                    tenant: sip.tenant.clone(),
+                    account: sip.account.clone(),
+                    sip_username: sip.username.clone(),
+                    contact: contact.clone(),
+                    source: here.source,
+                    transport,
+                    edge: here.edge.clone(),
+                    edge_addr: here.addr,
+                    user_agent: req.header("User-Agent").map(str::to_owned),
+                    expires_at,
+                };
+                match list.iter_mut().find(|b| b.contact == contact) {
+                    Some(b) => {
+                        let copy_until = persisted.get(&contact).copied().unwrap_or(0);
+                        let moved = b.source != here.source
+                            || b.edge != here.edge
+                            || b.transport != transport;
+                        *b = fresh.clone();
+                        if moved || copy_until - now < secs / 2 {
+                            writes.push(Write::Put(fresh));
                         }
                     }
+                    None => {
+                        list.push(fresh.clone());
+                        writes.push(Write::Put(fresh));
+                    }
                 }
-            }
-            list.clone()
-        };
-        for (contact, exp) in writes {
-            let key = Key::new(
-                store::keys::tenant_pk(&sip.tenant),
-                format!(
-                    "REG#{}#{}",
-                    sip.account,
-                    &hex::encode(Sha256::digest(contact.as_bytes()))[..16]
-                ),
-            );
-            let result = match exp {
-                Some(at) => {
-                    let item = Item::new(&key)
-                        .with("type", "registration")
-                        .with("account_id", sip.account.as_str())
-                        .with("sip_username", sip.username.as_str())
-                        .with("contact", contact.as_str())
-                        .with("source", source.to_string())
-                        .with("edge", self.app.region.as_str())
-                        .with_opt("user_agent", req.header("User-Agent"))
-                        .with(store::ATTR_EXPIRES_AT, at);
-                    self.app.store.put(item, None).await
-                }
-                None => self.app.store.delete(&key, None).await,
-            };
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "could not persist a registration");
             }
         }
-        let contact_headers: Vec<(&str, String)> = current
-            .iter()
-            .map(|b| {
-                (
-                    "Contact",
-                    format!("<{}>;expires={}", b.contact, b.expires_at - now),
-                )
-            })
-            .collect();
-        response(req, 200, "OK", &contact_headers, Some("edge"))
+    }
+    let contact_headers: Vec<(&str, String)> = list
+        .iter()
+        .map(|b| {
+            (
+                "Contact",
+                format!("<{}>;expires={}", b.contact, b.expires_at - now),
+            )
+        })
+        .collect();
+    Decision {
+        answer: response(req, 200, "OK", &contact_headers, Some("edge")),
+        change: Some((list, writes)),
     }
 }

@@ -4,8 +4,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use media_edge::call::{Action, Call, Setup, Target, TrunkAuth};
+use media_edge::call::{Action, Call, ForkPlan, Setup, Stage, Target, TrunkAuth};
 use media_edge::prompts::Greeting;
+use media_edge::routing::{Application, Fallback};
 use media_edge::rtp::Leg;
 use media_edge::sip::message::{Message, Request, Response};
 use store::repo::calls::{CallRecord, Direction, Party};
@@ -82,15 +83,14 @@ fn setup(targets: Vec<Target>) -> Setup {
         record: record(),
         invite: invite(),
         source: addr(CALLER),
-        targets,
+        forks: ForkPlan::parallel(targets, Duration::from_secs(30)),
         b_from: "\"Kim\" <sip:1001@office>".into(),
         b_to: "<sip:1002@office>".into(),
         media: [addr("203.0.113.1:30000"), addr("203.0.113.1:30002")],
         edge: addr(EDGE),
-        ring_timeout: Duration::from_secs(30),
         auto_record: false,
-        greeting_now: None,
-        voicemail_on_failure: false,
+        application: None,
+        fallback: Fallback::Fail,
     }
 }
 
@@ -321,7 +321,7 @@ fn nobody_answering_in_time_gives_480_or_voicemail() {
     );
 
     let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
-    s.voicemail_on_failure = true;
+    s.fallback = Fallback::Voicemail;
     let (mut call, _) = Call::start(s, now);
     let out = call.tick(now + Duration::from_secs(31));
     assert_eq!(
@@ -560,7 +560,7 @@ fn an_answer_the_caller_never_acks_ends_the_call_with_bye() {
 
     // Answered by voicemail: no callee, the caller's dialog still ends.
     let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
-    s.voicemail_on_failure = true;
+    s.fallback = Fallback::Voicemail;
     let (mut call, _) = Call::start(s, now);
     let out = call.tick(now + Duration::from_secs(31));
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
@@ -570,4 +570,79 @@ fn an_answer_the_caller_never_acks_ends_the_call_with_bye() {
     assert!(out.iter().any(
         |a| matches!(a, Action::Close(r) if r.cause.as_deref() == Some("no ACK from caller"))
     ));
+}
+
+/// 180 Ringing from the callee for one of our INVITEs.
+fn ringing(to: &Request, tag: &str) -> Response {
+    answer(to, 180, tag, None)
+}
+
+#[test]
+fn a_staged_hunt_rings_the_next_stage_when_one_times_out_or_everyone_is_busy() {
+    let now = Instant::now();
+    let mut s = setup(Vec::new());
+    s.forks = ForkPlan {
+        stages: vec![
+            Stage {
+                targets: vec![phone("sip:1002@192.0.2.20:5060", DESK)],
+                timeout: Duration::from_secs(10),
+            },
+            Stage {
+                targets: vec![phone("sip:1002@198.51.100.7:41000", MOBILE)],
+                timeout: Duration::from_secs(10),
+            },
+        ],
+    };
+    let (mut call, out) = Call::start(s.clone(), now);
+    let desk = requests_to(&out, DESK, "INVITE")
+        .pop()
+        .expect("stage 1 rings the desk");
+    assert!(
+        requests_to(&out, MOBILE, "INVITE").is_empty(),
+        "stage 2 waits"
+    );
+    call.on_response(&ringing(&desk, "d1"), now);
+    let out = call.tick(now + Duration::from_secs(10));
+    assert_eq!(
+        requests_to(&out, DESK, "CANCEL").len(),
+        1,
+        "stage 1 gives up"
+    );
+    let mobile = requests_to(&out, MOBILE, "INVITE")
+        .pop()
+        .expect("stage 2 rings");
+    assert!(responses_to(&out, CALLER).is_empty(), "the caller waits on");
+    // The desk's 487 for our CANCEL does not end the call.
+    let out = call.on_response(
+        &answer(&desk, 487, "d1", None),
+        now + Duration::from_secs(11),
+    );
+    assert!(responses_to(&out, CALLER).iter().all(|r| r.code < 300));
+    let out = call.on_response(
+        &answer(&mobile, 200, "m1", Some(ANSWER_PCMA)),
+        now + Duration::from_secs(12),
+    );
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
+    assert!(call.answered());
+
+    // Busy in stage 1 moves on at once; busy everywhere ends busy.
+    let (mut call, out) = Call::start(s, now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    let out = call.on_response(&answer(&desk, 486, "d1", None), now);
+    let mobile = requests_to(&out, MOBILE, "INVITE")
+        .pop()
+        .expect("stage 2 at once");
+    let out = call.on_response(&answer(&mobile, 486, "m1", None), now);
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(486));
+}
+
+#[test]
+fn an_edge_application_answers_at_once_without_ringing_anyone() {
+    let now = Instant::now();
+    let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
+    s.application = Some(Application::Voicemail(Greeting::AfterHours));
+    let (_call, out) = Call::start(s, now);
+    assert!(requests_to(&out, DESK, "INVITE").is_empty());
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
+    assert!(out.contains(&Action::Play(Leg::A, Greeting::AfterHours)));
 }

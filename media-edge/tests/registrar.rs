@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 
 use md5::{Digest as _, Md5};
+use std::sync::Arc;
+
+use media_edge::location::Location;
 use media_edge::registrar::Registrar;
 use media_edge::sip::message::Request;
 use sha2::Sha256;
@@ -42,7 +45,7 @@ async fn world() -> W {
     )
     .await
     .expect("member");
-    let reg = Registrar::new(app.clone(), b"nonce-key");
+    let reg = Registrar::new(app.clone(), b"nonce-key", location(&app));
     W {
         user: c.account.sip_username.clone().expect("sip user"),
         account: c.account,
@@ -50,6 +53,22 @@ async fn world() -> W {
         reg,
         _dir: dir,
     }
+}
+
+/// The location service of an edge `kr` at 203.0.113.1:5060 over the app's table.
+fn location(app: &app::App) -> Arc<Location> {
+    Arc::new(Location::new(
+        app.store.clone(),
+        domain::EdgeId::parse("kr").expect("edge id"),
+        "203.0.113.1:5060".parse().expect("addr"),
+    ))
+}
+
+async fn bound(reg: &Registrar, a: &domain::Account, now: i64) -> Vec<domain::Registration> {
+    reg.location()
+        .lookup(&a.tenant, &a.id, now)
+        .await
+        .expect("lookup")
 }
 
 fn msg(user: &str, cseq: u32, extra: &str, contact: &str) -> Request {
@@ -165,7 +184,20 @@ async fn sha256_credentials_register_and_the_binding_is_stored() {
         ok.contains("Contact: <sip:u@10.0.0.5:5062>;expires=600"),
         "{ok}"
     );
-    assert_eq!(w.reg.contacts(&w.user, t0 + 1).len(), 1);
+    let b = bound(&w.reg, &w.account, t0 + 1).await;
+    assert_eq!(b.len(), 1);
+    assert_eq!(
+        (b[0].source, b[0].edge.as_str(), b[0].transport),
+        (src(1), "kr", domain::Transport::Udp)
+    );
+    // An edge started afresh over the same table (a restart, or another
+    // process) finds the phone, and which edge holds it.
+    let again = Registrar::new(w.app.clone(), b"nonce-key", location(&w.app));
+    let b = bound(&again, &w.account, t0 + 1).await;
+    assert_eq!(
+        (b.len(), b[0].contact.as_str(), b[0].source),
+        (1, "sip:u@10.0.0.5:5062", src(1))
+    );
     let page = w
         .app
         .store
@@ -212,7 +244,12 @@ async fn sha256_credentials_register_and_the_binding_is_stored() {
             .await,
     );
     assert!(gone.starts_with("SIP/2.0 200"), "{gone}");
-    assert!(w.reg.contacts(&w.user, t0 + 3).is_empty());
+    assert!(bound(&w.reg, &w.account, t0 + 3).await.is_empty());
+    let again = Registrar::new(w.app.clone(), b"nonce-key", location(&w.app));
+    assert!(
+        bound(&again, &w.account, t0 + 3).await.is_empty(),
+        "the table forgot it too"
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,6 @@
 //! them and random bytes. `fuzz/` holds the cargo-fuzz target.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use media_edge::edge::{Edge, EdgeConfig};
@@ -332,7 +331,6 @@ impl Drop for Running {
 async fn start_edge() -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
-    let registrar = Arc::new(Registrar::new(app.clone(), b"key"));
     // UDP and TCP on one port number: retry while the TCP twin is taken.
     let (socket, listener, addr) = loop {
         let socket = UdpSocket::bind("127.0.0.1:0").await.expect("udp");
@@ -343,7 +341,7 @@ async fn start_edge() -> Running {
     };
     let edge = Edge::new(
         app,
-        registrar,
+        b"key",
         socket,
         EdgeConfig::default(),
         dir.path().join("spool"),
@@ -492,7 +490,12 @@ impl XorShift {
 async fn mutated_rfc_messages_and_garbage_never_crash_the_parser_or_the_registrar() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
-    let reg = Registrar::new(app, b"key");
+    let location = std::sync::Arc::new(media_edge::location::Location::new(
+        app.store.clone(),
+        domain::EdgeId::parse("kr").expect("edge id"),
+        "192.0.2.1:5060".parse().expect("addr"),
+    ));
+    let reg = Registrar::new(app, b"key", location);
     let src: SocketAddr = "192.0.2.9:5060".parse().expect("addr");
     let bases: Vec<Vec<u8>> = CORPUS.iter().map(|(n, ..)| message(n)).collect();
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);

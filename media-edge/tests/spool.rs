@@ -12,7 +12,7 @@ use bytes::Bytes;
 use media_edge::recording::Recorder;
 use media_edge::rtp::Leg;
 use media_edge::spool::{Note, Spool};
-use store::repo::calls::{self, CallRecord, Direction, Party};
+use store::repo::calls::{self, CallRecord, Direction, Disposition, Party};
 
 /// A blob store that is down for the first `failures` puts.
 #[derive(Debug)]
@@ -70,11 +70,12 @@ fn record(edge: &str) -> CallRecord {
         started_ms: started,
         answered_ms: Some(started + 2000),
         ended_ms: None,
-        disposition: "answered".into(),
+        disposition: Disposition::Answered,
         cause: None,
         recordings: Vec::new(),
         quality: [None, None],
         edge: edge.into(),
+        previous: None,
     }
 }
 
@@ -159,18 +160,17 @@ async fn records_left_open_by_a_crash_are_closed_at_start() {
     let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
     let mut ringing = record(&app.region);
     ringing.answered_ms = None;
-    ringing.disposition = "in_progress".into();
+    ringing.disposition = Disposition::InProgress;
     calls::save_open(&*app.store, &ringing).await.expect("open");
     let talking = record(&app.region);
     calls::save_open(&*app.store, &talking).await.expect("open");
 
-    let registrar = Arc::new(media_edge::registrar::Registrar::new(app.clone(), b"k"));
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let edge = media_edge::edge::Edge::new(
         app.clone(),
-        registrar,
+        b"k",
         socket,
         media_edge::edge::EdgeConfig::default(),
         dir.path().join("spool"),
@@ -183,8 +183,8 @@ async fn records_left_open_by_a_crash_are_closed_at_start() {
         .expect("get")
         .expect("call");
     assert_eq!(
-        (r.direction, r.disposition.as_str(), r.cause.as_deref()),
-        (Direction::Missed, "failed", Some("edge restart"))
+        (r.direction, r.disposition, r.cause.as_deref()),
+        (Direction::Missed, Disposition::Failed, Some("edge restart"))
     );
     assert!(r.ended_ms.is_some());
     let t = calls::get(&*app.store, &talking.tenant, &talking.id)
@@ -192,8 +192,8 @@ async fn records_left_open_by_a_crash_are_closed_at_start() {
         .expect("get")
         .expect("call");
     assert_eq!(
-        (t.direction, t.disposition.as_str()),
-        (Direction::Incoming, "answered")
+        (t.direction, t.disposition),
+        (Direction::Incoming, Disposition::Answered)
     );
     // The account's copy was closed too.
     let mine = calls::search(

@@ -57,14 +57,10 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         None => print_urls(&base, &cfg, Some(&sip), args.json)?,
     }
     // The media edge, in-process: registrar and calls on UDP and TCP.
-    let registrar = std::sync::Arc::new(media_edge::registrar::Registrar::new(
-        app.clone(),
-        &app::password::random_bytes(32),
-    ));
     let edge_config = media_edge::edge::EdgeConfig::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let edge = media_edge::edge::Edge::new(
         app.clone(),
-        registrar.clone(),
+        &app::password::random_bytes(32),
         sip_socket,
         edge_config,
         cfg.data_dir.join("recordings").join("spool"),

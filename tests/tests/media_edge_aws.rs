@@ -142,7 +142,7 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
         std::thread::sleep(Duration::from_millis(250));
     }
     let record = record.expect("a finished call with its recording");
-    assert_eq!(record.disposition, "answered");
+    assert_eq!(record.disposition, domain::Disposition::Answered);
     let key = blobs::BlobKey::parse(&record.recordings[0].key).expect("key");
     let wav = rt
         .block_on(app.blobs.get(&key))

@@ -50,7 +50,9 @@ pub struct CallRow {
     pub answered_ms: Option<i64>,
     pub ended_ms: Option<i64>,
     pub duration_secs: i64,
-    pub disposition: String,
+    pub disposition: &'static str,
+    /// 통화 / 통화중 / 무응답 / ...
+    pub disposition_label: &'static str,
     pub cause: Option<String>,
     pub recordings: usize,
 }
@@ -92,7 +94,7 @@ impl CallRow {
         Self {
             id: r.id.clone(),
             direction: d.as_str(),
-            direction_label: d.korean(),
+            direction_label: crate::labels::direction(d),
             caller: r.caller.number.clone(),
             caller_name: r.caller.name.clone(),
             callee: r.callee.number.clone(),
@@ -102,7 +104,8 @@ impl CallRow {
             answered_ms: r.answered_ms,
             ended_ms: r.ended_ms,
             duration_secs: r.duration_secs(),
-            disposition: r.disposition.clone(),
+            disposition: r.disposition.as_str(),
+            disposition_label: crate::labels::disposition(r.disposition),
             cause: r.cause.clone(),
             recordings: r.recordings.len(),
         }
@@ -131,7 +134,7 @@ fn filter(viewer: &Viewer, s: &Search) -> Outcome<Filter> {
     }
     let direction = match s.direction.as_deref().map(str::trim) {
         None | Some("" | "all" | "전체") => None,
-        Some(d) => Some(Direction::parse(d).ok_or_else(|| {
+        Some(d) => Some(crate::labels::parse_direction(d).ok_or_else(|| {
             Fail::bad(
                 "invalid_direction",
                 "direction",
@@ -195,7 +198,7 @@ pub async fn search(
     let f = filter(viewer, s)?;
     let wanted = match s.direction.as_deref().map(str::trim) {
         None | Some("" | "all" | "전체") => None,
-        Some(d) => Direction::parse(d),
+        Some(d) => crate::labels::parse_direction(d),
     };
     // Party matching ignores dashes, which the store's substring filter
     // can't: fetch without party filters, match here.
@@ -328,7 +331,7 @@ pub async fn export_xlsx(
                 r.callee_name.as_deref().unwrap_or(""),
                 &r.started_at,
                 "",
-                &r.disposition,
+                r.disposition_label,
             ];
             for (c, v) in cells.iter().enumerate() {
                 if c != 6 {

@@ -582,6 +582,8 @@ pub async fn apply(app: &App, t: &TenantId, plan: &Plan, max_batches: usize) -> 
         }
     }
     run(std::mem::take(&mut ops)).await?;
+    // Extensions moved: the edge's cached routing must see it.
+    store::repo::directory::changed(store, t).await?;
     // 4. Remove departments the file no longer has (children before parents).
     let mut gone: Vec<&String> = current
         .keys()

@@ -108,6 +108,15 @@ id_type!(
     32
 );
 
+id_type!(
+    /// A media edge: one running edge process (container) in a region, e.g.
+    /// `seoul-1`. Registrations and open calls belong to an edge.
+    EdgeId,
+    "edge id",
+    1,
+    40
+);
+
 impl TenantId {
     /// A fresh random tenant id (`t-` followed by 16 hex digits of a UUIDv7).
     pub fn generate() -> Self {

@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod calendar;
+pub mod call;
+pub mod dialplan;
 pub mod email;
 pub mod extension;
 pub mod holidays;
@@ -15,14 +17,18 @@ pub mod links;
 pub mod lunar;
 pub mod org;
 pub mod phone;
+pub mod registration;
 pub mod sms;
 
 pub use account::{
     Account, AccountStatus, NameError, Permissions, Role, Tenant, TenantLinks, parse_name,
 };
+pub use call::{CallRecord, Direction, Disposition, Party};
+pub use dialplan::{DialError, Dialled, InternationalNumber};
 pub use email::{Email, EmailError};
 pub use extension::{Extension, ExtensionError};
-pub use ids::{AccountId, IdError, TenantId};
+pub use ids::{AccountId, EdgeId, IdError, TenantId};
 pub use links::{AppLinks, HttpsUrl, LinkError, MenuLink};
 pub use org::{Department, OrgError};
 pub use phone::{PhoneError, PhoneKind, PhoneNumber};
+pub use registration::{Registration, Transport};

@@ -52,11 +52,16 @@ fn call(
         started_ms,
         answered_ms: answered.then_some(started_ms + 3_000),
         ended_ms: Some(started_ms + 65_000),
-        disposition: if answered { "answered" } else { "no_answer" }.into(),
+        disposition: if answered {
+            calls::Disposition::Answered
+        } else {
+            calls::Disposition::NoAnswer
+        },
         cause: None,
         recordings: Vec::new(),
         quality: [None, None],
         edge: "kr".into(),
+        previous: None,
     }
 }
 

@@ -197,7 +197,7 @@ pub async fn create(
         condition: Condition::absent(),
     });
     match store.transact_write(ops).await {
-        Ok(()) => Ok(()),
+        Ok(()) => super::directory::changed(store, &a.tenant).await,
         Err(StoreError::TransactionCanceled { failed }) if failed.contains(&lock_op) => {
             Err(RepoError::OrgLocked)
         }
@@ -327,6 +327,7 @@ pub async fn set_status(
             StoreError::ConditionFailed => RepoError::NoSuchAccount,
             other => other.into(),
         })?;
+    super::directory::changed(store, t).await?;
     from_item(&item)
 }
 
@@ -354,6 +355,7 @@ pub async fn set_permissions(
             StoreError::ConditionFailed => RepoError::NoSuchAccount,
             other => other.into(),
         })?;
+    super::directory::changed(store, t).await?;
     from_item(&item)
 }
 
@@ -436,6 +438,7 @@ pub async fn set_profile(
         }
         Err(e) => return Err(e.into()),
     }
+    super::directory::changed(store, &current.tenant).await?;
     get(store, &current.tenant, &current.id)
         .await?
         .ok_or(RepoError::NoSuchAccount)
@@ -548,5 +551,6 @@ pub async fn delete(store: &dyn Store, a: &Account, region: &str) -> RepoResult<
     if let Some(n) = &a.number {
         ops.extend(super::numbers::release_ops(region, &a.tenant, &a.id, n));
     }
-    store.transact_write(ops).await.map_err(stale_or)
+    store.transact_write(ops).await.map_err(stale_or)?;
+    super::directory::changed(store, &a.tenant).await
 }

@@ -8,184 +8,21 @@
 //!   same sort key, for "my calls" (U3, C4). A call between two of the
 //!   tenant's users has two accounts, which one GSI entry per item could not
 //!   index; the copies are written in the same transaction as the record.
-//! - While a call is up, a marker `EDGE#<region>#OPEN` / `<call id>` lets an
-//!   edge close, after a crash, the records it left open.
+//! - While a call is up, a marker `EDGE#<edge id>#OPEN` / `<call id>` lets
+//!   the edge that carries it close, after a crash, the records it left open.
 //!
 //! The call id starts with the start time (hex milliseconds), so a record
 //! is found from its id alone.
 
 use domain::calendar::Date;
 use domain::{AccountId, TenantId};
-use serde::Serialize;
 
 use super::{RepoError, RepoResult, corrupt};
 use crate::{Condition, Cursor, Item, Key, Query, SortKey, Store, StoreError, TxOp, Value, keys};
 
-/// How a call appears in the history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// 발신: a user called outside the company.
-    Outgoing,
-    /// 착신: an outside caller reached a user.
-    Incoming,
-    /// 부재중: an outside caller was not answered.
-    Missed,
-    /// 음성사서함: the caller left a voicemail.
-    Voicemail,
-    /// 내선: between two users of the tenant.
-    Internal,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Outgoing => "outgoing",
-            Self::Incoming => "incoming",
-            Self::Missed => "missed",
-            Self::Voicemail => "voicemail",
-            Self::Internal => "internal",
-        }
-    }
-
-    pub fn korean(self) -> &'static str {
-        match self {
-            Self::Outgoing => "발신",
-            Self::Incoming => "착신",
-            Self::Missed => "부재중",
-            Self::Voicemail => "음성사서함",
-            Self::Internal => "내선",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Outgoing,
-            Self::Incoming,
-            Self::Missed,
-            Self::Voicemail,
-            Self::Internal,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s || d.korean() == s)
-    }
-}
-
-/// One side of a call: what was dialled or shown, and the account behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-pub struct Party {
-    /// The extension, 070 number or outside number, as people write it.
-    pub number: String,
-    pub account: Option<AccountId>,
-    pub name: Option<String>,
-}
-
-/// Receive quality of one leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-pub struct Quality {
-    pub packets: i64,
-    pub lost: i64,
-    /// Interarrival jitter in tenths of a millisecond.
-    pub jitter_tenth_ms: i64,
-}
-
-/// A recording segment of the call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Recording {
-    /// The blob key of the WAV.
-    pub key: String,
-    pub started_ms: i64,
-    pub duration_ms: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CallRecord {
-    pub tenant: TenantId,
-    pub id: String,
-    pub direction: Direction,
-    pub caller: Party,
-    pub callee: Party,
-    pub started_ms: i64,
-    pub answered_ms: Option<i64>,
-    pub ended_ms: Option<i64>,
-    /// answered, busy, no_answer, cancelled, rejected, failed, voicemail, or
-    /// in_progress while the call is up.
-    pub disposition: String,
-    /// Who or what ended it: `caller`, `callee`, a SIP status, `edge restart`.
-    pub cause: Option<String>,
-    pub recordings: Vec<Recording>,
-    /// [caller leg, callee leg].
-    pub quality: [Option<Quality>; 2],
-    /// The edge (region) that carried the call.
-    pub edge: String,
-}
-
-impl CallRecord {
-    /// A call starting now: a fresh id, in progress.
-    pub fn starting(
-        tenant: TenantId,
-        direction: Direction,
-        caller: Party,
-        callee: Party,
-        started_ms: i64,
-        edge: &str,
-    ) -> Self {
-        Self {
-            tenant,
-            id: new_id(started_ms),
-            direction,
-            caller,
-            callee,
-            started_ms,
-            answered_ms: None,
-            ended_ms: None,
-            disposition: "in_progress".into(),
-            cause: None,
-            recordings: Vec::new(),
-            quality: [None, None],
-            edge: edge.to_owned(),
-        }
-    }
-
-    /// Talk time in whole seconds (0 when unanswered).
-    pub fn duration_secs(&self) -> i64 {
-        match (self.answered_ms, self.ended_ms) {
-            (Some(a), Some(e)) if e > a => (e - a) / 1000,
-            _ => 0,
-        }
-    }
-
-    pub fn is_open(&self) -> bool {
-        self.ended_ms.is_none()
-    }
-
-    /// The accounts on the call, each once.
-    pub fn accounts(&self) -> Vec<AccountId> {
-        let mut v: Vec<AccountId> = Vec::new();
-        for a in [&self.caller.account, &self.callee.account]
-            .into_iter()
-            .flatten()
-        {
-            if !v.contains(a) {
-                v.push(a.clone());
-            }
-        }
-        v
-    }
-}
-
-/// A new call id for a call starting at `started_ms`.
-pub fn new_id(started_ms: i64) -> String {
-    let r: u64 = rand::random();
-    format!("{started_ms:011x}{:012x}", r & 0xFFFF_FFFF_FFFF)
-}
-
-fn started_of(id: &str) -> Option<i64> {
-    if id.len() != 23 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    i64::from_str_radix(&id[..11], 16).ok()
-}
+pub use domain::call::{
+    CallRecord, Direction, Disposition, Party, Quality, Recording, new_id, started_of,
+};
 
 /// `yyyymm` (UTC) of an instant in milliseconds.
 pub fn month_of(ms: i64) -> String {
@@ -208,8 +45,8 @@ fn sort_key(started_ms: i64, id: &str) -> String {
     format!("{started_ms:015}#{id}")
 }
 
-fn open_key(region: &str, id: &str) -> Key {
-    Key::new(format!("EDGE#{region}#OPEN"), id)
+fn open_key(edge: &str, id: &str) -> Key {
+    Key::new(format!("EDGE#{edge}#OPEN"), id)
 }
 
 fn key(t: &TenantId, id: &str) -> Option<Key> {
@@ -240,6 +77,7 @@ fn to_item(r: &CallRecord, key: &Key) -> Item {
         .with_opt("ended_ms", r.ended_ms)
         .with("disposition", r.disposition.as_str())
         .with_opt("cause", r.cause.as_deref())
+        .with_opt("previous", r.previous.as_deref())
         .with("edge", r.edge.as_str());
     i = party_item(i, "caller", &r.caller);
     i = party_item(i, "callee", &r.callee);
@@ -313,11 +151,13 @@ fn from_item(i: &Item) -> RepoResult<CallRecord> {
         started_ms: i.n("started_ms").unwrap_or(0),
         answered_ms: i.n("answered_ms"),
         ended_ms: i.n("ended_ms"),
-        disposition: s("disposition")?.to_owned(),
+        disposition: Disposition::parse(s("disposition")?)
+            .ok_or_else(|| corrupt("unknown call disposition"))?,
         cause: i.s("cause").map(str::to_owned),
         recordings,
         quality: [q(0), q(1)],
         edge: i.s("edge").unwrap_or_default().to_owned(),
+        previous: i.s("previous").map(str::to_owned),
     })
 }
 
@@ -451,9 +291,9 @@ pub async fn add_recording(
     .await
 }
 
-/// The calls this edge left open (after a crash).
-pub async fn open_calls(store: &dyn Store, region: &str) -> RepoResult<Vec<CallRecord>> {
-    let mut q = Query::partition(format!("EDGE#{region}#OPEN"));
+/// The calls the edge `edge` left open (after a crash): only its own.
+pub async fn open_calls(store: &dyn Store, edge: &str) -> RepoResult<Vec<CallRecord>> {
+    let mut q = Query::partition(format!("EDGE#{edge}#OPEN"));
     let mut out = Vec::new();
     loop {
         let page = store.query(&q).await?;
@@ -465,7 +305,7 @@ pub async fn open_calls(store: &dyn Store, region: &str) -> RepoResult<Vec<CallR
             match get(store, &t, &id).await? {
                 Some(r) => out.push(r),
                 // The marker outlived its record: drop it.
-                None => store.delete(&open_key(region, &id), None).await?,
+                None => store.delete(&open_key(edge, &id), None).await?,
             }
         }
         match page.next {

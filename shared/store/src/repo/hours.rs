@@ -36,7 +36,7 @@ pub async fn put(
             None,
         )
         .await?;
-    Ok(())
+    super::directory::changed(store, t).await
 }
 
 const ONE_OFF_PK: &str = "HOLIDAYS#KR";

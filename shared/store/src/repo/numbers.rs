@@ -83,7 +83,7 @@ pub async fn assign(
         condition: Some(Condition::present().and(Condition::not_exists("number"))),
     });
     match store.transact_write(ops).await {
-        Ok(()) => Ok(()),
+        Ok(()) => super::directory::changed(store, tenant).await,
         Err(StoreError::TransactionCanceled { failed }) => {
             if failed.contains(&2) {
                 let exists = accounts::get(store, tenant, account).await?.is_some();
@@ -169,7 +169,7 @@ pub async fn change(
     });
     ops.extend(release_ops(region, tenant, account, old));
     match store.transact_write(ops).await {
-        Ok(()) => Ok(()),
+        Ok(()) => super::directory::changed(store, tenant).await,
         Err(StoreError::TransactionCanceled { failed }) => {
             if failed.contains(&0) || failed.contains(&1) {
                 Err(RepoError::NumberNotFree(new.to_string()))
@@ -196,7 +196,7 @@ pub async fn reclaim(
     }];
     ops.extend(release_ops(region, tenant, account, n));
     match store.transact_write(ops).await {
-        Ok(()) => Ok(()),
+        Ok(()) => super::directory::changed(store, tenant).await,
         Err(StoreError::TransactionCanceled { .. }) => Err(RepoError::Stale),
         Err(e) => Err(e.into()),
     }

@@ -186,20 +186,6 @@ fn party(number: &str, name: Option<&str>) -> maud::Markup {
     html! { (number) @if let Some(n) = name { " " span class="muted" { (n) } } }
 }
 
-fn disposition_label(d: &str) -> &str {
-    match d {
-        "answered" => "통화",
-        "busy" => "통화중",
-        "no_answer" => "무응답",
-        "cancelled" => "취소",
-        "rejected" => "거절",
-        "voicemail" => "음성사서함",
-        "after_hours" => "업무시간 외",
-        "in_progress" => "통화 중",
-        _ => "실패",
-    }
-}
-
 fn row(base: &str, r: &CallRow, can_listen: bool) -> maud::Markup {
     html! {
         tr class="call" data-id=(r.id) style="white-space:nowrap" {
@@ -208,7 +194,7 @@ fn row(base: &str, r: &CallRow, can_listen: bool) -> maud::Markup {
             td { (party(&r.callee, r.callee_name.as_deref())) }
             td { (r.started_at) }
             td { (duration_text(r.duration_secs)) }
-            td { (disposition_label(&r.disposition)) }
+            td { (r.disposition_label) }
             td {
                 @if r.recordings > 0 && can_listen {
                     @for n in 1..=r.recordings {

@@ -1,0 +1,261 @@
+//! The directory port routing decides over: who an account is, who holds
+//! an extension or a number, where a user's phones are registered, and
+//! whether the user is open now. [`StoreDirectory`] answers from the table
+//! through a cache, so an INVITE costs one store read in the steady state
+//! (the tenant's directory version, `store::repo::directory`), not the
+//! four to six it would take to read everything afresh.
+//!
+//! Invalidation: every write that changes routing data bumps the tenant's
+//! version; [`Directory::refresh`] reads it once per routing decision and
+//! drops that tenant's cached entries when it moved. Entries also expire
+//! after [`ENTRY_TTL`], which bounds the damage of a writer that died
+//! between its write and its bump. Registrations come from the location
+//! service, which keeps this edge's own exactly and reads others' back.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use domain::hours::{BusinessHours, open_at};
+use domain::{Account, AccountId, Extension, PhoneNumber, Registration, TenantId};
+use store::repo::{accounts, directory, hours, inbox};
+
+use crate::location::Location;
+
+/// The directory could not be read (the store failed): the call gets a 500.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("directory unavailable: {0}")]
+pub struct Unavailable(pub String);
+
+impl From<store::repo::RepoError> for Unavailable {
+    fn from(e: store::repo::RepoError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub type Lookup<T> = Result<T, Unavailable>;
+
+/// What routing may ask. Each answer may come from a cache that
+/// [`Directory::refresh`] brings up to date for a tenant.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// Makes the cached entries of `t` current (one read); returns whether
+    /// any were dropped because the tenant's data changed.
+    async fn refresh(&self, t: &TenantId) -> Lookup<bool>;
+    async fn account(&self, t: &TenantId, a: &AccountId) -> Lookup<Option<Account>>;
+    async fn extension_holder(&self, t: &TenantId, e: &Extension) -> Lookup<Option<AccountId>>;
+    /// The tenant and account a number of this edge's pool is assigned to.
+    async fn number_holder(&self, n: &PhoneNumber) -> Lookup<Option<(TenantId, AccountId)>>;
+    /// The account's live registrations, on this edge and elsewhere.
+    async fn registrations(&self, t: &TenantId, a: &AccountId) -> Lookup<Vec<Registration>>;
+    /// Whether the account takes calls at `at` (Unix seconds).
+    async fn is_open(&self, t: &TenantId, a: &AccountId, at: i64) -> Lookup<bool>;
+}
+
+/// How long a cached entry is trusted without a version check having
+/// confirmed it (a writer that failed to bump).
+pub const ENTRY_TTL: Duration = Duration::from_secs(60);
+/// The operator's one-off holidays are global and rarely change.
+const HOLIDAYS_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Default)]
+struct TenantCache {
+    version: i64,
+    filled: Option<Instant>,
+    accounts: HashMap<AccountId, Option<Account>>,
+    extensions: HashMap<Extension, Option<AccountId>>,
+    hours: HashMap<AccountId, BusinessHours>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    tenants: HashMap<TenantId, TenantCache>,
+    /// Assigned numbers only: a number assigned a moment ago must ring.
+    numbers: HashMap<PhoneNumber, (TenantId, AccountId)>,
+    holidays: HashMap<i32, (Instant, Vec<(domain::calendar::Date, String)>)>,
+}
+
+/// Store reads a decision made, for tests and benchmarks.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reads(pub u64);
+
+/// The directory over the table, cached.
+pub struct StoreDirectory {
+    app: app::App,
+    location: Arc<Location>,
+    cache: Mutex<Cache>,
+    reads: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for StoreDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreDirectory").finish_non_exhaustive()
+    }
+}
+
+impl StoreDirectory {
+    pub fn new(app: app::App, location: Arc<Location>) -> Self {
+        Self {
+            app,
+            location,
+            cache: Mutex::new(Cache::default()),
+            reads: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Store reads so far (the location service's are its own).
+    pub fn reads(&self) -> Reads {
+        Reads(self.reads.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn count(&self) {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Cache) -> T) -> T {
+        let mut guard = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// The tenant's cache, if its entries are still within their time limit.
+    fn tenant<T>(&self, t: &TenantId, f: impl FnOnce(&mut TenantCache) -> T) -> Option<T> {
+        self.with(|c| {
+            let tc = c.tenants.get_mut(t)?;
+            if tc.filled.is_none_or(|at| at.elapsed() >= ENTRY_TTL) {
+                return None;
+            }
+            Some(f(tc))
+        })
+    }
+
+    fn store_in(&self, t: &TenantId, f: impl FnOnce(&mut TenantCache)) {
+        self.with(|c| {
+            let tc = c.tenants.entry(t.clone()).or_default();
+            if tc.filled.is_none_or(|at| at.elapsed() >= ENTRY_TTL) {
+                let version = tc.version;
+                *tc = TenantCache {
+                    version,
+                    filled: Some(Instant::now()),
+                    ..TenantCache::default()
+                };
+            }
+            f(tc);
+        });
+    }
+
+    async fn one_offs(&self, year: i32) -> Lookup<Vec<(domain::calendar::Date, String)>> {
+        let cached = self.with(|c| {
+            c.holidays
+                .get(&year)
+                .filter(|(at, _)| at.elapsed() < HOLIDAYS_TTL)
+                .map(|(_, v)| v.clone())
+        });
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        self.count();
+        let v = hours::one_offs(&*self.app.store, year).await?;
+        self.with(|c| c.holidays.insert(year, (Instant::now(), v.clone())));
+        Ok(v)
+    }
+}
+
+#[async_trait]
+impl Directory for StoreDirectory {
+    async fn refresh(&self, t: &TenantId) -> Lookup<bool> {
+        self.count();
+        let version = directory::version(&*self.app.store, t).await?;
+        Ok(self.with(|c| {
+            let tc = c.tenants.entry(t.clone()).or_default();
+            if tc.version == version {
+                // Confirmed current: the entries' time limit starts again.
+                if tc.filled.is_some() {
+                    tc.filled = Some(Instant::now());
+                }
+                return false;
+            }
+            *tc = TenantCache {
+                version,
+                filled: Some(Instant::now()),
+                ..TenantCache::default()
+            };
+            c.numbers.retain(|_, (owner, _)| owner != t);
+            true
+        }))
+    }
+
+    async fn account(&self, t: &TenantId, a: &AccountId) -> Lookup<Option<Account>> {
+        if let Some(Some(hit)) = self.tenant(t, |tc| tc.accounts.get(a).cloned()) {
+            return Ok(hit);
+        }
+        self.count();
+        let v = accounts::get(&*self.app.store, t, a).await?;
+        self.store_in(t, |tc| {
+            tc.accounts.insert(a.clone(), v.clone());
+        });
+        Ok(v)
+    }
+
+    async fn extension_holder(&self, t: &TenantId, e: &Extension) -> Lookup<Option<AccountId>> {
+        if let Some(Some(hit)) = self.tenant(t, |tc| tc.extensions.get(e).cloned()) {
+            return Ok(hit);
+        }
+        self.count();
+        let marker = self
+            .app
+            .store
+            .get(&store::keys::extension_marker(t, e))
+            .await
+            .map_err(|e| Unavailable(e.to_string()))?;
+        let v = marker
+            .and_then(|m| m.s("account_id").map(str::to_owned))
+            .and_then(|a| AccountId::parse(&a).ok());
+        self.store_in(t, |tc| {
+            tc.extensions.insert(*e, v.clone());
+        });
+        Ok(v)
+    }
+
+    async fn number_holder(&self, n: &PhoneNumber) -> Lookup<Option<(TenantId, AccountId)>> {
+        if let Some(hit) = self.with(|c| c.numbers.get(n).cloned()) {
+            return Ok(Some(hit));
+        }
+        self.count();
+        let v = inbox::owner_of(&*self.app.store, &self.app.region, n).await?;
+        if let Some(owner) = &v {
+            self.with(|c| c.numbers.insert(n.clone(), owner.clone()));
+        }
+        Ok(v)
+    }
+
+    async fn registrations(&self, t: &TenantId, a: &AccountId) -> Lookup<Vec<Registration>> {
+        self.location
+            .lookup(t, a, store::now_epoch_seconds())
+            .await
+            .map_err(Unavailable::from)
+    }
+
+    async fn is_open(&self, t: &TenantId, a: &AccountId, at: i64) -> Lookup<bool> {
+        let cached = self.tenant(t, |tc| tc.hours.get(a).cloned()).flatten();
+        let h = match cached {
+            Some(h) => h,
+            None => {
+                // The settings and the tenant's time zone.
+                self.reads
+                    .fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+                let h = app::hours::get(&self.app, t, a)
+                    .await
+                    .map_err(|f| Unavailable(f.message))?;
+                self.store_in(t, |tc| {
+                    tc.hours.insert(a.clone(), h.clone());
+                });
+                h
+            }
+        };
+        let year = h.time_zone.to_local(at).map_or(1970, |l| l.date.year());
+        let one_offs = self.one_offs(year).await?;
+        Ok(open_at(&h, at, &one_offs).is_open())
+    }
+}
