@@ -14,22 +14,17 @@ use std::collections::VecDeque;
 
 use domain::call::{CallRecord, Direction, Disposition};
 
+use crate::dialog::{Dialog, with_tag};
 pub use crate::fork::{ForkPlan, Stage, Target, TrunkAuth};
 use crate::prompts::Greeting;
 use crate::routing::{Application, Fallback};
 use crate::rtp::{Leg, LegMedia};
 use crate::sdp::{Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
 use crate::sip::digest::challenge_response;
-use crate::sip::message::{Request, Response, addr_uri, param, request, response, response_with};
+use crate::sip::message::{Request, Response, param, request, response, response_with};
+use crate::transaction::{GIVE_UP, Kind, Retransmissions, Seen, ServerTransactions, T4};
 
 pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
-/// RFC 3261 T1 and T2.
-const T1: Duration = Duration::from_millis(500);
-const T2: Duration = Duration::from_secs(4);
-/// RFC 3261 T4: the longest a message stays in the network.
-const T4: Duration = Duration::from_secs(5);
-/// Timer B / F / H: give up on a transaction after 64·T1.
-const GIVE_UP: Duration = Duration::from_secs(32);
 /// How soon after `*` the feature digit must follow.
 const FEATURE_CODE_WINDOW: Duration = Duration::from_secs(3);
 /// The longest voicemail message.
@@ -89,18 +84,6 @@ enum State {
 }
 
 #[derive(Debug, Clone)]
-struct Dialog {
-    call_id: String,
-    local: String,
-    local_tag: String,
-    remote: String,
-    remote_tag: String,
-    target: String,
-    peer: SocketAddr,
-    cseq: u32,
-}
-
-#[derive(Debug, Clone)]
 struct Fork {
     target: Target,
     branch: String,
@@ -113,18 +96,6 @@ struct Fork {
     /// A CANCEL went (or waits for a provisional to go).
     cancelled: bool,
     auth_tried: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Retrans {
-    id: String,
-    to: SocketAddr,
-    bytes: Vec<u8>,
-    next: Instant,
-    interval: Duration,
-    /// INVITE client transactions double without a cap until a provisional.
-    cap: Duration,
-    give_up: Instant,
 }
 
 /// A re-INVITE passed from one leg to the other, awaiting the answer.
@@ -163,8 +134,10 @@ pub struct Call {
     ring_deadline: Instant,
     auto_record: bool,
     recording: bool,
-    last_a_response: Option<Vec<u8>>,
-    retrans: Vec<Retrans>,
+    /// INVITEs received on either leg and our answers: retransmissions
+    /// get the answer again, never a second evaluation.
+    server: ServerTransactions,
+    retrans: Retransmissions,
     reinvite: Option<Reinvite>,
     /// When the lingering call may be forgotten.
     linger_until: Option<Instant>,
@@ -207,18 +180,6 @@ fn answer_payloads(offer: &Sdp, far: Option<&Sdp>) -> Vec<Payload> {
     out
 }
 
-fn with_tag(nameaddr: &str, tag: &str) -> String {
-    format!("{nameaddr};tag={tag}")
-}
-
-/// A name-addr without its parameters (tag and all): `"Kim" <sip:1@h>`.
-fn strip_params(v: &str) -> String {
-    match v.rfind('>') {
-        Some(i) => v[..=i].to_owned(),
-        None => v.split(';').next().unwrap_or(v).to_owned(),
-    }
-}
-
 impl Call {
     /// Accepts the caller's INVITE and rings every target.
     pub fn start(s: Setup, now: Instant) -> (Self, Vec<Action>) {
@@ -244,8 +205,8 @@ impl Call {
             ring_deadline: now,
             auto_record: s.auto_record,
             recording: false,
-            last_a_response: None,
-            retrans: Vec::new(),
+            server: ServerTransactions::default(),
+            retrans: Retransmissions::default(),
             reinvite: None,
             linger_until: None,
             probes: Vec::new(),
@@ -256,6 +217,7 @@ impl Call {
             star: [None, None],
             invite: s.invite,
         };
+        let _ = call.server.begin(&call.invite, call.a_source, now);
         let mut out = vec![Action::Save(Box::new(call.record.clone()))];
         let Some(offer) = call.a_sdp.clone().filter(|o| o.voice().is_some()) else {
             // No offer we can relay (no SDP, or no G.711 in it).
@@ -271,6 +233,8 @@ impl Call {
         out.push(Action::Media(Leg::A, LegMedia::from_sdp(&offer)));
         call.b_offer = offer_for_far_leg(&offer);
         let a_trying = response(&call.invite, 100, "Trying", &[], None);
+        call.server
+            .answer(&call.invite, call.a_source, &a_trying, now);
         out.push(Action::Send(call.a_source, a_trying));
         if let Some(Application::Voicemail(g)) = s.application {
             call.voicemail(g, now, &mut out);
@@ -398,36 +362,25 @@ impl Call {
             Some(("application/sdp", &sdp)),
         );
         out.push(Action::Send(fork.target.dest, fork.invite.clone()));
-        self.retrans.push(Retrans {
-            id: fork.branch.clone(),
-            to: fork.target.dest,
-            bytes: fork.invite.clone(),
-            next: now + T1,
-            interval: T1,
-            cap: Duration::from_secs(3600),
-            give_up: now + GIVE_UP,
-        });
+        self.retrans.start(
+            fork.branch.clone(),
+            Kind::InviteClient,
+            fork.target.dest,
+            fork.invite.clone(),
+            now,
+        );
     }
 
     fn stop_retrans(&mut self, id: &str) {
-        self.retrans.retain(|r| r.id != id);
+        self.retrans.stop(id);
     }
 
     /// Retransmits what is due; gives up on forks that never answered.
     pub fn tick(&mut self, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
-        let mut expired: Vec<String> = Vec::new();
-        for r in &mut self.retrans {
-            if now >= r.give_up {
-                expired.push(r.id.clone());
-            } else if now >= r.next {
-                out.push(Action::Send(r.to, r.bytes.clone()));
-                r.interval = (r.interval * 2).min(r.cap);
-                r.next = now + r.interval;
-            }
-        }
-        self.retrans.retain(|r| now < r.give_up);
-        for id in expired {
+        let due = self.retrans.poll(now);
+        out.extend(due.resend.into_iter().map(|(to, b)| Action::Send(to, b)));
+        for id in due.expired {
             if self.probes.contains(&id) {
                 self.peer_gone(now, &mut out);
                 continue;
@@ -484,7 +437,7 @@ impl Call {
 
     /// The earliest time [`Call::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let r = self.retrans.iter().map(|r| r.next.min(r.give_up)).min();
+        let r = self.retrans.next_deadline();
         let ring = (self.state == State::Calling).then_some(self.ring_deadline);
         let vm = self
             .voicemail_deadline
@@ -502,17 +455,10 @@ impl Call {
     /// Sends a final response to the caller's INVITE (non-2xx; retransmitted until ACK).
     fn finish_a(&mut self, now: Instant, code: u16, reason: &str, out: &mut Vec<Action>) {
         let r = response(&self.invite, code, reason, &[], Some(&self.a_tag));
-        self.last_a_response = Some(r.clone());
+        self.server.answer(&self.invite, self.a_source, &r, now);
         out.push(Action::Send(self.a_source, r.clone()));
-        self.retrans.push(Retrans {
-            id: "a-final".into(),
-            to: self.a_source,
-            bytes: r,
-            next: now + T1,
-            interval: T1,
-            cap: T2,
-            give_up: now + GIVE_UP,
-        });
+        self.retrans
+            .start("a-final", Kind::InviteFinal, self.a_source, r, now);
     }
 
     fn end(&mut self, now: Instant, disposition: Disposition, cause: &str, out: &mut Vec<Action>) {
@@ -572,15 +518,8 @@ impl Call {
         );
         let (to, id) = (f.target.dest, format!("cancel-{}", f.branch));
         out.push(Action::Send(to, cancel.clone()));
-        self.retrans.push(Retrans {
-            id,
-            to,
-            bytes: cancel,
-            next: now + T1,
-            interval: T1,
-            cap: T2,
-            give_up: now + GIVE_UP,
-        });
+        self.retrans
+            .start(id, Kind::NonInviteClient, to, cancel, now);
     }
 
     fn dialog(&mut self, leg: Leg) -> Option<&mut Dialog> {
@@ -601,21 +540,7 @@ impl Call {
         let via = self.via(&via_branch);
         let contact = self.contact();
         let d = self.dialog(leg)?;
-        d.cseq += 1;
-        let bytes = request(
-            method,
-            &d.target,
-            &[
-                ("Via", via),
-                ("Max-Forwards", "70".into()),
-                ("From", with_tag(&d.local, &d.local_tag)),
-                ("To", with_tag(&d.remote, &d.remote_tag)),
-                ("Call-ID", d.call_id.clone()),
-                ("CSeq", format!("{} {method}", d.cseq)),
-                ("Contact", contact),
-            ],
-            body,
-        );
+        let bytes = d.request(method, via, contact, &[], body);
         Some((d.peer, via_branch, bytes))
     }
 
@@ -630,15 +555,8 @@ impl Call {
     ) -> Option<String> {
         let (to, id, bytes) = self.in_dialog(leg, method, None)?;
         out.push(Action::Send(to, bytes.clone()));
-        self.retrans.push(Retrans {
-            id: id.clone(),
-            to,
-            bytes,
-            next: now + T1,
-            interval: T1,
-            cap: T2,
-            give_up: now + GIVE_UP,
-        });
+        self.retrans
+            .start(id.clone(), Kind::NonInviteClient, to, bytes, now);
         Some(id)
     }
 
@@ -665,15 +583,15 @@ impl Call {
         let ok = |out: &mut Vec<Action>| {
             out.push(Action::Send(source, response(req, 200, "OK", &[], None)));
         };
+        if req.method == "INVITE"
+            && let Seen::Again(answer) = self.server.begin(req, source, now)
+        {
+            // A retransmission (of the first INVITE or a re-INVITE).
+            let again = answer.unwrap_or_else(|| response(req, 100, "Trying", &[], None));
+            out.push(Action::Send(source, again));
+            return out;
+        }
         match (leg, req.method.as_str()) {
-            (Leg::A, "INVITE") if req.cseq() == self.invite.cseq() => {
-                // A retransmission of the first INVITE.
-                let again = self
-                    .last_a_response
-                    .clone()
-                    .unwrap_or_else(|| response(req, 100, "Trying", &[], None));
-                out.push(Action::Send(source, again));
-            }
             (Leg::A, "ACK") => {
                 if req.cseq() == self.invite.cseq() {
                     self.stop_retrans("a-final");
@@ -752,11 +670,11 @@ impl Call {
     }
 
     fn in_current_dialog(&self, leg: Leg, req: &Request) -> bool {
-        let from_tag = req.header("From").and_then(|f| param(f, "tag"));
         match leg {
-            Leg::A => from_tag == self.a_dialog.as_ref().map(|d| d.remote_tag.as_str()),
-            Leg::B => from_tag == self.b_dialog.as_ref().map(|d| d.remote_tag.as_str()),
+            Leg::A => self.a_dialog.as_ref(),
+            Leg::B => self.b_dialog.as_ref(),
         }
+        .is_some_and(|d| d.is_from_peer(req))
     }
 
     /// Neither party has sent media for too long. Both phones gone, or a
@@ -855,15 +773,8 @@ impl Call {
             response(req, 100, "Trying", &[], None),
         ));
         out.push(Action::Send(dest, bytes.clone()));
-        self.retrans.push(Retrans {
-            id: b.clone(),
-            to: dest,
-            bytes,
-            next: now + T1,
-            interval: T1,
-            cap: Duration::from_secs(3600),
-            give_up: now + GIVE_UP,
-        });
+        self.retrans
+            .start(b.clone(), Kind::InviteClient, dest, bytes, now);
         self.reinvite = Some(Reinvite {
             from,
             req: req.clone(),
@@ -943,27 +854,7 @@ impl Call {
             Leg::A => self.a_dialog.as_ref()?,
             Leg::B => self.b_dialog.as_ref()?,
         };
-        let target = resp
-            .header("Contact")
-            .map(|c| addr_uri(c).to_owned())
-            .unwrap_or_else(|| d.target.clone());
-        let to = resp.header("To").unwrap_or("").to_owned();
-        Some(Action::Send(
-            d.peer,
-            request(
-                "ACK",
-                &target,
-                &[
-                    ("Via", self.via(&branch())),
-                    ("Max-Forwards", "70".into()),
-                    ("From", with_tag(&d.local, &d.local_tag)),
-                    ("To", to),
-                    ("Call-ID", d.call_id.clone()),
-                    ("CSeq", format!("{} ACK", resp.cseq())),
-                ],
-                None,
-            ),
-        ))
+        Some(Action::Send(d.peer, d.ack(resp, self.via(&branch()))))
     }
 
     fn fork_response(
@@ -1007,7 +898,8 @@ impl Call {
                     &[("Contact", self.contact())],
                     Some(&self.a_tag),
                 );
-                self.last_a_response = Some(ringing.clone());
+                self.server
+                    .answer(&self.invite, self.a_source, &ringing, now);
                 out.push(Action::Send(self.a_source, ringing));
             }
             return;
@@ -1125,36 +1017,11 @@ impl Call {
             Some(&self.a_tag),
             Some(("application/sdp", &sdp)),
         );
-        self.last_a_response = Some(ok.clone());
+        self.server.answer(&self.invite, self.a_source, &ok, now);
         out.push(Action::Send(self.a_source, ok.clone()));
-        self.retrans.push(Retrans {
-            id: "a-final".into(),
-            to: self.a_source,
-            bytes: ok,
-            next: now + T1,
-            interval: T1,
-            cap: T2,
-            give_up: now + GIVE_UP,
-        });
-        self.a_dialog = Some(Dialog {
-            call_id: self.a_call_id().to_owned(),
-            local: strip_params(self.invite.header("To").unwrap_or("")),
-            local_tag: self.a_tag.clone(),
-            remote: strip_params(self.invite.header("From").unwrap_or("")),
-            remote_tag: self
-                .invite
-                .header("From")
-                .and_then(|f| param(f, "tag"))
-                .unwrap_or("")
-                .to_owned(),
-            target: self
-                .invite
-                .header("Contact")
-                .map(|c| addr_uri(c).to_owned())
-                .unwrap_or_else(|| self.invite.uri.clone()),
-            peer: self.a_source,
-            cseq: 0,
-        });
+        self.retrans
+            .start("a-final", Kind::InviteFinal, self.a_source, ok, now);
+        self.a_dialog = Some(Dialog::answering(&self.invite, &self.a_tag, self.a_source));
     }
 
     /// The edge answers the caller itself: the greeting, a beep, then the
@@ -1190,23 +1057,14 @@ impl Call {
     }
 
     fn dialog_from_2xx(&self, f: &Fork, resp: &Response) -> Dialog {
-        Dialog {
-            call_id: self.b_call_id.clone(),
-            local: self.b_from.clone(),
-            local_tag: self.b_tag.clone(),
-            remote: strip_params(resp.header("To").unwrap_or(&self.b_to)),
-            remote_tag: resp
-                .header("To")
-                .and_then(|t| param(t, "tag"))
-                .unwrap_or("")
-                .to_owned(),
-            target: resp
-                .header("Contact")
-                .map(|c| addr_uri(c).to_owned())
-                .unwrap_or_else(|| f.target.uri.clone()),
-            peer: f.target.dest,
-            cseq: f.cseq,
-        }
+        Dialog::answered(
+            &self.b_call_id,
+            (&self.b_from, &self.b_tag),
+            resp,
+            &f.target.uri,
+            f.target.dest,
+            f.cseq,
+        )
     }
 
     fn authorization(
@@ -1295,21 +1153,15 @@ impl Call {
                 None,
                 body.as_deref().map(|b| ("application/sdp", b)),
             );
+            self.server.answer(&ri.req, ri.source, &ok, now);
             out.push(Action::Send(ri.source, ok.clone()));
             let id = if ri.from == Leg::A {
                 "a-reinvite"
             } else {
                 "b-reinvite"
             };
-            self.retrans.push(Retrans {
-                id: id.into(),
-                to: ri.source,
-                bytes: ok,
-                next: now + T1,
-                interval: T1,
-                cap: T2,
-                give_up: now + GIVE_UP,
-            });
+            self.retrans
+                .start(id, Kind::InviteFinal, ri.source, ok, now);
         } else {
             // Hop-by-hop ACK, then the same failure to the other side.
             if let Some(d) = match to {
@@ -1331,10 +1183,9 @@ impl Call {
                 );
                 out.push(Action::Send(d.peer, ack));
             }
-            out.push(Action::Send(
-                ri.source,
-                response(&ri.req, resp.code, &resp.reason, &[], None),
-            ));
+            let failure = response(&ri.req, resp.code, &resp.reason, &[], None);
+            self.server.answer(&ri.req, ri.source, &failure, now);
+            out.push(Action::Send(ri.source, failure));
         }
     }
 }

@@ -33,6 +33,7 @@ use crate::sip::message::{
     Message, ParseError, Request, Response, param, rejection, response, uri_user,
 };
 use crate::spool::{Note, Spool};
+use crate::transaction::{Seen, ServerTransactions};
 
 pub use crate::routing::Trunk;
 
@@ -387,9 +388,9 @@ impl Edge {
 
     async fn registrar_request(self: Arc<Self>, req: Request, source: SocketAddr) {
         match self.transactions.begin(&req, source) {
-            Some(Some(answer)) => return self.send(source, &answer).await,
-            Some(None) => return,
-            None => {}
+            Seen::Again(Some(answer)) => return self.send(source, &answer).await,
+            Seen::Again(None) => return,
+            Seen::New => {}
         }
         tokio::spawn(async move {
             let answer = self
@@ -415,7 +416,7 @@ impl Edge {
     async fn run_call(self: Arc<Self>, a_call_id: String, mut rx: mpsc::Receiver<Event>) {
         // Before the call exists: challenge, check, route. Answers are
         // remembered per CSeq so retransmissions get the same one.
-        let mut answered: HashMap<u32, Vec<u8>> = HashMap::new();
+        let mut answered = ServerTransactions::default();
         let idle = Duration::from_secs(32);
         let setup = loop {
             let Ok(Some(ev)) = tokio::time::timeout(idle, rx.recv()).await else {
@@ -427,8 +428,9 @@ impl Edge {
             };
             match req.method.as_str() {
                 "INVITE" => {
-                    if let Some(a) = answered.get(&req.cseq()) {
-                        self.send(source, a).await;
+                    if let Seen::Again(a) = answered.begin(&req, source, Instant::now()) {
+                        let trying = || response(&req, 100, "Trying", &[], None);
+                        self.send(source, &a.unwrap_or_else(trying)).await;
                         continue;
                     }
                     self.send(source, &response(&req, 100, "Trying", &[], None))
@@ -437,7 +439,7 @@ impl Edge {
                         Ok(setup) => break setup,
                         Err(answer) => {
                             self.send(source, &answer).await;
-                            answered.insert(req.cseq(), answer);
+                            answered.answer(&req, source, &answer, Instant::now());
                         }
                     }
                 }

@@ -9,6 +9,7 @@
 //! writes WAVs. [`server`] and [`edge`] are the thin tokio layer.
 
 pub mod call;
+pub mod dialog;
 pub mod directory;
 pub mod edge;
 pub mod fork;
@@ -23,3 +24,4 @@ pub mod sdp;
 pub mod server;
 pub mod sip;
 pub mod spool;
+pub mod transaction;

@@ -1,13 +1,13 @@
 //! Transport helpers the edge's I/O layer uses: `received`/`rport`
 //! stamping (RFC 3581) so phones behind NAT get their answers, server
-//! transactions for retransmitted requests, and stream framing for TCP.
+//! transactions shared by the registrar's tasks, and stream framing for TCP.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::sip::message::{Request, param};
+use crate::transaction::{Seen, ServerTransactions};
 
 /// Marks the top Via with where the request really came from.
 pub fn stamp_via(req: &mut Request, source: SocketAddr) {
@@ -38,98 +38,22 @@ pub fn stamp_via(req: &mut Request, source: SocketAddr) {
     }
 }
 
-/// The answer of a transaction (`None` while it is being handled) and when.
-type Remembered = (Option<Vec<u8>>, Instant);
-
-/// Server transactions (RFC 3261 §17.2), as far as a registrar needs them:
-/// a retransmitted request gets the answer already sent (or nothing while
-/// the first copy is still being handled), never a second evaluation, which
-/// would see its nonce count as a replay.
+/// The edge's shared server transactions (the registrar's requests are
+/// handled on many tasks at once); see [`ServerTransactions`].
 #[derive(Debug, Default)]
-pub struct Transactions {
-    answers: Mutex<HashMap<String, Remembered>>,
-    pruned: Mutex<Option<Instant>>,
-}
-
-/// How long an answered transaction is remembered (UDP timer J is 32 s).
-const TRANSACTION_SECS: u64 = 32;
+pub struct Transactions(Mutex<ServerTransactions>);
 
 impl Transactions {
-    fn key(req: &Request, source: SocketAddr) -> Option<String> {
-        let via = req.header("Via")?;
-        let branch = param(via, "branch")?;
-        Some(format!(
-            "{source}|{branch}|{}|{}",
-            req.method,
-            req.header("CSeq")?
-        ))
-    }
-
-    /// `None`: a new transaction (now marked in progress); `Some(answer)`:
-    /// a retransmission, with the answer to repeat if there is one yet.
-    pub fn begin(&self, req: &Request, source: SocketAddr) -> Option<Option<Vec<u8>>> {
-        let key = Self::key(req, source)?;
-        let Ok(mut map) = self.answers.lock() else {
-            return None;
-        };
-        let now = Instant::now();
-        // Forget old transactions once a second at most: pruning on every
-        // request would make each one pay for the whole table.
-        if let Ok(mut pruned) = self.pruned.lock()
-            && pruned.is_none_or(|p| now.duration_since(p).as_secs() >= 1)
-        {
-            *pruned = Some(now);
-            map.retain(|_, (_, at)| now.duration_since(*at).as_secs() < TRANSACTION_SECS);
-        }
-        match map.get(&key) {
-            Some((answer, at)) if now.duration_since(*at).as_secs() < TRANSACTION_SECS => {
-                Some(answer.clone())
-            }
-            _ => {
-                map.insert(key, (None, now));
-                None
-            }
-        }
+    pub fn begin(&self, req: &Request, source: SocketAddr) -> Seen {
+        self.0
+            .lock()
+            .map_or(Seen::New, |mut t| t.begin(req, source, Instant::now()))
     }
 
     pub fn finish(&self, req: &Request, source: SocketAddr, answer: &[u8]) {
-        if let (Some(key), Ok(mut map)) = (Self::key(req, source), self.answers.lock()) {
-            map.insert(key, (Some(answer.to_vec()), Instant::now()));
+        if let Ok(mut t) = self.0.lock() {
+            t.answer(req, source, answer, Instant::now());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn req(branch: &str) -> Request {
-        let t = format!(
-            "REGISTER sip:office SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5062;branch={branch}\r\nFrom: <sip:1@o>;tag=1\r\nTo: <sip:1@o>\r\nCall-ID: c\r\nCSeq: 2 REGISTER\r\n\r\n"
-        );
-        Request::parse(t.as_bytes()).expect("parse")
-    }
-
-    #[test]
-    fn a_retransmission_gets_the_first_answer_not_a_second_evaluation() {
-        let t = Transactions::default();
-        let src: SocketAddr = "192.0.2.1:5062".parse().expect("addr");
-        assert_eq!(t.begin(&req("z9hG4bK1"), src), None, "new");
-        assert_eq!(
-            t.begin(&req("z9hG4bK1"), src),
-            Some(None),
-            "in progress: absorbed"
-        );
-        t.finish(&req("z9hG4bK1"), src, b"SIP/2.0 200 OK\r\n\r\n");
-        assert_eq!(
-            t.begin(&req("z9hG4bK1"), src),
-            Some(Some(b"SIP/2.0 200 OK\r\n\r\n".to_vec()))
-        );
-        assert_eq!(
-            t.begin(&req("z9hG4bK2"), src),
-            None,
-            "another branch is another transaction"
-        );
     }
 }
 

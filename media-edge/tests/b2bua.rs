@@ -370,6 +370,14 @@ fn a_reinvite_for_hold_is_passed_on_with_the_edge_in_the_sdp() {
         now,
     );
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(491));
+    // The first one again (our 100 was lost): absorbed, not a 491, not passed on twice.
+    let out = call.on_request(
+        &Request::parse(reinvite.as_bytes()).expect("re-invite"),
+        addr(CALLER),
+        now,
+    );
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(100));
+    assert!(requests_to(&out, DESK, "INVITE").is_empty());
     // (Its answer comes below; a re-INVITE nobody ever answers ends in 408.)
     let held = ANSWER_PCMA.replace("a=rtpmap:101", "a=recvonly\r\na=rtpmap:101");
     let out = call.on_response(&answer(&passed, 200, "d1", Some(&held)), now);
@@ -381,6 +389,16 @@ fn a_reinvite_for_hold_is_passed_on_with_the_edge_in_the_sdp() {
     let sdp = media_edge::sdp::Sdp::parse(&ok.body).expect("sdp");
     assert_eq!(sdp.direction, media_edge::sdp::Direction::RecvOnly);
     assert_eq!(sdp.audio, Some(addr("203.0.113.1:30000")));
+    // Retransmitted after our 200: the same 200 again.
+    let out = call.on_request(
+        &Request::parse(reinvite.as_bytes()).expect("re-invite"),
+        addr(CALLER),
+        now,
+    );
+    assert_eq!(
+        responses_to(&out, CALLER).pop().map(|r| r.body),
+        Some(ok.body)
+    );
 }
 
 #[test]
