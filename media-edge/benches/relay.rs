@@ -55,6 +55,7 @@ async fn run(calls: usize, secs: u64) {
                     voice: Some((0, media_edge::sdp::Codec::Pcmu)),
                     telephone_event: None,
                     event_clock: 8_000,
+                    opus_bitrate: None,
                 },
             );
             m.set_leg(
@@ -64,6 +65,7 @@ async fn run(calls: usize, secs: u64) {
                     voice: Some((0, media_edge::sdp::Codec::Pcmu)),
                     telephone_event: None,
                     event_clock: 8_000,
+                    opus_bitrate: None,
                 },
             );
             let r = Recorder::create(&spool.path().join(format!("{i}.wav")), m.elapsed())

@@ -125,6 +125,9 @@ pub struct Call {
     b_dialog: Option<Dialog>,
     b_offer: Vec<Payload>,
     media: [SocketAddr; 2],
+    /// The direction each leg's party last offered or answered (hold
+    /// passes through; a codec change while both talk is absorbed).
+    sending: [MediaDirection; 2],
     /// o= session id and version per leg (the version grows per new SDP).
     sdp_version: [u64; 2],
     edge: SocketAddr,
@@ -180,6 +183,16 @@ fn answer_payloads(offer: &Sdp, far: Option<&Sdp>) -> Vec<Payload> {
     out
 }
 
+/// What the edge answers an offer with when it answers alone (voicemail,
+/// a codec change it absorbs): the offer's first voice codec the relay
+/// speaks, with its parameters, and its telephone events on that clock.
+fn own_answer(offer: &Sdp) -> Vec<Payload> {
+    let mut payloads: Vec<Payload> = offer.voice().cloned().into_iter().collect();
+    let clock = offer.voice().map_or(8_000, |v| v.codec.clock());
+    payloads.extend(offer.telephone_event_for(clock).cloned());
+    payloads
+}
+
 impl Call {
     /// Accepts the caller's INVITE and rings every target.
     pub fn start(s: Setup, now: Instant) -> (Self, Vec<Action>) {
@@ -199,6 +212,10 @@ impl Call {
             b_dialog: None,
             b_offer: Vec::new(),
             media: s.media,
+            sending: [
+                Sdp::parse(&s.invite.body).map_or(MediaDirection::SendRecv, |o| o.direction),
+                MediaDirection::SendRecv,
+            ],
             sdp_version: [1, 1],
             edge: s.edge,
             stages: s.forks.stages.into(),
@@ -737,6 +754,34 @@ impl Call {
         }
     }
 
+    /// 200 to a re-INVITE from `from`, retransmitted until its ACK.
+    fn accept_reinvite(
+        &mut self,
+        from: Leg,
+        req: &Request,
+        source: SocketAddr,
+        sdp: Option<&[u8]>,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let ok = response_with(
+            req,
+            200,
+            "OK",
+            &[("Contact", self.contact())],
+            None,
+            sdp.map(|b| ("application/sdp", b)),
+        );
+        self.server.answer(req, source, &ok, now);
+        out.push(Action::Send(source, ok.clone()));
+        let id = if from == Leg::A {
+            "a-reinvite"
+        } else {
+            "b-reinvite"
+        };
+        self.retrans.start(id, Kind::InviteFinal, source, ok, now);
+    }
+
     fn forward_reinvite(
         &mut self,
         from: Leg,
@@ -753,7 +798,22 @@ impl Call {
             return;
         }
         let sdp = Sdp::parse(&req.body).ok();
+        if let Some(offer) = &sdp
+            && offer.direction == MediaDirection::SendRecv
+            && self.sending[from as usize] == MediaDirection::SendRecv
+            && offer.voice().is_some()
+        {
+            // Neither hold nor resume: a new codec or bitrate (low-quality
+            // mode, 저음질) or address. The relay transcodes, so the other
+            // party is not asked and keeps hearing without a gap.
+            let payloads = own_answer(offer);
+            out.push(Action::Media(from, LegMedia::answered(offer, &payloads)));
+            let body = self.render(from, &payloads, MediaDirection::SendRecv);
+            self.accept_reinvite(from, req, source, Some(&body), now, out);
+            return;
+        }
         if let Some(s) = &sdp {
+            self.sending[from as usize] = s.direction;
             out.push(Action::Media(from, LegMedia::from_sdp(s)));
         }
         let to = from.other();
@@ -976,6 +1036,7 @@ impl Call {
         self.cancel_forks(Some(i), now, out);
         let answer = Sdp::parse(&resp.body).ok();
         if let Some(a) = &answer {
+            self.sending[Leg::B as usize] = a.direction;
             out.push(Action::Media(Leg::B, LegMedia::from_sdp(a)));
         }
         // Answer the caller from its own offer: the law B chose if the
@@ -1031,9 +1092,7 @@ impl Call {
         let Some(offer) = self.a_sdp.clone() else {
             return;
         };
-        let mut payloads: Vec<Payload> = offer.voice().cloned().into_iter().collect();
-        let clock = offer.voice().map_or(8_000, |v| v.codec.clock());
-        payloads.extend(offer.telephone_event_for(clock).cloned());
+        let payloads = own_answer(&offer);
         self.answer_caller(&payloads, MediaDirection::SendRecv, now, out);
         self.state = State::Voicemail;
         self.greeting = Some(g);
@@ -1133,6 +1192,7 @@ impl Call {
             }
             let answer = Sdp::parse(&resp.body).ok();
             if let Some(a) = &answer {
+                self.sending[to as usize] = a.direction;
                 out.push(Action::Media(to, LegMedia::from_sdp(a)));
             }
             let offer = Sdp::parse(&ri.req.body).ok();
@@ -1145,23 +1205,7 @@ impl Call {
                 out.push(Action::Media(ri.from, LegMedia::answered(&o, &payloads)));
                 self.render(ri.from, &payloads, dir)
             });
-            let ok = response_with(
-                &ri.req,
-                200,
-                "OK",
-                &[("Contact", self.contact())],
-                None,
-                body.as_deref().map(|b| ("application/sdp", b)),
-            );
-            self.server.answer(&ri.req, ri.source, &ok, now);
-            out.push(Action::Send(ri.source, ok.clone()));
-            let id = if ri.from == Leg::A {
-                "a-reinvite"
-            } else {
-                "b-reinvite"
-            };
-            self.retrans
-                .start(id, Kind::InviteFinal, ri.source, ok, now);
+            self.accept_reinvite(ri.from, &ri.req, ri.source, body.as_deref(), now, out);
         } else {
             // Hop-by-hop ACK, then the same failure to the other side.
             if let Some(d) = match to {

@@ -24,9 +24,22 @@ pub struct Payload {
     pub codec: Codec,
     /// `encoding/clock[/channels]` from `a=rtpmap`, or the static name.
     pub rtpmap: Option<String>,
+    /// Its `a=fmtp` parameters, as given (`maxaveragebitrate=12000;...`).
+    pub fmtp: Option<String>,
 }
 
 impl Payload {
+    /// The Opus bitrate the receiver asks for (RFC 7587
+    /// `maxaveragebitrate`, bits per second), if it asks.
+    pub fn max_average_bitrate(&self) -> Option<u32> {
+        self.fmtp.as_deref()?.split(';').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case("maxaveragebitrate")
+                .then(|| v.trim().parse().ok())?
+        })
+    }
+
     /// The clock rate its `a=rtpmap` names (`telephone-event/48000`).
     pub fn clock_rate(&self) -> Option<u32> {
         self.rtpmap
@@ -115,6 +128,7 @@ impl Sdp {
         let mut port = 0u16;
         let mut pts: Vec<u8> = Vec::new();
         let mut maps: Vec<(u8, String)> = Vec::new();
+        let mut fmtps: Vec<(u8, String)> = Vec::new();
         let mut direction = Direction::SendRecv;
         for line in text.lines() {
             let line = line.trim_end();
@@ -160,6 +174,12 @@ impl Sdp {
                         {
                             maps.push((pt, enc.trim().to_owned()));
                         }
+                    } else if let Some(f) = value.strip_prefix("fmtp:") {
+                        if let Some((pt, params)) = f.split_once(' ')
+                            && let Ok(pt) = pt.parse::<u8>()
+                        {
+                            fmtps.push((pt, params.trim().to_owned()));
+                        }
                     } else {
                         direction = match value {
                             "sendonly" => Direction::SendOnly,
@@ -185,10 +205,12 @@ impl Sdp {
             .iter()
             .map(|&pt| {
                 let rtpmap = maps.iter().find(|(p, _)| *p == pt).map(|(_, m)| m.clone());
+                let fmtp = fmtps.iter().find(|(p, _)| *p == pt).map(|(_, f)| f.clone());
                 Payload {
                     pt,
                     codec: codec_of(pt, rtpmap.as_deref()),
                     rtpmap,
+                    fmtp,
                 }
             })
             .collect();
@@ -263,6 +285,8 @@ impl Sdp {
             }
             if p.codec == Codec::TelephoneEvent {
                 let _ = write!(s, "a=fmtp:{} 0-16\r\n", p.pt);
+            } else if let Some(f) = p.fmtp.as_deref().filter(|_| p.codec == Codec::Opus) {
+                let _ = write!(s, "a=fmtp:{} {f}\r\n", p.pt);
             }
         }
         let _ = write!(s, "a=ptime:20\r\na={}\r\n", direction.attr());
@@ -287,6 +311,7 @@ pub fn offer_for_far_leg(from: &Sdp) -> Vec<Payload> {
                 pt,
                 codec,
                 rtpmap: None,
+                fmtp: None,
             });
         }
     }
@@ -294,6 +319,7 @@ pub fn offer_for_far_leg(from: &Sdp) -> Vec<Payload> {
         pt: from.telephone_event().unwrap_or(101),
         codec: Codec::TelephoneEvent,
         rtpmap: Some("telephone-event/8000".into()),
+        fmtp: None,
     });
     out
 }

@@ -478,16 +478,21 @@ fn a_reinvite_nobody_answers_ends_in_408_and_frees_the_next_one() {
     let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
     call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
     call.on_request(&caller_ack(), addr(CALLER), now);
+    let hold = OFFER.replace("a=rtpmap:101", "a=sendonly\r\na=rtpmap:101");
     let reinvite = format!(
-        "INVITE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKr1\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 3 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
-        OFFER.len()
+        "INVITE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKr1\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 3 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{hold}",
+        hold.len()
     );
     let out = call.on_request(
         &Request::parse(reinvite.as_bytes()).expect("re-invite"),
         addr(CALLER),
         now,
     );
-    assert_eq!(requests_to(&out, DESK, "INVITE").len(), 1);
+    assert_eq!(
+        requests_to(&out, DESK, "INVITE").len(),
+        1,
+        "hold is passed on"
+    );
     let out = call.tick(now + Duration::from_secs(40));
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(408));
     assert!(call.answered(), "the call goes on");
@@ -663,4 +668,48 @@ fn an_edge_application_answers_at_once_without_ringing_anyone() {
     assert!(requests_to(&out, DESK, "INVITE").is_empty());
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
     assert!(out.contains(&Action::Play(Leg::A, Greeting::AfterHours)));
+}
+
+#[test]
+fn low_quality_mode_is_answered_by_the_edge_and_the_other_party_is_not_asked() {
+    let now = Instant::now();
+    let mut call = answered(now);
+    let switch = |cseq: u32, sdp: &str| {
+        Request::parse(
+            format!(
+                "INVITE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKlq{cseq}\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: {cseq} INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+                sdp.len()
+            )
+            .as_bytes(),
+        )
+        .expect("re-invite")
+    };
+    // 저음질 on: narrowband Opus at 8 kbit/s.
+    let low = "v=0\r\no=a 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 111 101\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 maxaveragebitrate=8000;maxplaybackrate=8000\r\na=rtpmap:101 telephone-event/48000\r\na=sendrecv\r\n";
+    let out = call.on_request(&switch(3, low), addr(CALLER), now);
+    assert!(
+        requests_to(&out, DESK, "INVITE").is_empty(),
+        "the desk keeps its codec"
+    );
+    let ok = responses_to(&out, CALLER)
+        .pop()
+        .expect("answered by the edge");
+    assert_eq!(ok.code, 200);
+    let sdp = media_edge::sdp::Sdp::parse(&ok.body).expect("sdp");
+    let voice = sdp.voice().expect("voice");
+    assert_eq!(voice.codec, media_edge::sdp::Codec::Opus);
+    assert_eq!(voice.max_average_bitrate(), Some(8_000));
+    assert!(out.iter().any(|a| matches!(
+        a,
+        Action::Media(Leg::A, m) if m.voice == Some((111, media_edge::sdp::Codec::Opus))
+            && m.opus_bitrate == Some(8_000)
+    )));
+    // And back to G.711.
+    let out = call.on_request(&switch(4, OFFER), addr(CALLER), now);
+    assert!(requests_to(&out, DESK, "INVITE").is_empty());
+    assert!(out.iter().any(|a| matches!(
+        a,
+        Action::Media(Leg::A, m) if m.voice == Some((0, media_edge::sdp::Codec::Pcmu)) && m.opus_bitrate.is_none()
+    )));
+    assert!(call.answered());
 }
