@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use domain::call::{CallRecord, Direction, Disposition};
 
-use crate::dialog::{Dialog, with_tag};
+use crate::dialog::{self, Dialog, with_tag};
 pub use crate::fork::{ForkPlan, Stage, Target, TrunkAuth};
 use crate::prompts::Greeting;
 use crate::routing::{Application, Fallback};
@@ -968,18 +968,13 @@ impl Call {
         if resp.code >= 300 {
             // Hop-by-hop ACK of a failure, same branch as the INVITE.
             let f = &self.forks[i];
-            let ack = request(
-                "ACK",
+            let ack = dialog::ack(
                 &f.target.uri,
-                &[
-                    ("Via", self.via(&f.branch)),
-                    ("Max-Forwards", "70".into()),
-                    ("From", with_tag(&self.b_from, &self.b_tag)),
-                    ("To", resp.header("To").unwrap_or("").to_owned()),
-                    ("Call-ID", self.b_call_id.clone()),
-                    ("CSeq", format!("{} ACK", f.cseq)),
-                ],
-                None,
+                self.via(&f.branch),
+                (&self.b_from, &self.b_tag),
+                resp,
+                &self.b_call_id,
+                f.cseq,
             );
             out.push(Action::Send(f.target.dest, ack));
             if self.forks[i].final_code.is_some() {
@@ -1212,20 +1207,10 @@ impl Call {
                 Leg::A => self.a_dialog.as_ref(),
                 Leg::B => self.b_dialog.as_ref(),
             } {
-                let ack = request(
-                    "ACK",
-                    &d.target,
-                    &[
-                        ("Via", self.via(&ri.branch)),
-                        ("Max-Forwards", "70".into()),
-                        ("From", with_tag(&d.local, &d.local_tag)),
-                        ("To", resp.header("To").unwrap_or("").to_owned()),
-                        ("Call-ID", d.call_id.clone()),
-                        ("CSeq", format!("{} ACK", resp.cseq())),
-                    ],
-                    None,
-                );
-                out.push(Action::Send(d.peer, ack));
+                out.push(Action::Send(
+                    d.peer,
+                    d.ack_failure(resp, self.via(&ri.branch)),
+                ));
             }
             let failure = response(&ri.req, resp.code, &resp.reason, &[], None);
             self.server.answer(&ri.req, ri.source, &failure, now);

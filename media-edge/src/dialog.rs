@@ -125,20 +125,46 @@ impl Dialog {
             .header("Contact")
             .map(|c| addr_uri(c).to_owned())
             .unwrap_or_else(|| self.target.clone());
-        request(
-            "ACK",
+        ack(
             &target,
-            &[
-                ("Via", via),
-                ("Max-Forwards", "70".into()),
-                ("From", with_tag(&self.local, &self.local_tag)),
-                ("To", resp.header("To").unwrap_or("").to_owned()),
-                ("Call-ID", self.call_id.clone()),
-                ("CSeq", format!("{} ACK", resp.cseq())),
-            ],
-            None,
+            via,
+            (&self.local, &self.local_tag),
+            resp,
+            &self.call_id,
+            resp.cseq(),
         )
     }
+
+    /// The ACK of a failure to our re-INVITE: hop by hop, on the INVITE's
+    /// branch (in `via`), to the INVITE's Request-URI (RFC 3261 §17.1.1.3).
+    pub fn ack_failure(&self, resp: &Response, via: String) -> Vec<u8> {
+        let from = (self.local.as_str(), self.local_tag.as_str());
+        ack(&self.target, via, from, resp, &self.call_id, resp.cseq())
+    }
+}
+
+/// An ACK to `uri` for the answer `resp` (its To, with the tag it gave).
+pub fn ack(
+    uri: &str,
+    via: String,
+    (from, from_tag): (&str, &str),
+    resp: &Response,
+    call_id: &str,
+    cseq: u32,
+) -> Vec<u8> {
+    request(
+        "ACK",
+        uri,
+        &[
+            ("Via", via),
+            ("Max-Forwards", "70".into()),
+            ("From", with_tag(from, from_tag)),
+            ("To", resp.header("To").unwrap_or("").to_owned()),
+            ("Call-ID", call_id.to_owned()),
+            ("CSeq", format!("{cseq} ACK")),
+        ],
+        None,
+    )
 }
 
 #[cfg(test)]
