@@ -212,10 +212,7 @@ impl Call {
             b_dialog: None,
             b_offer: Vec::new(),
             media: s.media,
-            sending: [
-                Sdp::parse(&s.invite.body).map_or(MediaDirection::SendRecv, |o| o.direction),
-                MediaDirection::SendRecv,
-            ],
+            sending: [MediaDirection::SendRecv; 2],
             sdp_version: [1, 1],
             edge: s.edge,
             stages: s.forks.stages.into(),
@@ -234,6 +231,9 @@ impl Call {
             star: [None, None],
             invite: s.invite,
         };
+        if let Some(o) = &call.a_sdp {
+            call.sending[Leg::A as usize] = o.direction;
+        }
         let _ = call.server.begin(&call.invite, call.a_source, now);
         let mut out = vec![Action::Save(Box::new(call.record.clone()))];
         let Some(offer) = call.a_sdp.clone().filter(|o| o.voice().is_some()) else {

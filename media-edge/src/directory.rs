@@ -68,6 +68,21 @@ struct TenantCache {
     hours: HashMap<AccountId, BusinessHours>,
 }
 
+impl TenantCache {
+    /// Empty, at `version`, its time limit starting now.
+    fn starting(version: i64) -> Self {
+        Self {
+            version,
+            filled: Some(Instant::now()),
+            ..Self::default()
+        }
+    }
+
+    fn is_fresh(&self) -> bool {
+        self.filled.is_some_and(|at| at.elapsed() < ENTRY_TTL)
+    }
+}
+
 #[derive(Debug, Default)]
 struct Cache {
     tenants: HashMap<TenantId, TenantCache>,
@@ -75,10 +90,6 @@ struct Cache {
     numbers: HashMap<PhoneNumber, (TenantId, AccountId)>,
     holidays: HashMap<i32, (Instant, Vec<(domain::calendar::Date, String)>)>,
 }
-
-/// Store reads a decision made, for tests and benchmarks.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Reads(pub u64);
 
 /// The directory over the table, cached.
 pub struct StoreDirectory {
@@ -105,13 +116,13 @@ impl StoreDirectory {
     }
 
     /// Store reads so far (the location service's are its own).
-    pub fn reads(&self) -> Reads {
-        Reads(self.reads.load(std::sync::atomic::Ordering::Relaxed))
+    pub fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn count(&self) {
+    fn count(&self, n: u64) {
         self.reads
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Cache) -> T) -> T {
@@ -122,10 +133,7 @@ impl StoreDirectory {
     /// The tenant's cache, if its entries are still within their time limit.
     fn tenant<T>(&self, t: &TenantId, f: impl FnOnce(&mut TenantCache) -> T) -> Option<T> {
         self.with(|c| {
-            let tc = c.tenants.get_mut(t)?;
-            if tc.filled.is_none_or(|at| at.elapsed() >= ENTRY_TTL) {
-                return None;
-            }
+            let tc = c.tenants.get_mut(t).filter(|tc| tc.is_fresh())?;
             Some(f(tc))
         })
     }
@@ -133,13 +141,8 @@ impl StoreDirectory {
     fn store_in(&self, t: &TenantId, f: impl FnOnce(&mut TenantCache)) {
         self.with(|c| {
             let tc = c.tenants.entry(t.clone()).or_default();
-            if tc.filled.is_none_or(|at| at.elapsed() >= ENTRY_TTL) {
-                let version = tc.version;
-                *tc = TenantCache {
-                    version,
-                    filled: Some(Instant::now()),
-                    ..TenantCache::default()
-                };
+            if !tc.is_fresh() {
+                *tc = TenantCache::starting(tc.version);
             }
             f(tc);
         });
@@ -155,7 +158,7 @@ impl StoreDirectory {
         if let Some(v) = cached {
             return Ok(v);
         }
-        self.count();
+        self.count(1);
         let v = hours::one_offs(&*self.app.store, year).await?;
         self.with(|c| c.holidays.insert(year, (Instant::now(), v.clone())));
         Ok(v)
@@ -165,7 +168,7 @@ impl StoreDirectory {
 #[async_trait]
 impl Directory for StoreDirectory {
     async fn refresh(&self, t: &TenantId) -> Lookup<bool> {
-        self.count();
+        self.count(1);
         let version = directory::version(&*self.app.store, t).await?;
         Ok(self.with(|c| {
             let tc = c.tenants.entry(t.clone()).or_default();
@@ -176,11 +179,7 @@ impl Directory for StoreDirectory {
                 }
                 return false;
             }
-            *tc = TenantCache {
-                version,
-                filled: Some(Instant::now()),
-                ..TenantCache::default()
-            };
+            *tc = TenantCache::starting(version);
             c.numbers.retain(|_, (owner, _)| owner != t);
             true
         }))
@@ -190,7 +189,7 @@ impl Directory for StoreDirectory {
         if let Some(Some(hit)) = self.tenant(t, |tc| tc.accounts.get(a).cloned()) {
             return Ok(hit);
         }
-        self.count();
+        self.count(1);
         let v = accounts::get(&*self.app.store, t, a).await?;
         self.store_in(t, |tc| {
             tc.accounts.insert(a.clone(), v.clone());
@@ -202,7 +201,7 @@ impl Directory for StoreDirectory {
         if let Some(Some(hit)) = self.tenant(t, |tc| tc.extensions.get(e).cloned()) {
             return Ok(hit);
         }
-        self.count();
+        self.count(1);
         let marker = self
             .app
             .store
@@ -222,7 +221,7 @@ impl Directory for StoreDirectory {
         if let Some(hit) = self.with(|c| c.numbers.get(n).cloned()) {
             return Ok(Some(hit));
         }
-        self.count();
+        self.count(1);
         let v = inbox::owner_of(&*self.app.store, &self.app.region, n).await?;
         if let Some(owner) = &v {
             self.with(|c| c.numbers.insert(n.clone(), owner.clone()));
@@ -243,8 +242,7 @@ impl Directory for StoreDirectory {
             Some(h) => h,
             None => {
                 // The settings and the tenant's time zone.
-                self.reads
-                    .fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+                self.count(2);
                 let h = app::hours::get(&self.app, t, a)
                     .await
                     .map_err(|f| Unavailable(f.message))?;

@@ -131,7 +131,6 @@ type Digits = mpsc::UnboundedReceiver<(Leg, char)>;
 /// The running edge.
 pub struct Edge {
     app: app::App,
-    edge_id: EdgeId,
     pub registrar: Arc<Registrar>,
     /// What routing decides over (cached tenant data, the location service).
     pub directory: Arc<StoreDirectory>,
@@ -179,17 +178,12 @@ impl Edge {
             Some(id) => id.clone(),
             None => EdgeId::parse(&app.region).map_err(std::io::Error::other)?,
         };
-        let location = Arc::new(Location::new(
-            app.store.clone(),
-            edge_id.clone(),
-            advertised,
-        ));
+        let location = Arc::new(Location::new(app.store.clone(), edge_id, advertised));
         let registrar = Arc::new(Registrar::new(app.clone(), nonce_key, location.clone()));
         let directory = Arc::new(StoreDirectory::new(app.clone(), location));
         Ok(Arc::new(Self {
             spool: Spool::new(app.clone(), spool_dir),
             app,
-            edge_id,
             registrar,
             directory,
             config,
@@ -555,7 +549,7 @@ impl Edge {
             }
         };
         let cx = routing::Context {
-            edge: &self.edge_id,
+            edge: self.registrar.location().edge(),
             realm: &self.app.sip_realm,
             trunk: self.config.trunk.as_ref(),
             ring_timeout: self.config.ring_timeout,
@@ -593,13 +587,16 @@ impl Edge {
     /// Closes the records this edge left open when it stopped without
     /// ending its calls (at start-up). Records of other edges are theirs.
     pub async fn close_orphans(&self) -> usize {
-        let open = match calls::open_calls(&*self.app.store, self.edge_id.as_str()).await {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not list open calls");
-                return 0;
-            }
-        };
+        let open =
+            match calls::open_calls(&*self.app.store, self.registrar.location().edge().as_str())
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not list open calls");
+                    return 0;
+                }
+            };
         let mut n = 0;
         for mut r in open {
             r.close_abandoned(store::now_epoch_ms(), "edge restart");
