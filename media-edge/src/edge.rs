@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use domain::{EdgeId, TenantId};
 use store::repo::calls;
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use crate::call::{Action, Call, Setup, TrunkAuth};
+use crate::call::{Action, Call, Handover, HandoverError, Replaces, Setup, TrunkAuth};
 use crate::directory::StoreDirectory;
 use crate::fork::ForkPlan;
 use crate::location::Location;
@@ -123,7 +123,13 @@ enum Event {
     Response(Response),
     /// A greeting finished playing.
     PromptDone,
+    /// Another call's transferor asks for the party at the other end of
+    /// this dialog (attended transfer).
+    HandOver(Replaces, oneshot::Sender<Result<Handover, HandoverError>>),
 }
+
+/// How long a call waits for another call to hand a party over.
+const HANDOVER_WAIT: Duration = Duration::from_secs(2);
 
 /// DTMF digits from the relay: (leg, digit).
 type Digits = mpsc::UnboundedReceiver<(Leg, char)>;
@@ -360,17 +366,20 @@ impl Edge {
                 tokio::spawn(self.clone().run_call(call_id, rx));
             }
             "ACK" => {}
+            // Transfers happen inside calls; a REFER outside one is refused.
+            "REFER" if !in_dialog => {
+                let answer = response(&req, 403, "Forbidden", &[], Some("edge"));
+                self.send(source, &answer).await;
+            }
             // In-dialog requests for a dialog the edge does not have.
-            "INVITE" | "OPTIONS" | "BYE" | "CANCEL" | "INFO" | "UPDATE" | "PRACK" => {
+            "INVITE" | "OPTIONS" | "BYE" | "CANCEL" | "INFO" | "UPDATE" | "PRACK" | "REFER" => {
                 let answer = response(&req, 481, "Call/Transaction Does Not Exist", &[], None);
                 self.send(source, &answer).await;
             }
             // Standard methods this edge does not serve, then unknown ones.
             method => {
                 let (code, reason) = match method {
-                    "MESSAGE" | "SUBSCRIBE" | "NOTIFY" | "PUBLISH" | "REFER" => {
-                        (405, "Method Not Allowed")
-                    }
+                    "MESSAGE" | "SUBSCRIBE" | "NOTIFY" | "PUBLISH" => (405, "Method Not Allowed"),
                     _ => (501, "Not Implemented"),
                 };
                 let allow = [("Allow", EDGE_ALLOW.to_owned())];
@@ -398,11 +407,53 @@ impl Edge {
         });
     }
 
-    fn forget(&self, ids: &[&str]) {
+    /// Stops routing these Call-IDs to the call whose inbox is `inbox`
+    /// (a Call-ID handed to another call stays with that one).
+    fn forget<S: AsRef<str>>(&self, ids: &[S], inbox: Option<&mpsc::Sender<Event>>) {
         if let Ok(mut m) = self.calls.lock() {
             for id in ids {
-                m.remove(*id);
+                let ours = match (m.get(id.as_ref()), inbox) {
+                    (Some(tx), Some(inbox)) => tx.same_channel(inbox),
+                    _ => true,
+                };
+                if ours {
+                    m.remove(id.as_ref());
+                }
             }
+        }
+    }
+
+    /// Routes a Call-ID to the call whose inbox is `inbox`.
+    fn listen(&self, call_id: &str, inbox: &mpsc::Sender<Event>) {
+        if let Ok(mut m) = self.calls.lock() {
+            m.insert(call_id.to_owned(), inbox.clone());
+        }
+    }
+
+    /// Asks the call holding the dialog `r` names to hand its other party over.
+    async fn hand_over(&self, r: Replaces) -> Result<Handover, HandoverError> {
+        let Some(tx) = self.route(&r.call_id) else {
+            return Err(HandoverError::NotFound);
+        };
+        let (reply, answer) = oneshot::channel();
+        if tx.send(Event::HandOver(r, reply)).await.is_err() {
+            return Err(HandoverError::NotFound);
+        }
+        match tokio::time::timeout(HANDOVER_WAIT, answer).await {
+            Ok(Ok(result)) => result,
+            _ => Err(HandoverError::NotFound),
+        }
+    }
+
+    /// What routing decides over, as of now.
+    fn routing_context(&self) -> routing::Context<'_> {
+        routing::Context {
+            edge: self.registrar.location().edge(),
+            realm: &self.app.sip_realm,
+            trunk: self.config.trunk.as_ref(),
+            ring_timeout: self.config.ring_timeout,
+            now: store::now_epoch_seconds(),
+            now_ms: store::now_epoch_ms(),
         }
     }
 
@@ -414,7 +465,7 @@ impl Edge {
         let idle = Duration::from_secs(32);
         let setup = loop {
             let Ok(Some(ev)) = tokio::time::timeout(idle, rx.recv()).await else {
-                self.forget(&[&a_call_id]);
+                self.forget(&[&a_call_id], None);
                 return;
             };
             let Event::Request(req, source) = ev else {
@@ -456,7 +507,7 @@ impl Edge {
                     Some("edge"),
                 );
                 self.send(setup.source, &answer).await;
-                self.forget(&[&a_call_id]);
+                self.forget(&[&a_call_id], None);
                 return;
             }
         };
@@ -465,17 +516,12 @@ impl Edge {
         let (digits_tx, mut digits): (_, Digits) = mpsc::unbounded_channel();
         relay.with(|m| m.report_digits(digits_tx));
         let (mut call, actions) = Call::start(s, Instant::now());
-        let b_call_id = call.b_call_id().to_owned();
-        if let Some(tx) = self.route(&a_call_id)
-            && let Ok(mut m) = self.calls.lock()
-        {
-            m.insert(b_call_id.clone(), tx);
-        }
         let mut ctx = CallIo {
             edge: self.clone(),
             relay: Some(relay),
             segment: 0,
             segment_started_ms: 0,
+            segment_of: None,
             writes: None,
             inbox: self.route(&a_call_id),
             player: None,
@@ -492,6 +538,12 @@ impl Edge {
                     Some(Event::Request(req, source)) => call.on_request(&req, source, Instant::now()),
                     Some(Event::Response(resp)) => call.on_response(&resp, Instant::now()),
                     Some(Event::PromptDone) => call.prompt_done(Instant::now()),
+                    Some(Event::HandOver(r, reply)) => {
+                        let (result, actions) = call.hand_over(&r, Instant::now());
+                        ctx.perform(&mut call, actions).await;
+                        let _ = reply.send(result);
+                        Vec::new()
+                    }
                     None => break,
                 },
                 Some((leg, d)) = digits.recv() => call.on_dtmf(leg, d, Instant::now()),
@@ -515,7 +567,7 @@ impl Edge {
         if let Some(w) = ctx.writes.take() {
             let _ = w.await;
         }
-        self.forget(&[&a_call_id, &b_call_id]);
+        self.forget(&call.call_ids(), ctx.inbox.as_ref());
     }
 
     /// Authenticates and routes a new INVITE: the call's setup, or the answer that refuses it.
@@ -548,14 +600,7 @@ impl Edge {
                 account: sip.account,
             }
         };
-        let cx = routing::Context {
-            edge: self.registrar.location().edge(),
-            realm: &self.app.sip_realm,
-            trunk: self.config.trunk.as_ref(),
-            ring_timeout: self.config.ring_timeout,
-            now: store::now_epoch_seconds(),
-            now_ms: store::now_epoch_ms(),
-        };
+        let cx = self.routing_context();
         let d = routing::route(&origin, &dialled, &*self.directory, &cx)
             .await
             .map_err(|r| refuse(r.code, r.reason))?;
@@ -609,7 +654,7 @@ impl Edge {
 }
 
 /// Every method the edge answers, for `Allow` headers.
-pub const EDGE_ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER";
+pub const EDGE_ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, REGISTER";
 
 /// Extensions a request may require. Session-timer refreshes (RFC 4028)
 /// are answered like any re-INVITE or UPDATE; the edge sets no timer of
@@ -678,6 +723,8 @@ struct CallIo {
     relay: Option<Relay>,
     segment: u32,
     segment_started_ms: i64,
+    /// The record the segment being made belongs to (tenant, id).
+    segment_of: Option<(TenantId, String)>,
     /// The last call-record write; the next waits for it (writes stay in order).
     writes: Option<tokio::task::JoinHandle<()>>,
     /// The call's own inbox (a finished greeting reports there).
@@ -699,11 +746,15 @@ impl CallIo {
     }
 
     async fn perform(&mut self, call: &mut Call, actions: Vec<Action>) {
-        for a in actions {
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        while let Some(a) = queue.pop_front() {
             match a {
                 Action::Send(to, bytes) => self.edge.send(to, &bytes).await,
                 Action::Media(leg, m) => {
                     self.media(|media| media.set_leg(leg, m));
+                }
+                Action::Replace(leg, m) => {
+                    self.media(|media| media.replace_leg(leg, m));
                 }
                 Action::Record(true) => self.start_segment(call, false),
                 Action::RecordVoicemail => self.start_segment(call, true),
@@ -719,14 +770,19 @@ impl CallIo {
                         }
                     }));
                 }
-                Action::Record(false) => self.stop_segment(call).await,
+                Action::Record(false) => self.stop_segment().await,
+                Action::Listen(call_id) => {
+                    if let Some(inbox) = &self.inbox {
+                        self.edge.listen(&call_id, inbox);
+                    }
+                }
                 Action::Save(r) => self.write(*r, false),
                 Action::Close(mut r) => {
-                    if let Some(p) = self.player.take() {
-                        p.abort();
+                    if self.segment_of.as_ref().is_some_and(|(_, id)| *id == r.id) {
+                        self.stop_segment().await;
                     }
-                    self.stop_segment(call).await;
-                    for (i, leg) in [Leg::A, Leg::B].into_iter().enumerate() {
+                    let caller = call.caller_leg(&r.id);
+                    for (i, leg) in [caller, caller.other()].into_iter().enumerate() {
                         if let Some(s) = self.media(|m| m.stats(leg))
                             && s.packets > 0
                         {
@@ -737,10 +793,33 @@ impl CallIo {
                             });
                         }
                     }
-                    call.record.quality = r.quality;
+                    if r.id == call.record.id {
+                        call.record.quality = r.quality;
+                    }
                     self.write(*r, true);
+                }
+                Action::Release => {
+                    if let Some(p) = self.player.take() {
+                        p.abort();
+                    }
+                    self.stop_segment().await;
                     // The media ports go back now, not after the lingering.
                     self.relay = None;
+                }
+                Action::RouteTransfer(t) => {
+                    let origin = Origin::User {
+                        tenant: t.tenant,
+                        account: t.account,
+                    };
+                    let decided = {
+                        let cx = self.edge.routing_context();
+                        routing::route(&origin, &t.dialled, &*self.edge.directory, &cx).await
+                    };
+                    queue.extend(call.transfer_routed(decided, Instant::now()));
+                }
+                Action::HandOver(r) => {
+                    let result = self.edge.hand_over(r).await;
+                    queue.extend(call.handed_over(result, Instant::now()));
                 }
             }
         }
@@ -774,6 +853,7 @@ impl CallIo {
         if self.media(|m| m.recording()).unwrap_or(true) {
             return;
         }
+        self.segment_of = Some((call.record.tenant.clone(), call.record.id.clone()));
         self.segment += 1;
         let path = self.edge.spool.segment_path(&call.record.id, self.segment);
         let started = self.media(|m| m.elapsed()).unwrap_or(Duration::ZERO);
@@ -793,12 +873,14 @@ impl CallIo {
         }
     }
 
-    async fn stop_segment(&mut self, call: &Call) {
+    /// Finishes the segment being made and queues it for upload under its record.
+    async fn stop_segment(&mut self) {
         let Some(Some(rec)) = self.media(|m| m.stop_recording()) else {
             return;
         };
-        let tenant: TenantId = call.record.tenant.clone();
-        let call_id = call.record.id.clone();
+        let Some((tenant, call_id)) = self.segment_of.take() else {
+            return;
+        };
         let n = self.segment;
         let started_ms = self.segment_started_ms;
         let spool = self.edge.spool.clone();

@@ -354,6 +354,15 @@ impl Media {
         side.media = m;
     }
 
+    /// A new party on `leg` (a transfer): what it negotiated, and nothing of
+    /// the party before (latching, statistics, codec state) carried over.
+    pub fn replace_leg(&mut self, leg: Leg, m: LegMedia) {
+        let side = &mut self.sides[leg.i()];
+        *side = Side::default();
+        side.encoder.bitrate = m.opus_bitrate;
+        side.media = m;
+    }
+
     /// Reports every DTMF digit either party presses (RFC 4733) to `tx`.
     pub fn report_digits(&mut self, tx: tokio::sync::mpsc::UnboundedSender<(Leg, char)>) {
         self.digits = Some(tx);

@@ -60,6 +60,9 @@ fn expand(name: &str) -> &str {
         b'c' => "Content-Type",
         b'k' => "Supported",
         b's' => "Subject",
+        b'r' => "Refer-To",
+        b'b' => "Referred-By",
+        b'o' => "Event",
         _ => name,
     }
 }

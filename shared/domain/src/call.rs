@@ -44,6 +44,17 @@ impl Direction {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
+
+    /// A call between a caller and a callee, each a user of the tenant or
+    /// not. Outside to outside (a transferred caller sent back out through
+    /// the trunk) is outgoing: the tenant places that call.
+    pub fn between(caller_is_user: bool, callee_is_user: bool) -> Self {
+        match (caller_is_user, callee_is_user) {
+            (true, true) => Self::Internal,
+            (false, true) => Self::Incoming,
+            (_, false) => Self::Outgoing,
+        }
+    }
 }
 
 /// How a call ended (or that it has not yet).
@@ -183,6 +194,22 @@ impl CallRecord {
         }
     }
 
+    /// The record of the call a transfer continues: the party `kept` now
+    /// with `with`, from `now_ms`, in progress, linked to this one.
+    pub fn continued(&self, kept: Party, with: Party, now_ms: i64) -> Self {
+        let direction = Direction::between(kept.account.is_some(), with.account.is_some());
+        let mut next = Self::starting(
+            self.tenant.clone(),
+            direction,
+            kept,
+            with,
+            now_ms,
+            &self.edge,
+        );
+        next.previous = Some(self.id.clone());
+        next
+    }
+
     /// Talk time in whole seconds (0 when unanswered).
     pub fn duration_secs(&self) -> i64 {
         match (self.answered_ms, self.ended_ms) {
@@ -262,6 +289,40 @@ mod tests {
         let r = record(Direction::Internal);
         assert_eq!(started_of(&r.id), Some(1_790_000_000_000));
         assert_eq!(started_of("nope"), None);
+    }
+
+    #[test]
+    fn a_transferred_call_continues_in_a_linked_record_with_its_own_direction() {
+        let user = |n: &str| Party {
+            number: n.into(),
+            account: Some(AccountId::parse(&"1".repeat(32)).expect("account")),
+            name: None,
+        };
+        let outside = Party {
+            number: "010-1234-5678".into(),
+            ..Party::default()
+        };
+        let first = record(Direction::Incoming);
+        let next = first.continued(outside.clone(), user("1003"), 1_790_000_060_000);
+        assert_eq!(next.previous.as_deref(), Some(first.id.as_str()));
+        assert_ne!(next.id, first.id);
+        assert_eq!(
+            (next.direction, next.started_ms),
+            (Direction::Incoming, 1_790_000_060_000)
+        );
+        assert_eq!(next.edge, "seoul-1");
+        assert_eq!(
+            first.continued(user("1001"), user("1003"), 0).direction,
+            Direction::Internal
+        );
+        assert_eq!(
+            first.continued(user("1001"), outside.clone(), 0).direction,
+            Direction::Outgoing
+        );
+        assert_eq!(
+            first.continued(outside.clone(), outside, 0).direction,
+            Direction::Outgoing
+        );
     }
 
     #[test]

@@ -1,28 +1,28 @@
 //! The B2BUA state machine with literal SIP messages: no sockets, no clock
-//! but the one passed in.
+//! but the one passed in. Transfers are in `transfer_tests`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use media_edge::call::{Action, Call, ForkPlan, Setup, Stage, Target, TrunkAuth};
-use media_edge::prompts::Greeting;
-use media_edge::routing::{Application, Fallback};
-use media_edge::rtp::Leg;
-use media_edge::sip::message::{Message, Request, Response};
-use store::repo::calls::{CallRecord, Direction, Party};
+use domain::call::{CallRecord, Direction, Party};
 
-const CALLER: &str = "192.0.2.10:5062";
-const DESK: &str = "192.0.2.20:5060";
-const MOBILE: &str = "198.51.100.7:41000";
-const EDGE: &str = "203.0.113.1:5060";
+use super::*;
+use crate::sip::message::{Message, Request, Response};
 
-fn addr(s: &str) -> SocketAddr {
+mod transfer_tests;
+
+pub(super) const CALLER: &str = "192.0.2.10:5062";
+pub(super) const DESK: &str = "192.0.2.20:5060";
+pub(super) const MOBILE: &str = "198.51.100.7:41000";
+pub(super) const EDGE: &str = "203.0.113.1:5060";
+
+pub(super) fn addr(s: &str) -> SocketAddr {
     s.parse().expect("addr")
 }
 
-const OFFER: &str = "v=0\r\no=a 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+pub(super) const OFFER: &str = "v=0\r\no=a 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
 
-fn invite() -> Request {
+pub(super) fn invite() -> Request {
     let msg = format!(
         "INVITE sip:1002@office SIP/2.0\r\n\
 Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKcaller1;rport=5062;received=192.0.2.10\r\n\
@@ -39,7 +39,7 @@ Content-Length: {}\r\n\r\n{OFFER}",
 }
 
 /// A call the desk phone answered and the caller ACKed.
-fn answered(now: Instant) -> Call {
+pub(super) fn answered(now: Instant) -> Call {
     let (mut call, out) = Call::start(setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]), now);
     let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
     call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
@@ -48,7 +48,7 @@ fn answered(now: Instant) -> Call {
 }
 
 /// Both legs got a BYE and the record closed with `cause`.
-fn hung_up_both(out: &[Action], cause: &str) {
+pub(super) fn hung_up_both(out: &[Action], cause: &str) {
     assert_eq!(requests_to(out, DESK, "BYE").len(), 1, "{out:?}");
     assert_eq!(requests_to(out, CALLER, "BYE").len(), 1, "{out:?}");
     assert!(
@@ -59,14 +59,20 @@ fn hung_up_both(out: &[Action], cause: &str) {
 }
 
 /// The caller's ACK of the edge's 200.
-fn caller_ack() -> Request {
+pub(super) fn caller_ack() -> Request {
     Request::parse(b"ACK sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 2 ACK\r\n\r\n").expect("ack")
 }
 
-fn record() -> CallRecord {
+/// The account of the demo user with extension `n`.
+pub(super) fn account(n: &str) -> domain::AccountId {
+    domain::AccountId::parse(&format!("{n:0>32}")).expect("account")
+}
+
+pub(super) fn record() -> CallRecord {
     let party = |number: &str| Party {
         number: number.into(),
-        ..Party::default()
+        account: Some(account(number)),
+        name: None,
     };
     CallRecord::starting(
         domain::TenantId::parse("acme").expect("t"),
@@ -78,7 +84,7 @@ fn record() -> CallRecord {
     )
 }
 
-fn setup(targets: Vec<Target>) -> Setup {
+pub(super) fn setup(targets: Vec<Target>) -> Setup {
     Setup {
         record: record(),
         invite: invite(),
@@ -94,7 +100,7 @@ fn setup(targets: Vec<Target>) -> Setup {
     }
 }
 
-fn phone(contact: &str, dest: &str) -> Target {
+pub(super) fn phone(contact: &str, dest: &str) -> Target {
     Target {
         uri: contact.into(),
         dest: addr(dest),
@@ -103,7 +109,7 @@ fn phone(contact: &str, dest: &str) -> Target {
 }
 
 /// The messages sent, parsed, with where they went.
-fn sent(actions: &[Action]) -> Vec<(SocketAddr, Message)> {
+pub(super) fn sent(actions: &[Action]) -> Vec<(SocketAddr, Message)> {
     actions
         .iter()
         .filter_map(|a| match a {
@@ -115,7 +121,7 @@ fn sent(actions: &[Action]) -> Vec<(SocketAddr, Message)> {
         .collect()
 }
 
-fn requests_to(actions: &[Action], to: &str, method: &str) -> Vec<Request> {
+pub(super) fn requests_to(actions: &[Action], to: &str, method: &str) -> Vec<Request> {
     sent(actions)
         .into_iter()
         .filter_map(|(a, m)| match m {
@@ -125,7 +131,7 @@ fn requests_to(actions: &[Action], to: &str, method: &str) -> Vec<Request> {
         .collect()
 }
 
-fn responses_to(actions: &[Action], to: &str) -> Vec<Response> {
+pub(super) fn responses_to(actions: &[Action], to: &str) -> Vec<Response> {
     sent(actions)
         .into_iter()
         .filter_map(|(a, m)| match m {
@@ -136,7 +142,7 @@ fn responses_to(actions: &[Action], to: &str) -> Vec<Response> {
 }
 
 /// The callee's answer to one of our INVITEs.
-fn answer(to: &Request, code: u16, tag: &str, sdp: Option<&str>) -> Response {
+pub(super) fn answer(to: &Request, code: u16, tag: &str, sdp: Option<&str>) -> Response {
     let mut s = format!("SIP/2.0 {code} Whatever\r\n");
     for (n, v) in &to.headers {
         if ["Via", "From", "Call-ID", "CSeq"].contains(&n.as_str()) {
@@ -157,7 +163,7 @@ fn answer(to: &Request, code: u16, tag: &str, sdp: Option<&str>) -> Response {
     Response::parse(s.as_bytes()).expect("answer")
 }
 
-const ANSWER_PCMA: &str = "v=0\r\no=b 1 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+pub(super) const ANSWER_PCMA: &str = "v=0\r\no=b 1 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
 
 #[test]
 fn every_contact_rings_and_the_first_answer_wins() {
@@ -180,7 +186,7 @@ fn every_contact_rings_and_the_first_answer_wins() {
         mobile.uri, "sip:1002@10.1.1.1:5060;ob",
         "the registered contact, sent to where it registered from"
     );
-    let b_sdp = media_edge::sdp::Sdp::parse(&desk.body).expect("sdp");
+    let b_sdp = crate::sdp::Sdp::parse(&desk.body).expect("sdp");
     assert_eq!(
         b_sdp.audio,
         Some(addr("203.0.113.1:30002")),
@@ -211,17 +217,16 @@ fn every_contact_rings_and_the_first_answer_wins() {
     );
     let ok = responses_to(&out, CALLER).pop().expect("200 to the caller");
     assert_eq!(ok.code, 200);
-    let a_sdp = media_edge::sdp::Sdp::parse(&ok.body).expect("sdp");
+    let a_sdp = crate::sdp::Sdp::parse(&ok.body).expect("sdp");
     assert_eq!(a_sdp.audio, Some(addr("203.0.113.1:30000")));
     assert_eq!(
         a_sdp.voice().map(|p| p.pt),
         Some(0),
         "the caller keeps PCMU; the relay transcodes"
     );
-    assert!(
-        out.iter()
-            .any(|a| matches!(a, Action::Media(Leg::B, m) if m.voice == Some((8, media_edge::sdp::Codec::Pcma))))
-    );
+    assert!(out.iter().any(
+        |a| matches!(a, Action::Media(Leg::B, m) if m.voice == Some((8, crate::sdp::Codec::Pcma)))
+    ));
     assert!(
         out.iter()
             .any(|a| matches!(a, Action::Save(r) if r.answered_ms.is_some()))
@@ -357,8 +362,8 @@ fn a_reinvite_for_hold_is_passed_on_with_the_edge_in_the_sdp() {
         passed.uri, "sip:1002@192.0.2.20:5060",
         "to the callee's Contact"
     );
-    let sdp = media_edge::sdp::Sdp::parse(&passed.body).expect("sdp");
-    assert_eq!(sdp.direction, media_edge::sdp::Direction::SendOnly);
+    let sdp = crate::sdp::Sdp::parse(&passed.body).expect("sdp");
+    assert_eq!(sdp.direction, crate::sdp::Direction::SendOnly);
     assert_eq!(sdp.audio, Some(addr("203.0.113.1:30002")));
     // A second re-INVITE while this one is pending: 491.
     let again = reinvite
@@ -386,8 +391,8 @@ fn a_reinvite_for_hold_is_passed_on_with_the_edge_in_the_sdp() {
         .pop()
         .expect("answer to the caller");
     assert_eq!(ok.code, 200);
-    let sdp = media_edge::sdp::Sdp::parse(&ok.body).expect("sdp");
-    assert_eq!(sdp.direction, media_edge::sdp::Direction::RecvOnly);
+    let sdp = crate::sdp::Sdp::parse(&ok.body).expect("sdp");
+    assert_eq!(sdp.direction, crate::sdp::Direction::RecvOnly);
     assert_eq!(sdp.audio, Some(addr("203.0.113.1:30000")));
     // Retransmitted after our 200: the same 200 again.
     let out = call.on_request(
@@ -596,7 +601,7 @@ fn an_answer_the_caller_never_acks_ends_the_call_with_bye() {
 }
 
 /// 180 Ringing from the callee for one of our INVITEs.
-fn ringing(to: &Request, tag: &str) -> Response {
+pub(super) fn ringing(to: &Request, tag: &str) -> Response {
     answer(to, 180, tag, None)
 }
 
@@ -695,13 +700,13 @@ fn low_quality_mode_is_answered_by_the_edge_and_the_other_party_is_not_asked() {
         .pop()
         .expect("answered by the edge");
     assert_eq!(ok.code, 200);
-    let sdp = media_edge::sdp::Sdp::parse(&ok.body).expect("sdp");
+    let sdp = crate::sdp::Sdp::parse(&ok.body).expect("sdp");
     let voice = sdp.voice().expect("voice");
-    assert_eq!(voice.codec, media_edge::sdp::Codec::Opus);
+    assert_eq!(voice.codec, crate::sdp::Codec::Opus);
     assert_eq!(voice.max_average_bitrate(), Some(8_000));
     assert!(out.iter().any(|a| matches!(
         a,
-        Action::Media(Leg::A, m) if m.voice == Some((111, media_edge::sdp::Codec::Opus))
+        Action::Media(Leg::A, m) if m.voice == Some((111, crate::sdp::Codec::Opus))
             && m.opus_bitrate == Some(8_000)
     )));
     // And back to G.711.
@@ -709,7 +714,7 @@ fn low_quality_mode_is_answered_by_the_edge_and_the_other_party_is_not_asked() {
     assert!(requests_to(&out, DESK, "INVITE").is_empty());
     assert!(out.iter().any(|a| matches!(
         a,
-        Action::Media(Leg::A, m) if m.voice == Some((0, media_edge::sdp::Codec::Pcmu)) && m.opus_bitrate.is_none()
+        Action::Media(Leg::A, m) if m.voice == Some((0, crate::sdp::Codec::Pcmu)) && m.opus_bitrate.is_none()
     )));
     assert!(call.answered());
 }

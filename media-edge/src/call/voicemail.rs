@@ -1,0 +1,51 @@
+//! The edge answering a caller itself: a greeting, a beep, then the
+//! caller's message is recorded (until it hangs up or the time limit).
+
+use std::time::{Duration, Instant};
+
+use domain::call::{Direction, Disposition};
+
+use super::side::own_answer;
+use super::{Action, Call, State};
+use crate::prompts::Greeting;
+use crate::rtp::Leg;
+use crate::sdp::Direction as MediaDirection;
+
+/// The longest voicemail message.
+pub const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
+
+impl Call {
+    /// The edge answers the caller: the greeting plays, then the message is recorded.
+    pub(super) fn voicemail(&mut self, g: Greeting, now: Instant, out: &mut Vec<Action>) {
+        {
+            let (rings, mut io) = self.io(out, now);
+            for r in rings.iter_mut().filter(|r| r.active()) {
+                r.give_up(&mut io);
+            }
+        }
+        let Some(offer) = self.sides[0].sdp.clone() else {
+            return;
+        };
+        let payloads = own_answer(&offer);
+        self.answer_caller(&payloads, MediaDirection::SendRecv, now, out);
+        self.state = State::Voicemail;
+        self.greeting = Some(g);
+        out.push(Action::Save(Box::new(self.record.clone())));
+        out.push(Action::Play(Leg::A, g));
+    }
+
+    /// The greeting has been played: record the message.
+    pub fn prompt_done(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.state == State::Voicemail && !self.recording {
+            self.recording = true;
+            self.voicemail_deadline = Some(now + VOICEMAIL_MAX);
+            self.record.direction = Direction::Voicemail;
+            self.record.answered_ms = Some(self.wall_ms(now));
+            self.record.disposition = Disposition::Voicemail;
+            out.push(Action::RecordVoicemail);
+            out.push(Action::Save(Box::new(self.record.clone())));
+        }
+        out
+    }
+}
