@@ -204,6 +204,11 @@ pub struct Phone {
     pub ports: Ports,
 }
 
+/// A scenario tail from `tests/sipp/tails/`, as it stands.
+pub fn tail_text(name: &str) -> String {
+    tail(name)
+}
+
 fn tail(name: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/sipp/tails/{name}.xml",
@@ -233,17 +238,44 @@ pub fn register(work: &std::path::Path, p: &Phone) {
 
 /// The callee: answers as the tails say, echoing RTP.
 pub fn callee(work: &std::path::Path, p: &Phone, name: &str, tails: &[&str], talk_ms: u32) -> Sipp {
+    callee_with(
+        work,
+        p,
+        name,
+        tails,
+        &[("talk_ms", &talk_ms.to_string())],
+        true,
+    )
+}
+
+/// As [`callee`], with the tails' other placeholders filled (`refer_to`,
+/// `dtmf`...); `echo` sends back the RTP that arrives (off for a callee
+/// that plays its own, such as keypad digits).
+pub fn callee_with(
+    work: &std::path::Path,
+    p: &Phone,
+    name: &str,
+    tails: &[&str],
+    fills: &[(&str, &str)],
+    echo: bool,
+) -> Sipp {
     let body: String = tails.iter().map(|t| tail(t)).collect();
-    // Hanging up needs the dialog's From and To, taken from the ACK.
-    let remember = if tails.contains(&"uas_hang_up") {
+    // Requests of the callee's own (BYE, REFER) need the dialog's From
+    // and To, taken from the ACK.
+    let remember = if tails
+        .iter()
+        .any(|t| ["uas_hang_up", "uas_refer"].contains(t))
+    {
         r#"<action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="ackfrom"/><ereg regexp=".*" search_in="hdr" header="To:" assign_to="ackto"/></action>"#
     } else {
         ""
     };
-    let text = scenario("uas.xml", &[("answer", &body)])
-        .replace("{{ack_actions}}", remember)
-        .replace("{{talk_ms}}", &talk_ms.to_string());
-    let s = Sipp::spawn(work, name, &text, p.ports, None, &["-rtp_echo"]);
+    let mut text = scenario("uas.xml", &[("answer", &body)]).replace("{{ack_actions}}", remember);
+    for (k, v) in fills {
+        text = text.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    let extra: &[&str] = if echo { &["-rtp_echo"] } else { &[] };
+    let s = Sipp::spawn(work, name, &text, p.ports, None, extra);
     // Let it bind before the INVITE comes.
     std::thread::sleep(Duration::from_millis(300));
     s

@@ -777,6 +777,7 @@ impl Call {
     /// + `#` transfers the other party there (as in most PBXs).
     pub fn on_dtmf(&mut self, leg: Leg, digit: char, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
+        tracing::debug!(call = %self.record.id, ?leg, %digit, "key pressed");
         match self.keys[leg as usize].press(digit, now) {
             Some(transfer::Feature::Record) => {
                 let on = !self.recording;

@@ -625,6 +625,7 @@ impl Call {
         let Some(t) = self.transfer.take() else {
             return;
         };
+        tracing::info!(call = %self.record.id, target = %t.target, code, "transfer failed");
         self.notify(&t, &format!("{code} {reason}"), true, now, out);
         if let Some(mut r) = t.record {
             close(

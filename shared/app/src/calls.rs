@@ -55,6 +55,8 @@ pub struct CallRow {
     pub disposition_label: &'static str,
     pub cause: Option<String>,
     pub recordings: usize,
+    /// The call this one continues (the record before a transfer).
+    pub previous: Option<String>,
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in Korea.
@@ -108,6 +110,7 @@ impl CallRow {
             disposition_label: crate::labels::disposition(r.disposition),
             cause: r.cause.clone(),
             recordings: r.recordings.len(),
+            previous: r.previous.clone(),
         }
     }
 }
