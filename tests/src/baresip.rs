@@ -73,6 +73,8 @@ pub struct Baresip {
     pub dir: PathBuf,
     /// Where `sndfile` dumps the audio of each call.
     pub dumps: PathBuf,
+    /// The `ctrl_tcp` port, when the test drives it.
+    control: Option<u16>,
     child: Option<Child>,
 }
 
@@ -146,8 +148,39 @@ impl Baresip {
         Self {
             dir: dir.to_owned(),
             dumps,
+            control: None,
             child: None,
         }
+    }
+
+    /// Lets the test drive it while it runs: `ctrl_tcp` on 127.0.0.1:`port`
+    /// (see [`Baresip::command`]).
+    pub fn with_control(mut self, port: u16) -> Self {
+        let path = self.dir.join("config");
+        let mut text = std::fs::read_to_string(&path).expect("config");
+        text.push_str(&format!(
+            "module_app\t\tctrl_tcp.so\nctrl_tcp_listen\t\t127.0.0.1:{port}\n"
+        ));
+        std::fs::write(&path, text).expect("config");
+        self.control = Some(port);
+        self
+    }
+
+    /// Runs a menu command (`transfer`, `hangup`...) through `ctrl_tcp`: a
+    /// netstring of JSON; the answer, once it comes.
+    pub fn command(&self, command: &str, params: &str) -> String {
+        use std::io::{Read as _, Write as _};
+        let port = self.control.expect("started with_control");
+        let json =
+            serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).expect("ctrl_tcp");
+        conn.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        conn.write_all(format!("{}:{json},", json.len()).as_bytes())
+            .expect("send command");
+        let mut answer = vec![0u8; 4096];
+        let n = conn.read(&mut answer).unwrap_or(0);
+        String::from_utf8_lossy(&answer[..n]).into_owned()
     }
 
     /// Registers and calls over TCP instead of UDP (one connection to the edge).
