@@ -30,9 +30,9 @@ pub fn tone_wav(path: &Path, hz: f64, secs: f64) {
     std::fs::write(path, data).expect("write wav");
 }
 
-/// RMS per channel and duration of a 16-bit PCM WAV (any header layout:
-/// the `data` chunk is looked up).
-pub fn wav_levels(bytes: &[u8]) -> Option<(u16, Duration, Vec<f64>)> {
+/// The channels, sample rate and `data` bytes of a 16-bit PCM WAV (any
+/// header layout: the `data` chunk is looked up).
+fn wav_pcm(bytes: &[u8]) -> Option<(u16, u32, &[u8])> {
     if bytes.len() < 12 || &bytes[0..4] != b"RIFF" {
         return None;
     }
@@ -47,24 +47,50 @@ pub fn wav_levels(bytes: &[u8]) -> Option<(u16, Duration, Vec<f64>)> {
             rate = u32::from_le_bytes(bytes[body + 4..body + 8].try_into().ok()?);
         }
         if id == b"data" {
-            let data = &bytes[body..bytes.len().min(body + size)];
-            let ch = usize::from(channels.max(1));
-            let frames = data.len() / (2 * ch);
-            let mut sums = vec![0f64; ch];
-            for (i, s) in data.chunks_exact(2).enumerate() {
-                let v = f64::from(i16::from_le_bytes([s[0], s[1]]));
-                sums[i % ch] += v * v;
-            }
-            let rms = sums
-                .iter()
-                .map(|s| (s / frames.max(1) as f64).sqrt())
-                .collect();
-            let secs = Duration::from_millis(frames as u64 * 1000 / u64::from(rate.max(1)));
-            return Some((channels, secs, rms));
+            return Some((
+                channels.max(1),
+                rate.max(1),
+                &bytes[body..bytes.len().min(body + size)],
+            ));
         }
         pos = body + size + (size & 1);
     }
     None
+}
+
+/// RMS per channel and duration of a 16-bit PCM WAV.
+pub fn wav_levels(bytes: &[u8]) -> Option<(u16, Duration, Vec<f64>)> {
+    let (channels, rate, data) = wav_pcm(bytes)?;
+    let ch = usize::from(channels);
+    let frames = data.len() / (2 * ch);
+    let mut sums = vec![0f64; ch];
+    for (i, s) in data.chunks_exact(2).enumerate() {
+        let v = f64::from(i16::from_le_bytes([s[0], s[1]]));
+        sums[i % ch] += v * v;
+    }
+    let rms = sums
+        .iter()
+        .map(|s| (s / frames.max(1) as f64).sqrt())
+        .collect();
+    let secs = Duration::from_millis(frames as u64 * 1000 / u64::from(rate));
+    Some((channels, secs, rms))
+}
+
+/// The RMS of one channel of a 16-bit PCM WAV in consecutive windows of `window`.
+pub fn wav_window_rms(bytes: &[u8], channel: usize, window: Duration) -> Option<Vec<f64>> {
+    let (channels, rate, data) = wav_pcm(bytes)?;
+    let ch = usize::from(channels);
+    let per = ((u128::from(rate) * window.as_millis() / 1000) as usize).max(1);
+    let samples: Vec<f64> = data
+        .chunks_exact(2 * ch)
+        .map(|f| f64::from(i16::from_le_bytes([f[2 * channel], f[2 * channel + 1]])))
+        .collect();
+    Some(
+        samples
+            .chunks(per)
+            .map(|w| (w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64).sqrt())
+            .collect(),
+    )
 }
 
 /// One baresip instance with its own config directory.

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 
 pub mod baresip;
+pub mod pcap;
 pub mod sipp;
 
 /// Path of the `office` binary under test.
