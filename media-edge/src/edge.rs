@@ -771,6 +771,11 @@ impl CallIo {
                     }));
                 }
                 Action::Record(false) => self.stop_segment().await,
+                Action::StopPrompt => {
+                    if let Some(p) = self.player.take() {
+                        p.abort();
+                    }
+                }
                 Action::Listen(call_id) => {
                     if let Some(inbox) = &self.inbox {
                         self.edge.listen(&call_id, inbox);

@@ -28,6 +28,7 @@ use crate::sdp::{Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
 use crate::sip::message::{Request, Response, param, response, response_with};
 use crate::transaction::{GIVE_UP, Kind, Retransmissions, Seen, ServerTransactions, T4};
 
+mod bridge;
 mod liveness;
 mod reinvite;
 pub mod ringing;
@@ -78,6 +79,8 @@ pub enum Action {
     Record(bool),
     /// Play a greeting to a leg; the I/O layer calls [`Call::prompt_done`] after.
     Play(Leg, Greeting),
+    /// Stop the greeting playing (the caller is bridged to someone).
+    StopPrompt,
     /// Start recording the caller alone (a voicemail); `Record(false)` stops it.
     RecordVoicemail,
     /// Messages with this Call-ID belong to this call from now on.
@@ -417,7 +420,14 @@ impl Call {
             self.transfer_rung(outcome, now, out);
             return;
         }
+        if self.state == State::Voicemail
+            && let Outcome::Answered { dialog, answer } = outcome
+        {
+            self.bridged(*dialog, answer, out);
+            return;
+        }
         if self.state != State::Calling {
+            // The edge answered the caller: its application goes on.
             return;
         }
         match outcome {

@@ -183,6 +183,10 @@ impl Call {
             return;
         }
         self.reinvite = None;
+        // An offer of the edge's own that waited for this one goes now.
+        for at in self.reoffer.iter_mut().flatten() {
+            *at = (*at).min(now);
+        }
         let to = ri.to;
         if !(200..300).contains(&resp.code) {
             // Hop-by-hop ACK, then the same failure to the sender.

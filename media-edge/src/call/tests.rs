@@ -718,3 +718,61 @@ fn low_quality_mode_is_answered_by_the_edge_and_the_other_party_is_not_asked() {
     )));
     assert!(call.answered());
 }
+
+#[test]
+fn a_caller_the_edge_answered_is_bridged_to_a_user_later() {
+    let now = Instant::now();
+    let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
+    s.application = Some(Application::Voicemail(Greeting::AfterHours));
+    let (mut call, out) = Call::start(s, now);
+    assert!(
+        requests_to(&out, DESK, "INVITE").is_empty(),
+        "the edge answers first"
+    );
+    assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
+    call.on_request(&caller_ack(), addr(CALLER), now);
+    let callee = Party {
+        number: "1002".into(),
+        account: Some(account("1002")),
+        name: None,
+    };
+    let out = call.bridge(
+        ForkPlan::parallel(
+            vec![phone("sip:1002@192.0.2.20:5060", DESK)],
+            Duration::from_secs(30),
+        ),
+        ("<sip:1001@office>".into(), "<sip:1002@office>".into()),
+        callee,
+        now,
+    );
+    let desk = requests_to(&out, DESK, "INVITE")
+        .pop()
+        .expect("the user rings");
+    let sdp = crate::sdp::Sdp::parse(&desk.body).expect("sdp");
+    assert_eq!(sdp.audio, Some(addr("203.0.113.1:30002")));
+    assert!(
+        call.bridge(
+            ForkPlan::default(),
+            (String::new(), String::new()),
+            Party::default(),
+            now
+        )
+        .is_empty(),
+        "one ringing at a time"
+    );
+    let out = call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    assert_eq!(requests_to(&out, DESK, "ACK").len(), 1);
+    assert!(out.contains(&Action::StopPrompt));
+    assert!(
+        responses_to(&out, CALLER).is_empty(),
+        "the caller's dialog is not touched"
+    );
+    assert!(call.answered());
+    // Either side hanging up ends both.
+    let bye = Request::parse(b"BYE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 3 BYE\r\n\r\n").expect("bye");
+    let out = call.on_request(&bye, addr(CALLER), now);
+    assert_eq!(requests_to(&out, DESK, "BYE").len(), 1);
+    assert!(out.iter().any(
+        |a| matches!(a, Action::Close(r) if r.disposition == domain::call::Disposition::Answered)
+    ));
+}

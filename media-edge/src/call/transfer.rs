@@ -543,7 +543,7 @@ impl Call {
                 if let Some(mut record) = record {
                     record.answered_ms = Some(self.wall_ms(now));
                     record.disposition = Disposition::Answered;
-                    self.complete_transfer(side, media, record, now, out);
+                    self.complete_transfer((side, media, false), record, now, out);
                 }
             }
             Outcome::NoAnswer => {
@@ -564,10 +564,11 @@ impl Call {
 
     /// The new party is there: the record before closes as transferred,
     /// the transferor's dialog ends, and the new party takes its side.
+    /// `moved` says the new party must first be moved onto this call's
+    /// relay (it was handed over from another call).
     fn complete_transfer(
         &mut self,
-        side: Side,
-        media: LegMedia,
+        (side, media, moved): (Side, LegMedia, bool),
         record: CallRecord,
         now: Instant,
         out: &mut Vec<Action>,
@@ -605,6 +606,9 @@ impl Call {
         self.auto_record = t.auto_record;
         if self.auto_record {
             self.set_recording(true, out);
+        }
+        if moved {
+            self.offer_again(by, now, out);
         }
         if self.sides[kept as usize].given != MediaDirection::SendRecv {
             // The transferor had put it on hold: take it off.
@@ -797,9 +801,7 @@ impl Call {
                 if let Some(t) = self.transfer.as_mut() {
                     t.auto_record = self.auto_record || h.auto_record;
                 }
-                self.complete_transfer(h.side, media, record, now, &mut out);
-                // Move the party onto this call's relay.
-                self.offer_again(by, now, &mut out);
+                self.complete_transfer((h.side, media, true), record, now, &mut out);
             }
             Err(HandoverError::NotAnswered) => {
                 // The target was still ringing in that call: ring it from here.

@@ -474,6 +474,16 @@ fn consultation(now: Instant) -> (Call, Response) {
 fn an_attended_transfer_joins_the_caller_with_the_party_of_the_other_call() {
     let now = Instant::now();
     let (mut x, desk) = talking(now);
+    // The desk holds the caller while it consults (passed on, answered).
+    let hold = ANSWER_PCMA.replace("a=rtpmap:101", "a=sendonly\r\na=rtpmap:101");
+    let mut hold_req = from_desk(&desk, "INVITE", 2, "Content-Type: application/sdp\r\n");
+    hold_req.body = hold.into_bytes();
+    let out = x.on_request(&hold_req, addr(DESK), now);
+    let to_caller = requests_to(&out, CALLER, "INVITE")
+        .pop()
+        .expect("hold passed on");
+    let held = OFFER.replace("a=rtpmap:101", "a=recvonly\r\na=rtpmap:101");
+    x.on_response(&answer(&to_caller, 200, "from-a", Some(&held)), now);
     let (mut y, y_ok) = consultation(now);
     let edge_tag = y_ok
         .header("To")
@@ -483,7 +493,7 @@ fn an_attended_transfer_joins_the_caller_with_the_party_of_the_other_call() {
     let refer_to = format!(
         "Refer-To: <sip:1003@office?Replaces=call-y%40192.0.2.20%3Bto-tag%3D{edge_tag}%3Bfrom-tag%3Dd2>\r\n"
     );
-    let out = x.on_request(&from_desk(&desk, "REFER", 2, &refer_to), addr(DESK), now);
+    let out = x.on_request(&from_desk(&desk, "REFER", 3, &refer_to), addr(DESK), now);
     assert_eq!(responses_to(&out, DESK).pop().map(|r| r.code), Some(202));
     let replaces = out
         .iter()
@@ -531,8 +541,20 @@ fn an_attended_transfer_joins_the_caller_with_the_party_of_the_other_call() {
     );
     assert_eq!(now_record.previous.as_deref(), Some(before.id.as_str()));
     assert!(now_record.answered_ms.is_some());
+    assert!(
+        requests_to(&out, CALLER, "INVITE").is_empty(),
+        "one offer at a time: 1003 moves first"
+    );
     let out = x.on_response(&answer(&move_over, 200, "t3", Some(ANSWER_PCMA)), now);
     assert_eq!(requests_to(&out, THIRD, "ACK").len(), 1);
+    // Then the caller, held by the desk, is taken off hold.
+    let out = x.tick(now);
+    let resume = requests_to(&out, CALLER, "INVITE")
+        .pop()
+        .expect("the caller resumed");
+    let sdp = crate::sdp::Sdp::parse(&resume.body).expect("sdp");
+    assert_eq!(sdp.direction, crate::sdp::Direction::SendRecv);
+    x.on_response(&answer(&resume, 200, "from-a", Some(OFFER)), now);
 
     // 1003 hangs up in its dialog: the caller gets BYE.
     let bye = format!(
