@@ -13,7 +13,7 @@ command -v kamailio >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninter
 command -v sipp >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester; }
 OFFICE_BUILD_PROFILE="${OFFICE_BUILD_PROFILE:-release}"
 cargo build --profile "$OFFICE_BUILD_PROFILE" -p office >/dev/null
-office_bin="target/$OFFICE_BUILD_PROFILE/office"
+office_bin="${CARGO_TARGET_DIR:-target}/$OFFICE_BUILD_PROFILE/office"
 
 work=$(mktemp -d)
 pids=()

@@ -12,7 +12,7 @@ use super::ringing::Ringing;
 use super::{Action, Call, State};
 use crate::dialog::Dialog;
 use crate::fork::ForkPlan;
-use crate::rtp::{Leg, LegMedia};
+use crate::rtp::Leg;
 use crate::sdp::{Direction as MediaDirection, Sdp, offer_for_far_leg};
 
 impl Call {
@@ -45,14 +45,9 @@ impl Call {
 
     /// The user rung for an edge-answered caller answered: the two talk.
     pub(super) fn bridged(&mut self, dialog: Dialog, answer: Option<Sdp>, out: &mut Vec<Action>) {
-        let b = &mut self.sides[Leg::B as usize];
-        b.dialog = Some(dialog);
-        if let Some(a) = &answer {
-            b.sending = a.direction;
-            b.payloads = a.payloads.clone();
-            out.push(Action::Media(Leg::B, LegMedia::from_sdp(a)));
+        if let Some(m) = self.sides[Leg::B as usize].answered(dialog, answer) {
+            out.push(Action::Media(Leg::B, m));
         }
-        b.sdp = answer;
         out.push(Action::StopPrompt);
         if self.recording {
             // A message was being left: it ends here, the call goes on.

@@ -43,6 +43,9 @@ pub use transfer::{Handover, HandoverError, Replaces, TransferRoute};
 use transfer::{Keys, Transfer};
 pub use voicemail::VOICEMAIL_MAX;
 
+/// The answer to a request for a dialog the call does not have.
+pub(crate) const NO_DIALOG: (u16, &str) = (481, "Call/Transaction Does Not Exist");
+
 pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER";
 
 /// Everything a call needs when its INVITE has been accepted.
@@ -486,14 +489,9 @@ impl Call {
         now: Instant,
         out: &mut Vec<Action>,
     ) {
-        let b = &mut self.sides[Leg::B as usize];
-        b.dialog = Some(dialog);
-        if let Some(a) = &answer {
-            b.sending = a.direction;
-            b.payloads = a.payloads.clone();
-            out.push(Action::Media(Leg::B, LegMedia::from_sdp(a)));
+        if let Some(m) = self.sides[Leg::B as usize].answered(dialog, answer.clone()) {
+            out.push(Action::Media(Leg::B, m));
         }
-        b.sdp = answer.clone();
         // Answer the caller from its own offer: the law B chose if the
         // caller offered it, else the caller's first (the relay transcodes).
         let offer = self.sides[0].sdp.clone();
@@ -673,24 +671,10 @@ impl Call {
                 match req.method.as_str() {
                     "ACK" => {}
                     "BYE" => self.reply(req, source, (200, "OK"), &[], now, &mut out),
-                    _ => self.reply(
-                        req,
-                        source,
-                        (481, "Call/Transaction Does Not Exist"),
-                        &[],
-                        now,
-                        &mut out,
-                    ),
+                    _ => self.reply(req, source, NO_DIALOG, &[], now, &mut out),
                 }
             } else if req.method != "ACK" {
-                self.reply(
-                    req,
-                    source,
-                    (481, "Call/Transaction Does Not Exist"),
-                    &[],
-                    now,
-                    &mut out,
-                );
+                self.reply(req, source, NO_DIALOG, &[], now, &mut out);
             }
             return out;
         };
@@ -712,14 +696,7 @@ impl Call {
             }
             (_, "BYE") => {
                 if !self.sides[leg as usize].knows(req) {
-                    self.reply(
-                        req,
-                        source,
-                        (481, "Call/Transaction Does Not Exist"),
-                        &[],
-                        now,
-                        &mut out,
-                    );
+                    self.reply(req, source, NO_DIALOG, &[], now, &mut out);
                     return out;
                 }
                 self.reply(req, source, (200, "OK"), &[], now, &mut out);

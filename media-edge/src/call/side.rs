@@ -52,6 +52,24 @@ impl Side {
         Sdp::render(at, payloads, dir, self.session, self.version)
     }
 
+    /// The party answered the edge's INVITE in `dialog` with `answer`:
+    /// what it sends and expects is what it answered. The relay's terms
+    /// for it, when it answered with SDP.
+    pub fn answered(
+        &mut self,
+        dialog: Dialog,
+        answer: Option<Sdp>,
+    ) -> Option<crate::rtp::LegMedia> {
+        self.dialog = Some(dialog);
+        let media = answer.as_ref().map(|a| {
+            self.sending = a.direction;
+            self.payloads = a.payloads.clone();
+            crate::rtp::LegMedia::from_sdp(a)
+        });
+        self.sdp = answer;
+        media
+    }
+
     /// Whether a request from the party belongs to its current dialog.
     pub fn knows(&self, req: &crate::sip::message::Request) -> bool {
         self.dialog.as_ref().is_some_and(|d| d.is_from_peer(req))

@@ -28,7 +28,7 @@ use percent_encoding::percent_decode_str;
 
 use super::ringing::{Outcome, Ringing};
 use super::side::Side;
-use super::{Action, Call, FEATURE_CODE_WINDOW, State, close, failure, token};
+use super::{Action, Call, FEATURE_CODE_WINDOW, NO_DIALOG, State, close, failure, token};
 use crate::dialog::Dialog;
 use crate::routing::{Decision, Refusal, Route};
 use crate::rtp::{Leg, LegMedia};
@@ -289,14 +289,7 @@ impl Call {
         out: &mut Vec<Action>,
     ) {
         if !self.sides[leg as usize].knows(req) {
-            self.reply(
-                req,
-                source,
-                (481, "Call/Transaction Does Not Exist"),
-                &[],
-                now,
-                out,
-            );
+            self.reply(req, source, NO_DIALOG, &[], now, out);
             return;
         }
         let (tenant, account) = match self.transferable(leg) {
@@ -529,16 +522,7 @@ impl Call {
                 let Some(mut side) = self.transfer.as_mut().and_then(|t| t.next.take()) else {
                     return;
                 };
-                side.dialog = Some(*dialog);
-                let media = match &answer {
-                    Some(a) => {
-                        side.sending = a.direction;
-                        side.payloads = a.payloads.clone();
-                        LegMedia::from_sdp(a)
-                    }
-                    None => LegMedia::default(),
-                };
-                side.sdp = answer;
+                let media = side.answered(*dialog, answer).unwrap_or_default();
                 let record = self.transfer.as_mut().and_then(|t| t.record.take());
                 if let Some(mut record) = record {
                     record.answered_ms = Some(self.wall_ms(now));
