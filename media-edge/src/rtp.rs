@@ -644,13 +644,13 @@ impl Relay {
             let (inbound, outbound) = (rtp[leg.i()].clone(), rtp[leg.other().i()].clone());
             let m = media.clone();
             tasks.push(tokio::spawn(async move {
-                let mut buf = vec![0u8; 2048];
+                // Received into spare capacity: no zeroing per packet.
+                let mut buf: Vec<u8> = Vec::with_capacity(2048);
                 loop {
-                    buf.resize(2048, 0);
-                    let Ok((n, src)) = inbound.recv_from(&mut buf).await else {
+                    buf.clear();
+                    let Ok((_, src)) = inbound.recv_buf_from(&mut buf).await else {
                         continue;
                     };
-                    buf.truncate(n);
                     let dest = match m.lock() {
                         Ok(mut m) => m.on_rtp(leg, src, &mut buf, Instant::now()),
                         Err(_) => return,
