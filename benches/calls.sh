@@ -3,8 +3,9 @@
 # (each call gets its relay port pairs, its two dialogs and its call
 # record), against Kamailio as a bare stateful proxy (digest on INVITE,
 # location lookup, t_relay; no media, no record-route) in the same run.
-# One sipp places calls (INVITE, 407 digest, 200, ACK, BYE at once) from a
-# registered user to a registered sipp callee (`-sn uas`).
+# One sipp places calls (INVITE, 407 digest, 200, ACK, BYE at once) from
+# each of the tenant's users in turn (10,000 more than the demo's, see
+# BENCH_USERS in sip-lib.sh) to a registered sipp callee (`-sn uas`).
 #
 #   ./benches/calls.sh [CALLS] [CONCURRENCY]
 #
@@ -16,15 +17,18 @@ CONC="${2:-100}"
 . benches/sip-lib.sh
 
 start_office error
+seed_users
 # CPU seconds a process (and its threads) used so far.
 cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
 d = json.load(open(f"{w}/demo.json"))
-a, b = d["users"][0], d["users"][1]
+b = d["users"][1]
 line = lambda u: f"{u['sip_username']};[authentication username={u['sip_username']} password={u['sip_password']}]\n"
-open(f"{w}/caller.csv", "w").write("SEQUENTIAL\n" + line(a))
+# Every user but the callee places calls in turn (one when BENCH_USERS=0).
+callers = [u for i, u in enumerate(d["users"]) if i != 1]
+open(f"{w}/caller.csv", "w").write("SEQUENTIAL\n" + "".join(line(u) for u in callers))
 open(f"{w}/callee.csv", "w").write("SEQUENTIAL\n" + line(b))
 open(f"{w}/callee.ext", "w").write(b["extension"])
 open(f"{w}/callee.user", "w").write(b["sip_username"])
@@ -33,13 +37,13 @@ PY
 # Kamailio as a bare stateful proxy: digest on INVITE, location lookup, t_relay.
 start_kamailio '    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
     if (is_method("REGISTER")) {
-        if (!www_authenticate("$td", "subscriber")) { www_challenge("$td", "1"); exit; }
+        if (!pv_www_authenticate("$td", "$sht(auth=>$au)", "0")) { www_challenge("$td", "1"); exit; }
         save("location"); exit;
     }
     if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
     if (has_totag()) { t_relay(); exit; }
     if (is_method("INVITE")) {
-        if (!proxy_authenticate("$fd", "subscriber")) { proxy_challenge("$fd", "1"); exit; }
+        if (!pv_proxy_authenticate("$fd", "$sht(auth=>$au)", "0")) { proxy_challenge("$fd", "1"); exit; }
         consume_credentials();
     }
     if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }

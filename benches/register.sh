@@ -14,6 +14,7 @@ CONC="${2:-200}"
 
 # --- our edge: demo users, served on free ports --------------------------------
 start_office
+seed_users
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
@@ -26,7 +27,7 @@ PY
 
 # --- Kamailio: registrar only ----------------------------------------------------
 start_kamailio '    if (!is_method("REGISTER")) { sl_send_reply("501", "Not Implemented"); exit; }
-    if (!www_authenticate("$td", "subscriber")) { www_challenge("$td", "1"); exit; }
+    if (!pv_www_authenticate("$td", "$sht(auth=>$au)", "0")) { www_challenge("$td", "1"); exit; }
     if (!save("location")) { sl_reply_error(); }
     exit;'
 
