@@ -112,6 +112,31 @@ fn chained(calls: &[Value], phones: &[Phone]) -> Value {
     next
 }
 
+/// The caller (phone 0) calls phone 1, whose transfer the other runs
+/// carry out; once all are done, the chained record of 0 → 2 and the
+/// newest `records`.
+fn call_and_transfer(
+    s: &Setup,
+    others: &mut [&mut Sipp],
+    what: &str,
+    records: usize,
+) -> (Value, Vec<Value>) {
+    let p = &s.phones;
+    let mut caller = caller(
+        s.work.path(),
+        &p[0],
+        "caller",
+        &p[1].extension,
+        "uac_talk_until_bye",
+        &[],
+    );
+    let mut runs: Vec<&mut Sipp> = vec![&mut caller];
+    runs.extend(others.iter_mut().map(|s| &mut **s));
+    all_done(&mut runs, what);
+    let calls = closed_calls(&s.api, records);
+    (chained(&calls, p), calls)
+}
+
 #[test]
 fn a_blind_refer_hands_the_caller_to_the_third_phone() {
     let s = setup();
@@ -137,20 +162,7 @@ fn a_blind_refer_hands_the_caller_to_the_third_phone() {
         ],
         true,
     );
-    let mut caller = caller(
-        w,
-        &p[0],
-        "caller",
-        &p[1].extension,
-        "uac_talk_until_bye",
-        &[],
-    );
-    all_done(
-        &mut [&mut caller, &mut transferor, &mut third],
-        "blind transfer",
-    );
-    let calls = closed_calls(&s.api, 2);
-    let next = chained(&calls, p);
+    let (next, _) = call_and_transfer(&s, &mut [&mut transferor, &mut third], "blind transfer", 2);
     assert_eq!(next["cause"], "callee hung up");
     assert!(s.office.stop().expect("stop"));
 }
@@ -201,20 +213,12 @@ fn an_attended_transfer_joins_the_caller_with_the_consulted_phone() {
         ],
         true,
     );
-    let mut caller = caller(
-        w,
-        &p[0],
-        "caller",
-        &p[1].extension,
-        "uac_talk_until_bye",
-        &[],
-    );
-    all_done(
-        &mut [&mut caller, &mut transferor, &mut consult, &mut third],
+    let (next, calls) = call_and_transfer(
+        &s,
+        &mut [&mut transferor, &mut consult, &mut third],
         "attended transfer",
+        3,
     );
-    let calls = closed_calls(&s.api, 3);
-    let next = chained(&calls, p);
     assert_eq!(next["cause"], "callee hung up");
     // The consultation was handed over: it closed as transferred too.
     let consultation = calls
@@ -256,20 +260,7 @@ fn star_two_keyed_on_the_phone_transfers_the_caller() {
         &[("talk_ms", "1000"), ("dtmf", &keys)],
         false,
     );
-    let mut caller = caller(
-        w,
-        &p[0],
-        "caller",
-        &p[1].extension,
-        "uac_talk_until_bye",
-        &[],
-    );
-    all_done(
-        &mut [&mut caller, &mut transferor, &mut third],
-        "keyed transfer",
-    );
-    let calls = closed_calls(&s.api, 2);
-    chained(&calls, p);
+    call_and_transfer(&s, &mut [&mut transferor, &mut third], "keyed transfer", 2);
     assert!(s.office.stop().expect("stop"));
 }
 

@@ -419,6 +419,19 @@ mod tests {
             .to_owned()
     }
 
+    /// A ringing of `plan` into `side`, and what it needs to run.
+    fn ringing(side: Leg, plan: ForkPlan, now: Instant) -> (Ringing, Retransmissions, Vec<Action>) {
+        let r = Ringing::new(
+            side,
+            "c@edge".into(),
+            ("<sip:a@x>".into(), "<sip:b@x>".into()),
+            b"v=0\r\n".to_vec(),
+            plan,
+            now,
+        );
+        (r, Retransmissions::default(), Vec::new())
+    }
+
     #[test]
     fn a_hunt_in_stages_moves_on_when_a_stage_fails_or_times_out() {
         let now = Instant::now();
@@ -430,15 +443,7 @@ mod tests {
             ],
             Duration::from_secs(10),
         );
-        let mut r = Ringing::new(
-            Leg::B,
-            "c@edge".into(),
-            ("<sip:a@x>".into(), "<sip:b@x>".into()),
-            b"v=0\r\n".to_vec(),
-            plan,
-            now,
-        );
-        let (mut retrans, mut out) = (Retransmissions::default(), Vec::new());
+        let (mut r, mut retrans, mut out) = ringing(Leg::B, plan, now);
         let mut io = Io {
             edge: EDGE.parse().expect("addr"),
             retrans: &mut retrans,
@@ -486,15 +491,7 @@ mod tests {
             vec![target("192.0.2.20:5060"), target("192.0.2.21:5060")],
             Duration::from_secs(30),
         );
-        let mut r = Ringing::new(
-            Leg::A,
-            "c@edge".into(),
-            ("<sip:a@x>".into(), "<sip:b@x>".into()),
-            b"v=0\r\n".to_vec(),
-            plan,
-            now,
-        );
-        let (mut retrans, mut out) = (Retransmissions::default(), Vec::new());
+        let (mut r, mut retrans, mut out) = ringing(Leg::A, plan, now);
         let mut io = Io {
             edge: EDGE.parse().expect("addr"),
             retrans: &mut retrans,
