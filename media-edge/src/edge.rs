@@ -373,7 +373,8 @@ impl Edge {
             }
             // In-dialog requests for a dialog the edge does not have.
             "INVITE" | "OPTIONS" | "BYE" | "CANCEL" | "INFO" | "UPDATE" | "PRACK" | "REFER" => {
-                let answer = response(&req, 481, "Call/Transaction Does Not Exist", &[], None);
+                let (code, reason) = crate::call::NO_DIALOG;
+                let answer = response(&req, code, reason, &[], None);
                 self.send(source, &answer).await;
             }
             // Standard methods this edge does not serve, then unknown ones.
@@ -734,9 +735,7 @@ struct CallIo {
 
 impl Drop for CallIo {
     fn drop(&mut self) {
-        if let Some(p) = self.player.take() {
-            p.abort();
-        }
+        self.stop_prompt();
     }
 }
 
@@ -771,11 +770,7 @@ impl CallIo {
                     }));
                 }
                 Action::Record(false) => self.stop_segment().await,
-                Action::StopPrompt => {
-                    if let Some(p) = self.player.take() {
-                        p.abort();
-                    }
-                }
+                Action::StopPrompt => self.stop_prompt(),
                 Action::Listen(call_id) => {
                     if let Some(inbox) = &self.inbox {
                         self.edge.listen(&call_id, inbox);
@@ -804,9 +799,7 @@ impl CallIo {
                     self.write(*r, true);
                 }
                 Action::Release => {
-                    if let Some(p) = self.player.take() {
-                        p.abort();
-                    }
+                    self.stop_prompt();
                     self.stop_segment().await;
                     // The media ports go back now, not after the lingering.
                     self.relay = None;
@@ -827,6 +820,13 @@ impl CallIo {
                     queue.extend(call.handed_over(result, Instant::now()));
                 }
             }
+        }
+    }
+
+    /// Stops a greeting playing, if one is.
+    fn stop_prompt(&mut self) {
+        if let Some(p) = self.player.take() {
+            p.abort();
         }
     }
 

@@ -288,11 +288,6 @@ impl Call {
         self.invite.header("Call-ID").unwrap_or("")
     }
 
-    /// The Call-ID of the callee's side as the call started.
-    pub fn b_call_id(&self) -> &str {
-        self.rings.first().map_or("", |r| r.call_id.as_str())
-    }
-
     /// Whether the call has ended (it may still linger for retransmissions).
     pub fn ended(&self) -> bool {
         self.state == State::Ended
@@ -338,6 +333,18 @@ impl Call {
                 now,
             },
         )
+    }
+
+    /// Stops the ringing still going on (only the one on Call-ID `only`,
+    /// when given): its forks are cancelled, late answers hung up.
+    fn give_up_ringing(&mut self, only: Option<&str>, now: Instant, out: &mut Vec<Action>) {
+        let (rings, mut io) = self.io(out, now);
+        for r in rings
+            .iter_mut()
+            .filter(|r| r.active() && only.is_none_or(|c| c == r.call_id))
+        {
+            r.give_up(&mut io);
+        }
     }
 
     /// Retransmits what is due; gives up on forks that never answered.
@@ -555,12 +562,7 @@ impl Call {
             return;
         }
         self.state = State::Ended;
-        {
-            let (rings, mut io) = self.io(out, now);
-            for r in rings.iter_mut().filter(|r| r.active()) {
-                r.give_up(&mut io);
-            }
-        }
+        self.give_up_ringing(None, now, out);
         if let Some(t) = self.transfer.take() {
             self.abandon_transfer(t, now, out);
         }
@@ -771,7 +773,7 @@ impl Call {
                 self.set_recording(on, &mut out);
             }
             Some(transfer::Feature::Transfer(number)) => {
-                self.keyed_transfer(leg, &number, now, &mut out);
+                self.keyed_transfer(leg, &number, &mut out);
             }
             None => {}
         }

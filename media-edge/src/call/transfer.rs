@@ -352,13 +352,7 @@ impl Call {
     }
 
     /// `*2` + number + `#` keyed by the party on `leg`.
-    pub(super) fn keyed_transfer(
-        &mut self,
-        leg: Leg,
-        number: &str,
-        _now: Instant,
-        out: &mut Vec<Action>,
-    ) {
+    pub(super) fn keyed_transfer(&mut self, leg: Leg, number: &str, out: &mut Vec<Action>) {
         let Ok((tenant, account)) = self.transferable(leg) else {
             tracing::info!(
                 number,
@@ -671,12 +665,8 @@ impl Call {
 
     /// Stops a transfer's ringing and closes its record as cancelled.
     pub(super) fn abandon_transfer(&mut self, t: Transfer, now: Instant, out: &mut Vec<Action>) {
-        let (rings, mut io) = self.io(out, now);
-        for r in rings
-            .iter_mut()
-            .filter(|r| r.active() && t.ringing.as_deref() == Some(r.call_id.as_str()))
-        {
-            r.give_up(&mut io);
+        if let Some(ringing) = t.ringing.as_deref() {
+            self.give_up_ringing(Some(ringing), now, out);
         }
         if let Some(mut r) = t.record {
             close(

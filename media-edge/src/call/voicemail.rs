@@ -17,12 +17,7 @@ pub const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
 impl Call {
     /// The edge answers the caller: the greeting plays, then the message is recorded.
     pub(super) fn voicemail(&mut self, g: Greeting, now: Instant, out: &mut Vec<Action>) {
-        {
-            let (rings, mut io) = self.io(out, now);
-            for r in rings.iter_mut().filter(|r| r.active()) {
-                r.give_up(&mut io);
-            }
-        }
+        self.give_up_ringing(None, now, out);
         let Some(offer) = self.sides[0].sdp.clone() else {
             return;
         };
