@@ -18,8 +18,6 @@ CONC="${2:-100}"
 
 start_office error
 seed_users
-# CPU seconds a process (and its threads) used so far.
-cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
@@ -52,7 +50,7 @@ start_kamailio '    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", 
 
 sed 's/\[\$expect\]/200/' tests/sipp/register.xml >"$work/register.xml"
 run() {
-  local name=$1 port=$2 dial=$3
+  local name=$1 port=$2 dial=$3 pid=$4
   local uas_port uas_media
   uas_port=$(free_port)
   uas_media=$(free_port)
@@ -63,7 +61,7 @@ run() {
   pids+=("$uas_pid")
   sleep 0.5
   local start end rc=0 cpu0 cpu1
-  cpu0=$(cpu "$office_pid")
+  cpu0=$(cpu "$pid")
   start=$(date +%s.%N)
   sipp "127.0.0.1:$port" -sf benches/sipp/call_uac.xml -inf "$work/caller.csv" -set dial "$dial" \
     -m "$N" -l "$CONC" -r 100000 -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" -timeout 300 -recv_timeout 10000 -nostdin \
@@ -71,8 +69,8 @@ run() {
     -default_behaviors all,-abortunexp -max_recv_loops 10000 -buff_size 4194304 \
     -trace_stat -stf "$work/stat-$name.csv" >"$work/sipp-$name.log" 2>&1 || rc=$?
   end=$(date +%s.%N)
-  cpu1=$(cpu "$office_pid")
-  [ "$name" = office-edge ] && echo "office-edge: $(python3 -c "print(f'{$cpu1 - $cpu0:.2f}')") s CPU in the office process"
+  cpu1=$(cpu "$pid")
+  cpu_per "$name" "$cpu0" "$cpu1" "$N" call
   kill "$uas_pid" 2>/dev/null || true
   python3 - "$work/stat-$name.csv" "$name" "$N" "$start" "$end" <<'PY'
 import csv, sys
@@ -85,5 +83,5 @@ t = end - start
 print(f"{name}: {ok} calls set up and torn down ({failed} failed) in {t:.2f} s = {ok / t:,.0f} calls/s")
 PY
 }
-run office-edge "$edge_port" "$(cat "$work/callee.ext")"
-run kamailio-proxy "$kam_port" "$(cat "$work/callee.user")"
+run office-edge "$edge_port" "$(cat "$work/callee.ext")" "$office_pid"
+run kamailio-proxy "$kam_port" "$(cat "$work/callee.user")" "$kam_pid"

@@ -8,7 +8,8 @@
 #                              ($BENCH_USERS, default 10000), created
 #                              through the API and added to demo.json, so
 #                              both servers know them all
-#   start_kamailio ROUTE       Kamailio on $kam_port: usrloc in memory,
+#   cpu PID / cpu_per ...      CPU seconds of a server, and per operation
+#   start_kamailio ROUTE       Kamailio on $kam_port ($kam_pid): usrloc in memory,
 #                              the users' passwords in an htable (digest
 #                              with pv_*_authenticate), ROUTE as its
 #                              request_route body
@@ -17,13 +18,28 @@
 command -v kamailio >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kamailio; }
 command -v sipp >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester; }
 OFFICE_BUILD_PROFILE="${OFFICE_BUILD_PROFILE:-release}"
-cargo build --profile "$OFFICE_BUILD_PROFILE" -p office >/dev/null
-office_bin="${CARGO_TARGET_DIR:-target}/$OFFICE_BUILD_PROFILE/office"
+if [ -n "${OFFICE_BIN:-}" ]; then
+  office_bin="$OFFICE_BIN" # a prebuilt binary (say, an older commit's) to compare
+else
+  cargo build --profile "$OFFICE_BUILD_PROFILE" -p office >/dev/null
+  office_bin="${CARGO_TARGET_DIR:-target}/$OFFICE_BUILD_PROFILE/office"
+fi
 
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
+# CPU seconds used so far by a process (all its threads) and its children
+# (Kamailio's workers are child processes).
+cpu() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$(awk -v t="$total" '{ printf "%.2f", t + ($14 + $15) / 100 }' "/proc/$p/stat" 2>/dev/null || echo "$total")
+  done
+  echo "$total"
+}
+# "<name>: <s> s CPU, <µs> µs per <what>" between two cpu readings.
+cpu_per() { python3 -c "c=$3-$2; print(f'$1: {c:.2f} s CPU, {c * 1e6 / $4:,.0f} µs per $5')"; }
 free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 start_office() {
@@ -110,6 +126,7 @@ $route
 }
 CFG
   kamailio -f "$work/kamailio.cfg" -m 1024 -DD -E >"$work/kamailio.log" 2>&1 &
-  pids+=($!)
+  kam_pid=$!
+  pids+=("$kam_pid")
   sleep 2
 }

@@ -7,7 +7,10 @@
 //!
 //! Invalidation: every write that changes routing data bumps the tenant's
 //! version; [`Directory::refresh`] reads it once per routing decision and
-//! drops that tenant's cached entries when it moved. Entries also expire
+//! drops that tenant's cached entries when it moved. The registrar's
+//! credential lookups ([`StoreDirectory::sip_user`]) read it at most once
+//! per [`CREDENTIALS_RECHECK`] per tenant, so phones refreshing their
+//! registrations cost no store read. Entries also expire
 //! after [`ENTRY_TTL`], which bounds the damage of a writer that died
 //! between its write and its bump. Registrations come from the location
 //! service, which keeps this edge's own exactly and reads others' back.
@@ -19,6 +22,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use domain::hours::{BusinessHours, open_at};
 use domain::{Account, AccountId, Extension, PhoneNumber, Registration, TenantId};
+use store::repo::accounts::SipUser;
 use store::repo::{accounts, directory, hours, inbox};
 
 use crate::location::Location;
@@ -56,6 +60,10 @@ pub trait Directory: Send + Sync {
 /// How long a cached entry is trusted without a version check having
 /// confirmed it (a writer that failed to bump).
 pub const ENTRY_TTL: Duration = Duration::from_secs(60);
+/// How long a tenant's confirmed version stands for the registrar's
+/// credential lookups: a new password or a suspension takes effect within
+/// this time (a new password at once: a mismatch reads the table again).
+pub const CREDENTIALS_RECHECK: Duration = Duration::from_secs(1);
 /// The operator's one-off holidays are global and rarely change.
 const HOLIDAYS_TTL: Duration = Duration::from_secs(300);
 
@@ -63,7 +71,12 @@ const HOLIDAYS_TTL: Duration = Duration::from_secs(300);
 struct TenantCache {
     version: i64,
     filled: Option<Instant>,
+    /// When the version was last read and found unchanged (or new).
+    checked: Option<Instant>,
     accounts: HashMap<AccountId, Option<Account>>,
+    /// SIP users of this tenant by user name (known ones only: unknown
+    /// names are not cached, so guessing cannot fill the cache).
+    sip_users: HashMap<String, SipUser>,
     extensions: HashMap<Extension, Option<AccountId>>,
     hours: HashMap<AccountId, BusinessHours>,
 }
@@ -74,6 +87,7 @@ impl TenantCache {
         Self {
             version,
             filled: Some(Instant::now()),
+            checked: Some(Instant::now()),
             ..Self::default()
         }
     }
@@ -89,6 +103,8 @@ struct Cache {
     /// Assigned numbers only: a number assigned a moment ago must ring.
     numbers: HashMap<PhoneNumber, (TenantId, AccountId)>,
     holidays: HashMap<i32, (Instant, Vec<(domain::calendar::Date, String)>)>,
+    /// Which tenant a SIP user name was last found in.
+    sip_tenants: HashMap<String, TenantId>,
 }
 
 /// The directory over the table, cached.
@@ -113,6 +129,48 @@ impl StoreDirectory {
             cache: Mutex::new(Cache::default()),
             reads: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Where the account's phones are (the location service it reads).
+    pub fn location(&self) -> &Arc<Location> {
+        &self.location
+    }
+
+    /// The SIP user of this name, for the registrar's digest check. From
+    /// the cache while its tenant's version was confirmed within
+    /// [`CREDENTIALS_RECHECK`]; from the table when `afresh` (the cached
+    /// digests did not match: the password may have just changed).
+    pub async fn sip_user(&self, username: &str, afresh: bool) -> Lookup<Option<SipUser>> {
+        if !afresh && let Some(hit) = self.cached_sip_user(username).await? {
+            return Ok(Some(hit));
+        }
+        self.count(1);
+        let v = accounts::sip_user(&*self.app.store, username).await?;
+        if let Some(s) = &v {
+            self.store_in(&s.tenant, |tc| {
+                tc.sip_users.insert(username.to_owned(), s.clone());
+            });
+            self.with(|c| c.sip_tenants.insert(username.to_owned(), s.tenant.clone()));
+        }
+        Ok(v)
+    }
+
+    async fn cached_sip_user(&self, username: &str) -> Lookup<Option<SipUser>> {
+        let Some(t) = self.with(|c| c.sip_tenants.get(username).cloned()) else {
+            return Ok(None);
+        };
+        let confirmed = self
+            .tenant(&t, |tc| {
+                tc.checked
+                    .is_some_and(|at| at.elapsed() < CREDENTIALS_RECHECK)
+            })
+            .unwrap_or(false);
+        if !confirmed {
+            self.refresh(&t).await?;
+        }
+        Ok(self
+            .tenant(&t, |tc| tc.sip_users.get(username).cloned())
+            .flatten())
     }
 
     /// Store reads so far (the location service's are its own).
@@ -176,6 +234,7 @@ impl Directory for StoreDirectory {
                 // Confirmed current: the entries' time limit starts again.
                 if tc.filled.is_some() {
                     tc.filled = Some(Instant::now());
+                    tc.checked = Some(Instant::now());
                 }
                 return false;
             }

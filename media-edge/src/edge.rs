@@ -185,8 +185,12 @@ impl Edge {
             None => EdgeId::parse(&app.region).map_err(std::io::Error::other)?,
         };
         let location = Arc::new(Location::new(app.store.clone(), edge_id, advertised));
-        let registrar = Arc::new(Registrar::new(app.clone(), nonce_key, location.clone()));
         let directory = Arc::new(StoreDirectory::new(app.clone(), location));
+        let registrar = Arc::new(Registrar::new(
+            app.sip_realm.clone(),
+            nonce_key,
+            directory.clone(),
+        ));
         Ok(Arc::new(Self {
             spool: Spool::new(app.clone(), spool_dir),
             app,

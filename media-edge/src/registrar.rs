@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use domain::{AccountStatus, EdgeId, Registration, Transport};
 use store::repo::accounts;
 
+use crate::directory::{Directory, StoreDirectory};
 use crate::location::{Location, Write};
 
 use crate::sip::digest::{Algorithm, Credentials};
@@ -40,10 +41,10 @@ fn md5_only(user_agent: Option<&str>) -> bool {
 }
 
 pub struct Registrar {
-    app: app::App,
     nonces: Nonces,
     realm: String,
-    location: Arc<Location>,
+    /// Credentials and account status, cached; the location service.
+    directory: Arc<StoreDirectory>,
     failures: Mutex<HashMap<(String, IpAddr), (u32, i64)>>,
     address_failures: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
@@ -57,21 +58,24 @@ impl std::fmt::Debug for Registrar {
 }
 
 impl Registrar {
-    pub fn new(app: app::App, nonce_key: &[u8], location: Arc<Location>) -> Self {
-        let realm = app.sip_realm.clone();
+    pub fn new(realm: String, nonce_key: &[u8], directory: Arc<StoreDirectory>) -> Self {
         Self {
-            app,
             nonces: Nonces::new(nonce_key),
             realm,
-            location,
+            directory,
             failures: Mutex::new(HashMap::new()),
             address_failures: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Where credentials and accounts are looked up (cached).
+    pub fn directory(&self) -> &Arc<StoreDirectory> {
+        &self.directory
+    }
+
     /// Where the account's phones are (the location service it writes to).
     pub fn location(&self) -> &Arc<Location> {
-        &self.location
+        self.directory.location()
     }
 
     fn challenge(&self, req: &Request, now: i64, stale: bool) -> Vec<u8> {
@@ -207,30 +211,44 @@ impl Registrar {
             NonceCheck::Stale => return Err(self.challenge(req, now, true)),
             NonceCheck::Invalid => return Err(self.challenge(req, now, false)),
         }
-        let sip = match accounts::sip_user(&*self.app.store, &user).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "registrar store lookup failed");
-                return Err(response(
-                    req,
-                    500,
-                    "Server Internal Error",
-                    &[("Retry-After", "5".into())],
-                    Some("edge"),
-                ));
-            }
+        let unavailable = |e: crate::directory::Unavailable| {
+            tracing::warn!(error = %e, "registrar store lookup failed");
+            response(
+                req,
+                500,
+                "Server Internal Error",
+                &[("Retry-After", "5".into())],
+                Some("edge"),
+            )
         };
-        let Some(sip) = sip else {
-            return Err(self.fail(req, &user, ip, now));
+        let verified = |sip: &accounts::SipUser| {
+            let ha1 = match creds.algorithm() {
+                Some(Algorithm::Sha256) => &sip.digests.ha1_sha256,
+                _ => &sip.digests.ha1_md5,
+            };
+            creds.verify(&req.method, ha1)
         };
-        let ha1 = match creds.algorithm() {
-            Some(Algorithm::Sha256) => &sip.digests.ha1_sha256,
-            _ => &sip.digests.ha1_md5,
-        };
-        if !creds.verify(&req.method, ha1) {
-            return Err(self.fail(req, &user, ip, now));
+        // The cached credentials first; on a mismatch the table's, which
+        // a reset a moment ago has changed.
+        let mut sip = self
+            .directory
+            .sip_user(&user, false)
+            .await
+            .map_err(unavailable)?;
+        if !sip.as_ref().is_some_and(verified) {
+            sip = self
+                .directory
+                .sip_user(&user, true)
+                .await
+                .map_err(unavailable)?;
         }
-        let active = matches!(accounts::get(&*self.app.store, &sip.tenant, &sip.account).await, Ok(Some(a)) if a.status == AccountStatus::Active);
+        let Some(sip) = sip.filter(verified) else {
+            return Err(self.fail(req, &user, ip, now));
+        };
+        let active = matches!(
+            self.directory.account(&sip.tenant, &sip.account).await,
+            Ok(Some(a)) if a.status == AccountStatus::Active
+        );
         if !active {
             return Err(self.fail(req, &user, ip, now));
         }
@@ -245,7 +263,10 @@ impl Registrar {
         source: SocketAddr,
         now: i64,
     ) -> Vec<u8> {
-        let (current, persisted) = match self.location.current(&sip.tenant, &sip.account, now).await
+        let (current, persisted) = match self
+            .location()
+            .current(&sip.tenant, &sip.account, now)
+            .await
         {
             Ok(x) => x,
             Err(e) => {
@@ -260,14 +281,14 @@ impl Registrar {
             }
         };
         let here = Here {
-            edge: self.location.edge().clone(),
-            addr: self.location.edge_addr(),
+            edge: self.location().edge().clone(),
+            addr: self.location().edge_addr(),
             source,
             now,
         };
         let d = decide(req, sip, &here, &current, &persisted);
         if let Some((next, writes)) = d.change {
-            self.location
+            self.location()
                 .apply(&sip.tenant, &sip.account, next, writes)
                 .await;
         }

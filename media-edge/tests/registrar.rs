@@ -45,7 +45,7 @@ async fn world() -> W {
     )
     .await
     .expect("member");
-    let reg = Registrar::new(app.clone(), b"nonce-key", location(&app));
+    let reg = registrar(&app);
     W {
         user: c.account.sip_username.clone().expect("sip user"),
         account: c.account,
@@ -53,6 +53,12 @@ async fn world() -> W {
         reg,
         _dir: dir,
     }
+}
+
+/// A registrar of that edge, with its own (empty) caches.
+fn registrar(app: &app::App) -> Registrar {
+    let directory = media_edge::directory::StoreDirectory::new(app.clone(), location(app));
+    Registrar::new(app.sip_realm.clone(), b"nonce-key", Arc::new(directory))
 }
 
 /// The location service of an edge `kr` at 203.0.113.1:5060 over the app's table.
@@ -192,7 +198,7 @@ async fn sha256_credentials_register_and_the_binding_is_stored() {
     );
     // An edge started afresh over the same table (a restart, or another
     // process) finds the phone, and which edge holds it.
-    let again = Registrar::new(w.app.clone(), b"nonce-key", location(&w.app));
+    let again = registrar(&w.app);
     let b = bound(&again, &w.account, t0 + 1).await;
     assert_eq!(
         (b.len(), b[0].contact.as_str(), b[0].source),
@@ -245,7 +251,7 @@ async fn sha256_credentials_register_and_the_binding_is_stored() {
     );
     assert!(gone.starts_with("SIP/2.0 200"), "{gone}");
     assert!(bound(&w.reg, &w.account, t0 + 3).await.is_empty());
-    let again = Registrar::new(w.app.clone(), b"nonce-key", location(&w.app));
+    let again = registrar(&w.app);
     assert!(
         bound(&again, &w.account, t0 + 3).await.is_empty(),
         "the table forgot it too"
@@ -414,4 +420,65 @@ async fn one_bad_phone_locks_only_itself_not_its_office() {
             .await,
     );
     assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+}
+
+/// Challenge, then answer it with `password`: the registrar's final answer.
+async fn register_with(w: &W, password: &str, from: SocketAddr, now: i64) -> String {
+    let ch = text(
+        w.reg
+            .handle(&msg(&w.user, 1, "", "<sip:u@h>"), from, now)
+            .await,
+    );
+    let nonce = nonce_of(&ch, "MD5");
+    let auth = auth(&w.user, password, &nonce, "00000001", false);
+    text(
+        w.reg
+            .handle(&msg(&w.user, 2, &auth, "<sip:u@h>"), from, now)
+            .await,
+    )
+}
+
+#[tokio::test]
+async fn credentials_are_cached_yet_a_reset_or_a_suspension_takes_effect() {
+    let w = world().await;
+    let reset = || async {
+        let (_, p) = app::admin::reset_sip(&w.app, &w.account.tenant, w.account.id.as_str())
+            .await
+            .expect("reset");
+        p
+    };
+    let ok = register_with(&w, PASSWORD, src(7), 1000).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    // Refreshes find the credentials and the account in the cache.
+    let reads = w.reg.directory().reads();
+    for _ in 0..5 {
+        let ok = register_with(&w, PASSWORD, src(7), 1000).await;
+        assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    }
+    assert_eq!(w.reg.directory().reads(), reads, "no directory read");
+    // A reset: the old password is refused once the tenant's version is
+    // read again (at most CREDENTIALS_RECHECK later)...
+    let second = reset().await;
+    tokio::time::sleep(media_edge::directory::CREDENTIALS_RECHECK).await;
+    let old = register_with(&w, PASSWORD, src(8), 1001).await;
+    assert!(old.starts_with("SIP/2.0 403"), "{old}");
+    // ...and a new password works at once: a mismatch with the cached
+    // digests reads the table again.
+    let third = reset().await;
+    let ok = register_with(&w, &third, src(7), 1002).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    let old = register_with(&w, &second, src(7), 1002).await;
+    assert!(old.starts_with("SIP/2.0 403"), "{old}");
+    // A suspension takes effect within the same time.
+    store::repo::accounts::set_status(
+        &*w.app.store,
+        &w.account.tenant,
+        &w.account.id,
+        domain::AccountStatus::Suspended,
+    )
+    .await
+    .expect("suspend");
+    tokio::time::sleep(media_edge::directory::CREDENTIALS_RECHECK).await;
+    let refused = register_with(&w, &third, src(9), 1003).await;
+    assert!(refused.starts_with("SIP/2.0 403"), "{refused}");
 }

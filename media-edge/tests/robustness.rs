@@ -495,7 +495,9 @@ async fn mutated_rfc_messages_and_garbage_never_crash_the_parser_or_the_registra
         domain::EdgeId::parse("kr").expect("edge id"),
         "192.0.2.1:5060".parse().expect("addr"),
     ));
-    let reg = Registrar::new(app, b"key", location);
+    let realm = app.sip_realm.clone();
+    let directory = media_edge::directory::StoreDirectory::new(app, location);
+    let reg = Registrar::new(realm, b"key", std::sync::Arc::new(directory));
     let src: SocketAddr = "192.0.2.9:5060".parse().expect("addr");
     let bases: Vec<Vec<u8>> = CORPUS.iter().map(|(n, ..)| message(n)).collect();
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);

@@ -445,6 +445,7 @@ pub async fn set_profile(
 }
 
 /// Replaces the SIP credentials' digests (a reset); the user name stays.
+/// The tenant's directory version moves, so edges drop cached digests.
 pub async fn reset_sip(store: &dyn Store, a: &Account, d: &SipDigests) -> RepoResult<()> {
     let username = a.sip_username.as_deref().ok_or(RepoError::NoSuchAccount)?;
     store
@@ -453,7 +454,8 @@ pub async fn reset_sip(store: &dyn Store, a: &Account, d: &SipDigests) -> RepoRe
             Some(Condition::eq("account_id", a.id.as_str())),
         )
         .await
-        .map_err(stale_or)
+        .map_err(stale_or)?;
+    super::directory::changed(store, &a.tenant).await
 }
 
 /// Gives an account SIP credentials it did not have.
@@ -475,7 +477,7 @@ pub async fn add_sip(
         },
     ];
     match store.transact_write(ops).await {
-        Ok(()) => Ok(()),
+        Ok(()) => super::directory::changed(store, &a.tenant).await,
         Err(StoreError::TransactionCanceled { failed }) if failed == [0] => {
             Err(RepoError::SipUsernameTaken)
         }
