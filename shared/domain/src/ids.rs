@@ -117,6 +117,21 @@ id_type!(
     40
 );
 
+id_type!(
+    /// A hunt group (착신그룹) inside a tenant: a time-ordered UUID in simple form.
+    HuntGroupId,
+    "hunt group id",
+    32,
+    32
+);
+
+impl HuntGroupId {
+    /// A fresh, time-ordered hunt group id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().simple().to_string())
+    }
+}
+
 impl TenantId {
     /// A fresh random tenant id (`t-` followed by 16 hex digits of a UUIDv7).
     pub fn generate() -> Self {
