@@ -10,6 +10,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod fail;
 pub mod hours;
+pub mod hunt;
 pub mod labels;
 pub mod messaging;
 pub mod operator;

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod departments;
 pub mod directory;
 pub mod hours;
+pub mod hunt_groups;
 pub mod idempotency;
 pub mod inbox;
 pub mod messages;
