@@ -21,11 +21,14 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use domain::hours::{BusinessHours, open_at};
-use domain::{Account, AccountId, Extension, PhoneNumber, Registration, TenantId};
+use domain::hunt::HuntGroup;
+use domain::{Account, AccountId, Extension, HuntGroupId, PhoneNumber, Registration, TenantId};
 use store::repo::accounts::SipUser;
+use store::repo::hunt_groups::{self, ExtensionHolder, GroupState};
 use store::repo::{accounts, directory, hours, inbox};
 
 use crate::location::Location;
+use crate::presence::Presence;
 
 /// The directory could not be read (the store failed): the call gets a 500.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,7 +51,18 @@ pub trait Directory: Send + Sync {
     /// any were dropped because the tenant's data changed.
     async fn refresh(&self, t: &TenantId) -> Lookup<bool>;
     async fn account(&self, t: &TenantId, a: &AccountId) -> Lookup<Option<Account>>;
-    async fn extension_holder(&self, t: &TenantId, e: &Extension) -> Lookup<Option<AccountId>>;
+    /// The user or hunt group an extension reaches.
+    async fn extension_holder(
+        &self,
+        t: &TenantId,
+        e: &Extension,
+    ) -> Lookup<Option<ExtensionHolder>>;
+    async fn hunt_group(&self, t: &TenantId, g: &HuntGroupId) -> Lookup<Option<HuntGroup>>;
+    /// The group's round-robin memory and its members' call counts (read
+    /// afresh: they change with every call).
+    async fn hunt_state(&self, t: &TenantId, g: &HuntGroupId) -> Lookup<GroupState>;
+    /// Whether the account is on a call at this edge now.
+    fn on_call(&self, t: &TenantId, a: &AccountId) -> bool;
     /// The tenant and account a number of this edge's pool is assigned to.
     async fn number_holder(&self, n: &PhoneNumber) -> Lookup<Option<(TenantId, AccountId)>>;
     /// The account's live registrations, on this edge and elsewhere.
@@ -74,10 +88,11 @@ struct TenantCache {
     /// When the version was last read and found unchanged (or new).
     checked: Option<Instant>,
     accounts: HashMap<AccountId, Option<Account>>,
+    groups: HashMap<HuntGroupId, Option<HuntGroup>>,
     /// SIP users of this tenant by user name (known ones only: unknown
     /// names are not cached, so guessing cannot fill the cache).
     sip_users: HashMap<String, SipUser>,
-    extensions: HashMap<Extension, Option<AccountId>>,
+    extensions: HashMap<Extension, Option<ExtensionHolder>>,
     hours: HashMap<AccountId, BusinessHours>,
 }
 
@@ -111,6 +126,7 @@ struct Cache {
 pub struct StoreDirectory {
     app: app::App,
     location: Arc<Location>,
+    presence: Arc<Presence>,
     cache: Mutex<Cache>,
     reads: std::sync::atomic::AtomicU64,
 }
@@ -126,9 +142,15 @@ impl StoreDirectory {
         Self {
             app,
             location,
+            presence: Arc::default(),
             cache: Mutex::new(Cache::default()),
             reads: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Who is on a call at this edge (the call tasks keep it).
+    pub fn presence(&self) -> &Arc<Presence> {
+        &self.presence
     }
 
     /// Where the account's phones are (the location service it reads).
@@ -256,7 +278,11 @@ impl Directory for StoreDirectory {
         Ok(v)
     }
 
-    async fn extension_holder(&self, t: &TenantId, e: &Extension) -> Lookup<Option<AccountId>> {
+    async fn extension_holder(
+        &self,
+        t: &TenantId,
+        e: &Extension,
+    ) -> Lookup<Option<ExtensionHolder>> {
         if let Some(Some(hit)) = self.tenant(t, |tc| tc.extensions.get(e).cloned()) {
             return Ok(hit);
         }
@@ -267,13 +293,32 @@ impl Directory for StoreDirectory {
             .get(&store::keys::extension_marker(t, e))
             .await
             .map_err(|e| Unavailable(e.to_string()))?;
-        let v = marker
-            .and_then(|m| m.s("account_id").map(str::to_owned))
-            .and_then(|a| AccountId::parse(&a).ok());
+        let v = marker.as_ref().and_then(hunt_groups::holder_of);
         self.store_in(t, |tc| {
             tc.extensions.insert(*e, v.clone());
         });
         Ok(v)
+    }
+
+    async fn hunt_group(&self, t: &TenantId, g: &HuntGroupId) -> Lookup<Option<HuntGroup>> {
+        if let Some(Some(hit)) = self.tenant(t, |tc| tc.groups.get(g).cloned()) {
+            return Ok(hit);
+        }
+        self.count(1);
+        let v = hunt_groups::get(&*self.app.store, t, g).await?;
+        self.store_in(t, |tc| {
+            tc.groups.insert(g.clone(), v.clone());
+        });
+        Ok(v)
+    }
+
+    async fn hunt_state(&self, t: &TenantId, g: &HuntGroupId) -> Lookup<GroupState> {
+        self.count(1);
+        Ok(hunt_groups::state(&*self.app.store, t, g).await?)
+    }
+
+    fn on_call(&self, t: &TenantId, a: &AccountId) -> bool {
+        self.presence.on_call(t, a)
     }
 
     async fn number_holder(&self, n: &PhoneNumber) -> Lookup<Option<(TenantId, AccountId)>> {

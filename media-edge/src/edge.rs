@@ -15,14 +15,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use domain::{EdgeId, TenantId};
-use store::repo::calls;
+use store::repo::{calls, hunt_groups};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::call::{Action, Call, Handover, HandoverError, Replaces, Setup, TrunkAuth};
-use crate::directory::StoreDirectory;
+use crate::directory::{Directory, StoreDirectory};
 use crate::fork::ForkPlan;
 use crate::location::Location;
+use crate::presence::Held;
 use crate::prompts::greeting;
 use crate::recording::Recorder;
 use crate::registrar::Registrar;
@@ -530,6 +531,8 @@ impl Edge {
             writes: None,
             inbox: self.route(&a_call_id),
             player: None,
+            held: Held::default(),
+            group_answered: None,
         };
         ctx.perform(&mut call, actions).await;
         let mut media_check = tokio::time::interval(Duration::from_secs(15));
@@ -735,11 +738,16 @@ struct CallIo {
     /// The call's own inbox (a finished greeting reports there).
     inbox: Option<mpsc::Sender<Event>>,
     player: Option<tokio::task::JoinHandle<()>>,
+    /// The accounts this call keeps busy (hunt groups skip them).
+    held: Held,
+    /// The record whose answer by a hunt group's member was counted.
+    group_answered: Option<String>,
 }
 
 impl Drop for CallIo {
     fn drop(&mut self) {
         self.stop_prompt();
+        self.edge.directory.presence().hold(&mut self.held, None);
     }
 }
 
@@ -825,6 +833,52 @@ impl CallIo {
                 }
             }
         }
+        self.edge
+            .directory
+            .presence()
+            .hold(&mut self.held, Some(&call.record));
+    }
+
+    /// A hunt group's state follows its calls: the round-robin memory
+    /// when a member answers, the member's count and last call end when
+    /// the call ends. A failed write is logged; routing goes on without it.
+    fn hunt_progress(&mut self, r: &calls::CallRecord, close: bool) {
+        let (Some(g), Some(member), Some(_)) = (&r.hunt_group, &r.callee.account, r.answered_ms)
+        else {
+            return;
+        };
+        if r.direction == calls::Direction::Voicemail {
+            return; // The overflow's mailbox, not a member who answered.
+        }
+        let first = self.group_answered.as_deref() != Some(r.id.as_str());
+        if !first && !close {
+            return;
+        }
+        self.group_answered = Some(r.id.clone());
+        let edge = self.edge.clone();
+        let (t, g, member) = (r.tenant.clone(), g.clone(), member.clone());
+        let ended = r.ended_ms.unwrap_or_else(store::now_epoch_ms) / 1000;
+        tokio::spawn(async move {
+            let store = &*edge.app.store;
+            let group = match edge.directory.hunt_group(&t, &g).await {
+                Ok(Some(group)) => group,
+                Ok(None) => return, // Deleted meanwhile.
+                Err(e) => {
+                    tracing::warn!(error = %e, "hunt group state not updated");
+                    return;
+                }
+            };
+            let mut result = Ok(());
+            if first {
+                result = hunt_groups::answered(store, &group, &member).await;
+            }
+            if close && result.is_ok() {
+                result = hunt_groups::call_ended(store, &group, &member, ended).await;
+            }
+            if let Err(e) = result {
+                tracing::warn!(error = %e, group = %g, "hunt group state not updated");
+            }
+        });
     }
 
     /// Stops a greeting playing, if one is.
@@ -835,6 +889,7 @@ impl CallIo {
     }
 
     fn write(&mut self, r: calls::CallRecord, close: bool) {
+        self.hunt_progress(&r, close);
         let previous = self.writes.take();
         let store = self.edge.app.store.clone();
         self.writes = Some(tokio::spawn(async move {

@@ -22,6 +22,9 @@ pub struct Target {
     /// Where to send (the address the contact registered from, or the trunk).
     pub dest: SocketAddr,
     pub auth: Option<TrunkAuth>,
+    /// Who answers through this target when it is not the call's callee
+    /// (a hunt group's member): the record names them once they answer.
+    pub answers_as: Option<domain::Party>,
 }
 
 /// Targets rung together, and for how long.
@@ -80,6 +83,7 @@ mod tests {
             uri: format!("sip:{n}@192.0.2.1"),
             dest: SocketAddr::from(([192, 0, 2, 1], n)),
             auth: None,
+            answers_as: None,
         }
     }
 

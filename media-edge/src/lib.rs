@@ -15,6 +15,7 @@ pub mod edge;
 pub mod fork;
 pub mod g711;
 pub mod location;
+pub mod presence;
 pub mod prompts;
 pub mod recording;
 pub mod registrar;

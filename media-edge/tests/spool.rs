@@ -76,6 +76,7 @@ fn record(edge: &str) -> CallRecord {
         quality: [None, None],
         edge: edge.into(),
         previous: None,
+        hunt_group: None,
     }
 }
 

@@ -431,7 +431,7 @@ impl Call {
             return;
         }
         if self.state == State::Voicemail
-            && let Outcome::Answered { dialog, answer } = outcome
+            && let Outcome::Answered { dialog, answer, .. } = outcome
         {
             self.bridged(*dialog, answer, out);
             return;
@@ -453,7 +453,16 @@ impl Call {
                     .answer(&self.invite, self.a_source, &ringing, now);
                 out.push(Action::Send(self.a_source, ringing));
             }
-            Outcome::Answered { dialog, answer } => self.callee_answered(*dialog, answer, now, out),
+            Outcome::Answered {
+                dialog,
+                answer,
+                answers_as,
+            } => {
+                if let Some(member) = answers_as {
+                    self.record.callee = member;
+                }
+                self.callee_answered(*dialog, answer, now, out);
+            }
             Outcome::NoAnswer => self.nobody_answered(None, "no answer", now, out),
             Outcome::Failed(code) => self.nobody_answered(Some(code), "", now, out),
         }
@@ -468,6 +477,10 @@ impl Call {
         now: Instant,
         out: &mut Vec<Action>,
     ) {
+        if let Fallback::Mailbox(p) = &self.fallback {
+            self.record.callee = p.clone();
+            self.fallback = Fallback::Voicemail;
+        }
         if self.fallback == Fallback::Voicemail {
             if let Some(c) = code {
                 self.record.cause = Some(format!("callee {c}"));

@@ -28,6 +28,8 @@ pub enum Outcome {
     Answered {
         dialog: Box<Dialog>,
         answer: Option<Sdp>,
+        /// The target's `answers_as` (a hunt group's member).
+        answers_as: Option<domain::Party>,
     },
     /// The last stage's time ran out with nobody answering.
     NoAnswer,
@@ -314,6 +316,7 @@ impl Ringing {
         Some(Outcome::Answered {
             dialog: Box::new(d),
             answer: Sdp::parse(&resp.body).ok(),
+            answers_as: f.target.answers_as.clone(),
         })
     }
 
@@ -385,6 +388,7 @@ mod tests {
             uri: format!("sip:1002@{dest}"),
             dest: dest.parse().expect("addr"),
             auth: None,
+            answers_as: None,
         }
     }
 

@@ -105,6 +105,7 @@ pub(super) fn phone(contact: &str, dest: &str) -> Target {
         uri: contact.into(),
         dest: addr(dest),
         auth: None,
+        answers_as: None,
     }
 }
 
@@ -445,6 +446,7 @@ fn a_trunk_challenge_is_answered_once() {
             username: "office".into(),
             password: "pw".into(),
         }),
+        answers_as: None,
     };
     let (mut call, out) = Call::start(setup(vec![trunk]), now);
     let first = requests_to(&out, "192.0.2.99:5060", "INVITE")

@@ -512,7 +512,7 @@ impl Call {
                     self.transfer = Some(t);
                 }
             }
-            Outcome::Answered { dialog, answer } => {
+            Outcome::Answered { dialog, answer, .. } => {
                 let Some(mut side) = self.transfer.as_mut().and_then(|t| t.next.take()) else {
                     return;
                 };

@@ -57,6 +57,8 @@ pub struct CallRow {
     pub recordings: usize,
     /// The call this one continues (the record before a transfer).
     pub previous: Option<String>,
+    /// The hunt group it came through.
+    pub hunt_group: Option<String>,
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in Korea.
@@ -111,6 +113,7 @@ impl CallRow {
             cause: r.cause.clone(),
             recordings: r.recordings.len(),
             previous: r.previous.clone(),
+            hunt_group: r.hunt_group.as_ref().map(ToString::to_string),
         }
     }
 }

@@ -164,6 +164,9 @@ pub struct CallRecord {
     pub edge: String,
     /// The call this one continues (a transfer's earlier leg), if any.
     pub previous: Option<String>,
+    /// The hunt group the call came through; the callee is the member who
+    /// answered it (or the group, while nobody has).
+    pub hunt_group: Option<crate::HuntGroupId>,
 }
 
 impl CallRecord {
@@ -191,6 +194,7 @@ impl CallRecord {
             quality: [None, None],
             edge: edge.to_owned(),
             previous: None,
+            hunt_group: None,
         }
     }
 

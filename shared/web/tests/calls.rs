@@ -62,6 +62,7 @@ fn call(
         quality: [None, None],
         edge: "kr".into(),
         previous: None,
+        hunt_group: None,
     }
 }
 

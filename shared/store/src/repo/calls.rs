@@ -78,6 +78,7 @@ fn to_item(r: &CallRecord, key: &Key) -> Item {
         .with("disposition", r.disposition.as_str())
         .with_opt("cause", r.cause.as_deref())
         .with_opt("previous", r.previous.as_deref())
+        .with_opt("hunt_group", r.hunt_group.as_ref().map(|g| g.as_str()))
         .with("edge", r.edge.as_str());
     i = party_item(i, "caller", &r.caller);
     i = party_item(i, "callee", &r.callee);
@@ -158,6 +159,9 @@ fn from_item(i: &Item) -> RepoResult<CallRecord> {
         quality: [q(0), q(1)],
         edge: i.s("edge").unwrap_or_default().to_owned(),
         previous: i.s("previous").map(str::to_owned),
+        hunt_group: i
+            .s("hunt_group")
+            .and_then(|g| domain::HuntGroupId::parse(g).ok()),
     })
 }
 

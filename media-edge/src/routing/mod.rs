@@ -14,9 +14,13 @@ use std::time::Duration;
 use domain::call::{CallRecord, Direction, Party};
 use domain::{Account, AccountStatus, Dialled, EdgeId, PhoneNumber, Registration, TenantId};
 
+use store::repo::hunt_groups::ExtensionHolder;
+
 use crate::directory::{Directory, Unavailable};
 use crate::fork::{ForkPlan, Target, TrunkAuth};
 use crate::prompts::Greeting;
+
+mod hunt;
 
 /// A SIP trunk to the telephone network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +62,15 @@ pub enum Application {
 }
 
 /// What happens when every stage of a fork plan failed or timed out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fallback {
     /// The caller gets the failure (busy, no answer, ...).
     Fail,
     /// The callee's voicemail answers instead.
     Voicemail,
+    /// This party's voicemail answers (a hunt group's overflow): the
+    /// record's callee becomes them.
+    Mailbox(Party),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +172,17 @@ pub async fn route(
     }
 }
 
+/// Leg B's From for a call a user places inside the tenant: their name and
+/// extension (or number).
+fn user_from(caller: &Account, cx: &Context<'_>) -> String {
+    format!(
+        "\"{}\" <sip:{}@{}>",
+        caller.name.replace('"', ""),
+        party_of(caller).number.replace([' ', '-'], ""),
+        cx.realm
+    )
+}
+
 /// The phones of `callee` this edge can ring, or the edge to forward to.
 fn reach(
     callee_regs: &[Registration],
@@ -177,6 +195,7 @@ fn reach(
             uri: r.contact.clone(),
             dest: r.source,
             auth: None,
+            answers_as: None,
         })
         .collect();
     match callee_regs.iter().find(|r| &r.edge != cx.edge) {
@@ -262,7 +281,12 @@ async fn from_user(
     let number = Dialled::parse(dialled).map_err(|_| NOT_FOUND)?;
     // Inside the tenant: an extension, or one of its 070 numbers.
     let callee_id = match &number {
-        Dialled::Extension(e) => Some(dir.extension_holder(t, e).await?.ok_or(NOT_FOUND)?),
+        Dialled::Extension(e) => match dir.extension_holder(t, e).await?.ok_or(NOT_FOUND)? {
+            ExtensionHolder::Account(a) => Some(a),
+            ExtensionHolder::Group(g) => {
+                return hunt::to_group(caller, dialled, &g, dir, cx).await;
+            }
+        },
         Dialled::National(n) => dir
             .number_holder(n)
             .await?
@@ -298,12 +322,7 @@ async fn from_user(
         };
         return Ok(Decision {
             record: record(Direction::Internal, party_of(&callee)),
-            b_from: format!(
-                "\"{}\" <sip:{}@{}>",
-                caller.name.replace('"', ""),
-                caller_party.number.replace([' ', '-'], ""),
-                cx.realm
-            ),
+            b_from: user_from(caller, cx),
             b_to: format!("<sip:{}@{}>", dialled.trim(), cx.realm),
             auto_record: caller.permissions.auto_record || callee.permissions.auto_record,
             route,
@@ -327,6 +346,7 @@ async fn from_user(
         uri: format!("sip:{out}@{}", trunk.addr),
         dest: trunk.addr,
         auth: trunk.auth.clone(),
+        answers_as: None,
     };
     Ok(Decision {
         record: record(
@@ -363,18 +383,19 @@ mod tests {
     const NIGHT: i64 = 1_796_216_400;
     const TRUNK: &str = "198.51.100.1:5060";
 
-    struct World {
-        app: app::App,
-        dir: StoreDirectory,
-        here: EdgeId,
-        trunk: Trunk,
-        kim: AccountId,
-        lee: AccountId,
-        park: AccountId,
+    pub(super) struct World {
+        pub(super) app: app::App,
+        pub(super) dir: StoreDirectory,
+        pub(super) here: EdgeId,
+        pub(super) trunk: Trunk,
+        pub(super) kim: AccountId,
+        pub(super) lee: AccountId,
+        pub(super) park: AccountId,
+        pub(super) cho: AccountId,
         _tmp: tempfile::TempDir,
     }
 
-    fn acme() -> TenantId {
+    pub(super) fn acme() -> TenantId {
         TenantId::parse("acme").expect("t")
     }
 
@@ -417,7 +438,7 @@ mod tests {
         c.account.id
     }
 
-    async fn register(app: &app::App, a: &AccountId, edge: &str, last: u8) {
+    pub(super) async fn register(app: &app::App, a: &AccountId, edge: &str, last: u8) {
         registrations::put(
             &*app.store,
             &Registration {
@@ -438,7 +459,7 @@ mod tests {
         .expect("register");
     }
 
-    async fn world() -> World {
+    pub(super) async fn world() -> World {
         let tmp = tempfile::tempdir().expect("tmp");
         let app = app::App::in_memory(tmp.path(), "http://127.0.0.1:9").expect("app");
         for id in ["acme", "other"] {
@@ -528,6 +549,7 @@ mod tests {
             kim,
             lee,
             park,
+            cho,
             _tmp: tmp,
         }
     }
@@ -583,7 +605,7 @@ mod tests {
         outcome(route(origin, dialled, &w.dir, &cx).await)
     }
 
-    fn user(a: &AccountId) -> Origin {
+    pub(super) fn user(a: &AccountId) -> Origin {
         Origin::User {
             tenant: acme(),
             account: a.clone(),

@@ -1,0 +1,331 @@
+//! A call to a hunt group's extension: who rings, by the group's strategy
+//! ([`domain::hunt::plan`]) over its members' states as this edge knows
+//! them (registered here, on a call here, wrap-up and call counts from the
+//! group's state in the table). Each stage rings every phone of its
+//! members; the record names the member who answers.
+//!
+//! When nobody is free, or nobody answered, the group overflows: to a
+//! voicemail box, or the caller hears 480. Waiting in a queue and the
+//! other overflow targets (a callback request, another group) are not
+//! built yet: those callers also get 480.
+
+use std::time::Duration;
+
+use domain::call::{CallRecord, Direction, Party};
+use domain::hunt::{MemberState, Overflow, plan};
+use domain::{Account, AccountStatus, HuntGroupId};
+
+use super::{
+    Application, Context, Decision, Fallback, NOT_FOUND, Refusal, Route, UNAVAILABLE, party_of,
+    reach, user_from,
+};
+use crate::directory::Directory;
+use crate::fork::{ForkPlan, Stage};
+use crate::prompts::Greeting;
+
+/// The decision for `caller` dialling group `g` (by its extension `dialled`).
+pub(super) async fn to_group(
+    caller: &Account,
+    dialled: &str,
+    g: &HuntGroupId,
+    dir: &dyn Directory,
+    cx: &Context<'_>,
+) -> Result<Decision, Refusal> {
+    let t = &caller.tenant;
+    let group = dir.hunt_group(t, g).await?.ok_or(NOT_FOUND)?;
+    let state = dir.hunt_state(t, g).await?;
+    let mut states = Vec::with_capacity(group.members.len());
+    let mut phones = Vec::with_capacity(group.members.len());
+    for m in &group.members {
+        let member = dir
+            .account(t, &m.account)
+            .await?
+            .filter(|a| a.status == AccountStatus::Active);
+        let here = match &member {
+            // Members registered only at another edge do not ring from here.
+            Some(a) => reach(&dir.registrations(t, &a.id).await?, cx).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let stats = state.members.get(&m.account).copied().unwrap_or_default();
+        states.push(MemberState {
+            registered: !here.is_empty(),
+            // The caller is busy with this very call.
+            on_call: m.account == caller.id || dir.on_call(t, &m.account),
+            paused: false,
+            last_call_end: stats.last_call_end,
+            calls: stats.calls,
+        });
+        phones.push((member.map(|a| party_of(&a)), here));
+    }
+    let stages = plan(&group, &states, &state.memory, cx.now, &mut |n| {
+        rand::random::<u32>() % n.max(1)
+    });
+    let mut record = CallRecord::starting(
+        t.clone(),
+        Direction::Internal,
+        party_of(caller),
+        Party {
+            number: dialled.trim().to_owned(),
+            account: None,
+            name: Some(group.name.clone()),
+        },
+        cx.now_ms,
+        cx.edge.as_str(),
+    );
+    record.hunt_group = Some(group.id.clone());
+    let mailbox = match &group.overflow {
+        Overflow::Voicemail { account } => dir
+            .account(t, account)
+            .await?
+            .filter(|a| a.status == AccountStatus::Active)
+            .map(|a| party_of(&a)),
+        // A queue, a callback request or another group: not built yet.
+        Overflow::Hangup | Overflow::Callback | Overflow::Group { .. } => None,
+    };
+    let route = if stages.is_empty() {
+        let Some(mailbox) = mailbox else {
+            return Err(UNAVAILABLE);
+        };
+        record.callee = mailbox;
+        Route::Run(Application::Voicemail(Greeting::Unavailable))
+    } else {
+        let forks = ForkPlan {
+            stages: stages
+                .into_iter()
+                .map(|s| Stage {
+                    targets: s
+                        .members
+                        .iter()
+                        .flat_map(|&i| {
+                            let (party, targets) = &phones[i];
+                            targets.iter().map(move |t| {
+                                let mut t = t.clone();
+                                t.answers_as.clone_from(party);
+                                t
+                            })
+                        })
+                        .collect(),
+                    timeout: Duration::from_secs(u64::from(s.timeout_secs)),
+                })
+                .collect(),
+        };
+        Route::Ring {
+            forks,
+            fallback: mailbox.map_or(Fallback::Fail, Fallback::Mailbox),
+        }
+    };
+    Ok(Decision {
+        record,
+        b_from: user_from(caller, cx),
+        b_to: format!("<sip:{}@{}>", dialled.trim(), cx.realm),
+        auto_record: caller.permissions.auto_record,
+        route,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use domain::AccountId;
+    use domain::hunt::{Overflow, Strategy};
+    use store::repo::hunt_groups;
+
+    use super::super::tests::{World, acme, user, world};
+    use super::super::{Application, Context, Decision, Fallback, Refusal, Route, route};
+    use crate::presence::Held;
+    use crate::prompts::Greeting;
+
+    async fn group(
+        w: &World,
+        ext: &str,
+        strategy: Strategy,
+        members: &[&AccountId],
+        overflow: Overflow,
+    ) -> domain::hunt::HuntGroup {
+        app::hunt::create(
+            &w.app,
+            &acme(),
+            &app::hunt::GroupForm {
+                name: "상담팀".into(),
+                extension: Some(ext.into()),
+                strategy: Some(strategy.as_str().into()),
+                members: members
+                    .iter()
+                    .map(|a| app::hunt::MemberForm {
+                        account: a.to_string(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                overflow: Some(overflow),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("group")
+    }
+
+    async fn call(w: &World, from: &AccountId, ext: &str) -> Result<Decision, Refusal> {
+        let cx = Context {
+            edge: &w.here,
+            realm: "office",
+            trunk: Some(&w.trunk),
+            ring_timeout: Duration::from_secs(30),
+            now: store::now_epoch_seconds(),
+            now_ms: store::now_epoch_ms(),
+        };
+        route(&user(from), ext, &w.dir, &cx).await
+    }
+
+    /// Each stage's contacts.
+    fn stages(d: &Decision) -> Vec<Vec<String>> {
+        match &d.route {
+            Route::Ring { forks, .. } => forks
+                .stages
+                .iter()
+                .map(|s| s.targets.iter().map(|t| t.uri.clone()).collect())
+                .collect(),
+            other => panic!("not ringing: {other:?}"),
+        }
+    }
+
+    /// Puts `a` on a call at this edge (until `presence().hold(.., None)`
+    /// releases the returned hold).
+    fn busy(w: &World, a: &AccountId) -> Held {
+        let mut held = Held::default();
+        let r = domain::CallRecord::starting(
+            acme(),
+            domain::Direction::Internal,
+            domain::Party {
+                number: "1001".into(),
+                account: Some(a.clone()),
+                name: None,
+            },
+            domain::Party::default(),
+            0,
+            "kr",
+        );
+        w.dir.presence().hold(&mut held, Some(&r));
+        held
+    }
+
+    const KIM: &str = "sip:u1@10.0.0.1:5062";
+    const LEE: [&str; 2] = ["sip:u2@10.0.0.2:5062", "sip:u3@10.0.0.3:5062"];
+
+    #[tokio::test]
+    async fn a_group_rings_its_free_members_every_phone_in_its_strategys_order() {
+        let w = world().await;
+        // park is suspended, cho registered only at another edge, kim calls.
+        group(
+            &w,
+            "3000",
+            Strategy::Linear,
+            &[&w.kim, &w.park, &w.cho, &w.lee],
+            Overflow::Hangup,
+        )
+        .await;
+        let d = call(&w, &w.kim, "3000").await.expect("routed");
+        assert_eq!(stages(&d), [LEE.map(str::to_owned).to_vec()]);
+        assert_eq!(d.record.callee.name.as_deref(), Some("상담팀"));
+        assert_eq!(d.record.callee.account, None, "nobody has answered yet");
+        assert!(d.record.hunt_group.is_some());
+        let Route::Ring { forks, fallback } = &d.route else {
+            unreachable!()
+        };
+        assert_eq!(*fallback, Fallback::Fail);
+        assert!(
+            forks
+                .targets()
+                .all(|t| t.answers_as.as_ref().and_then(|p| p.account.as_ref()) == Some(&w.lee)),
+            "the record will name lee if a phone of lee's answers"
+        );
+        assert_eq!(forks.stages[0].timeout, Duration::from_secs(20));
+    }
+
+    #[tokio::test]
+    async fn ring_all_and_round_robin_follow_the_groups_state_in_the_table() {
+        let w = world().await;
+        let all = group(
+            &w,
+            "3000",
+            Strategy::RingAll,
+            &[&w.kim, &w.lee],
+            Overflow::Hangup,
+        )
+        .await;
+        let d = call(&w, &w.cho, "3000").await.expect("routed");
+        assert_eq!(
+            stages(&d),
+            [vec![KIM.to_owned(), LEE[0].to_owned(), LEE[1].to_owned()]]
+        );
+        drop(all);
+        let rr = group(
+            &w,
+            "3001",
+            Strategy::RoundRobinOrdered,
+            &[&w.kim, &w.lee],
+            Overflow::Hangup,
+        )
+        .await;
+        let order = |d: &Decision| {
+            stages(d)
+                .into_iter()
+                .map(|s| s[0].clone())
+                .collect::<Vec<_>>()
+        };
+        let d = call(&w, &w.cho, "3001").await.expect("routed");
+        assert_eq!(order(&d), [KIM, LEE[0]]);
+        hunt_groups::answered(&*w.app.store, &rr, &w.kim)
+            .await
+            .expect("answered");
+        let d = call(&w, &w.cho, "3001").await.expect("routed");
+        assert_eq!(order(&d), [LEE[0], KIM], "the rotation goes on after kim");
+    }
+
+    #[tokio::test]
+    async fn members_on_a_call_are_skipped_and_a_full_group_overflows() {
+        let w = world().await;
+        group(
+            &w,
+            "3000",
+            Strategy::Linear,
+            &[&w.kim, &w.lee],
+            Overflow::Hangup,
+        )
+        .await;
+        group(
+            &w,
+            "3001",
+            Strategy::Linear,
+            &[&w.kim, &w.lee],
+            Overflow::Voicemail {
+                account: w.lee.clone(),
+            },
+        )
+        .await;
+        let mut on_call = busy(&w, &w.kim);
+        let d = call(&w, &w.cho, "3000").await.expect("routed");
+        assert_eq!(stages(&d), [LEE.map(str::to_owned).to_vec()]);
+        // Both busy: 480 without an overflow target, lee's voicemail with one.
+        let mut lee_busy = busy(&w, &w.lee);
+        let refused = call(&w, &w.cho, "3000").await.expect_err("nobody free");
+        assert_eq!(refused.code, 480);
+        let d = call(&w, &w.cho, "3001").await.expect("voicemail");
+        assert!(matches!(
+            d.route,
+            Route::Run(Application::Voicemail(Greeting::Unavailable))
+        ));
+        assert_eq!(d.record.callee.account.as_ref(), Some(&w.lee));
+        // Free again: both ring, and nobody answering ends in the mailbox.
+        w.dir.presence().hold(&mut on_call, None);
+        w.dir.presence().hold(&mut lee_busy, None);
+        let d = call(&w, &w.cho, "3001").await.expect("routed");
+        let Route::Ring { fallback, .. } = &d.route else {
+            panic!("{:?}", d.route)
+        };
+        assert!(
+            matches!(fallback, Fallback::Mailbox(p) if p.account.as_ref() == Some(&w.lee)),
+            "{fallback:?}"
+        );
+    }
+}
