@@ -26,6 +26,8 @@ pub const SCOPES: &[&str] = &[
     "callbacks:write",
     "accounts:read",
     "accounts:write",
+    "hunt_groups:read",
+    "hunt_groups:write",
     "webhooks:write",
 ];
 

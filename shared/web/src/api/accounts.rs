@@ -135,7 +135,7 @@ pub struct CreatedView {
     sip_realm: String,
 }
 
-fn bad_json(format: Format, e: &dyn std::fmt::Display) -> ApiError {
+pub(super) fn bad_json(format: Format, e: &dyn std::fmt::Display) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "invalid_body",
@@ -146,7 +146,7 @@ fn bad_json(format: Format, e: &dyn std::fmt::Display) -> ApiError {
 
 /// Runs a write once per `Idempotency-Key` (when given): a repeat returns
 /// the first response; the same key with another body is refused.
-async fn idempotent<F, Fut>(
+pub(super) async fn idempotent<F, Fut>(
     app: &app::App,
     i: &Integrator,
     headers: &HeaderMap,

@@ -7,6 +7,7 @@
 mod accounts;
 mod app_api;
 mod calls;
+mod hunt_groups;
 mod messages;
 pub(crate) mod reply;
 
@@ -41,6 +42,16 @@ pub fn routes() -> Router<app::App> {
         .route(
             "/v1/accounts/{id}/hours",
             get(accounts::hours).put(accounts::set_hours),
+        )
+        .route(
+            "/v1/hunt-groups",
+            get(hunt_groups::list).post(hunt_groups::create),
+        )
+        .route(
+            "/v1/hunt-groups/{id}",
+            get(hunt_groups::get_one)
+                .put(hunt_groups::replace)
+                .delete(hunt_groups::delete),
         )
         .route("/v1/calls", get(calls::list))
         .route("/v1/calls/{id}", get(calls::get_one))

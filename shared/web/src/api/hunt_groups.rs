@@ -1,0 +1,121 @@
+//! `/v1/hunt-groups`: hunt groups (착신그룹, T11) for integrators. A group
+//! is read and written whole: `PUT` replaces its settings (members left
+//! out are removed). Writes take an `Idempotency-Key`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::hunt::HuntGroup;
+use serde::Serialize;
+
+use super::Integrator;
+use super::accounts::{bad_json, idempotent};
+use super::reply::Reply;
+use crate::ApiError;
+
+#[derive(Debug, Serialize)]
+pub struct GroupList {
+    #[serde(rename = "hunt_group")]
+    pub groups: Vec<HuntGroup>,
+}
+
+fn fail(f: app::Fail, i: &Integrator) -> ApiError {
+    ApiError::from(f).in_format(i.format)
+}
+
+pub async fn list(
+    State(app): State<app::App>,
+    i: Integrator,
+) -> Result<Reply<GroupList>, ApiError> {
+    i.require("hunt_groups:read")?;
+    let groups = app::hunt::list(&app, &i.tenant)
+        .await
+        .map_err(|f| fail(f, &i))?;
+    Ok(Reply::ok(i.format, "hunt_groups", GroupList { groups }))
+}
+
+pub async fn get_one(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<Reply<HuntGroup>, ApiError> {
+    i.require("hunt_groups:read")?;
+    let g = app::hunt::get(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, &i))?;
+    Ok(Reply::ok(i.format, "hunt_group", g))
+}
+
+fn form(i: &Integrator, body: &[u8]) -> Result<app::hunt::GroupForm, ApiError> {
+    serde_json::from_slice(body).map_err(|e| bad_json(i.format, &e))
+}
+
+fn created(status: StatusCode, g: &HuntGroup) -> (StatusCode, &'static str, serde_json::Value) {
+    (
+        status,
+        "hunt_group",
+        serde_json::to_value(g).unwrap_or_default(),
+    )
+}
+
+pub async fn create(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = i.require("hunt_groups:write") {
+        return e.into_response();
+    }
+    let f = match form(&i, &body) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let fingerprint = format!("POST /v1/hunt-groups {}", String::from_utf8_lossy(&body));
+    idempotent(&app, &i, &headers, &fingerprint, || async {
+        let g = app::hunt::create(&app, &i.tenant, &f)
+            .await
+            .map_err(|e| fail(e, &i))?;
+        Ok(created(StatusCode::CREATED, &g))
+    })
+    .await
+}
+
+pub async fn replace(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = i.require("hunt_groups:write") {
+        return e.into_response();
+    }
+    let f = match form(&i, &body) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let fingerprint = format!(
+        "PUT /v1/hunt-groups/{id} {}",
+        String::from_utf8_lossy(&body)
+    );
+    idempotent(&app, &i, &headers, &fingerprint, || async {
+        let g = app::hunt::update(&app, &i.tenant, &id, &f)
+            .await
+            .map_err(|e| fail(e, &i))?;
+        Ok(created(StatusCode::OK, &g))
+    })
+    .await
+}
+
+pub async fn delete(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    i.require("hunt_groups:write")?;
+    app::hunt::delete(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, &i))?;
+    Ok(StatusCode::NO_CONTENT)
+}
