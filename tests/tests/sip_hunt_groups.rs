@@ -1,0 +1,134 @@
+//! Hunt groups through the media edge inside `office`, with sipp phones:
+//! a group is created through the API; calls to its extension ring its
+//! members in the group's order; a member who does not answer in their
+//! ring time gives way to the next; round robin goes on after whoever
+//! took the last call; the record names the member who answered and the
+//! group.
+
+use std::time::Duration;
+
+use e2e::sipp::{Phone, Ports, both, callee, caller, register};
+use e2e::{Api, Office};
+use serde_json::json;
+
+#[test]
+fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let office = Office::start(data.path(), &[]).expect("office");
+    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
+    let phone = |i: usize| {
+        let u = &office.info["users"][i];
+        Phone {
+            user: u["sip_username"].as_str().expect("user").to_owned(),
+            password: u["sip_password"].as_str().expect("pw").to_owned(),
+            extension: u["extension"].as_str().expect("ext").to_owned(),
+            ports: Ports::new(edge),
+        }
+    };
+    let (a, b, c) = (phone(0), phone(1), phone(2));
+    let work = tempfile::tempdir().expect("work");
+    let w = work.path();
+    register(w, &b);
+    register(w, &c);
+    let api = Api::of(&office);
+    let (bid, cid) = (api.account_id(&b.extension), api.account_id(&c.extension));
+    let group = |ext: &str, strategy: &str| -> String {
+        let (status, g) = api.call(
+            "POST",
+            "/v1/hunt-groups",
+            Some(json!({
+                "name": format!("{strategy} 그룹"),
+                "extension": ext,
+                "strategy": strategy,
+                "members": [
+                    {"account": bid, "ring_timeout_secs": 5},
+                    {"account": cid},
+                ],
+            })),
+        );
+        assert_eq!(status, 201, "{g}");
+        g["id"].as_str().expect("id").to_owned()
+    };
+    let linear = group("3100", "linear");
+    let rr = group("3101", "rrordered");
+
+    // Linear: b rings first and does not answer within its 5 s; c answers.
+    let mut b_rings = callee(w, &b, "linear-b", &["uas_ring", "uas_cancelled"], 0);
+    let mut c_answers = callee(
+        w,
+        &c,
+        "linear-c",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let mut uac = caller(
+        w,
+        &a,
+        "to-linear",
+        "3100",
+        "uac_talk_and_hang_up",
+        &[("talk_ms", "1000")],
+    );
+    both(
+        &mut uac,
+        &mut c_answers,
+        "linear group, second member answers",
+    );
+    assert!(
+        b_rings.wait(Duration::from_secs(10)),
+        "b rang and was cancelled\n{}",
+        b_rings.log()
+    );
+
+    // Round robin: b takes the first call, c the second, b the third.
+    for (n, who) in [(1, &b), (2, &c), (3, &b)] {
+        let mut uas = callee(
+            w,
+            who,
+            &format!("rr-{n}"),
+            &["uas_ring", "uas_answer", "uas_wait_bye"],
+            0,
+        );
+        let mut uac = caller(
+            w,
+            &a,
+            &format!("to-rr-{n}"),
+            "3101",
+            "uac_talk_and_hang_up",
+            &[("talk_ms", "500")],
+        );
+        both(&mut uac, &mut uas, &format!("round robin call {n}"));
+    }
+
+    // The records: the member who answered, through which group.
+    let mut list = Vec::new();
+    for _ in 0..50 {
+        let (_, calls) = api.call("GET", "/v1/calls?limit=50", None);
+        list = calls["call"].as_array().cloned().unwrap_or_default();
+        if list.len() == 4 && list.iter().all(|c| c["disposition"] == "answered") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let summary: Vec<(String, String)> = list
+        .iter()
+        .rev()
+        .map(|r| {
+            (
+                r["callee"].as_str().unwrap_or("").to_owned(),
+                r["hunt_group"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (c.extension.clone(), linear.clone()),
+            (b.extension.clone(), rr.clone()),
+            (c.extension.clone(), rr.clone()),
+            (b.extension.clone(), rr.clone()),
+        ],
+        "{list:#?}"
+    );
+    assert!(office.stop().expect("stop"));
+}
