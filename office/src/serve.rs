@@ -205,6 +205,7 @@ pub fn print_demo(
         u["admin"] = json!(info.admin);
         u["users"] = json!(info.users);
         u["api_key"] = json!(info.api_key);
+        u["hunt_group"] = json!(info.hunt_group);
         println!("{}", serde_json::to_string(&u)?);
         return Ok(());
     }
@@ -219,6 +220,12 @@ pub fn print_demo(
         println!(
             "  사용자  {:<22} {}  내선 {}  {}  ({})  SIP {} / {}",
             u.email, u.password, u.extension, u.number, u.name, u.sip_username, u.sip_password
+        );
+    }
+    if let Some(g) = &info.hunt_group {
+        println!(
+            "  착신그룹 {} 내선 {} ({}): the three employees in turn",
+            g.name, g.extension, g.strategy
         );
     }
     println!("  portal login: {base}/login");

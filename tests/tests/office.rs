@@ -69,7 +69,16 @@ async fn demo_is_idempotent_and_data_survives_a_restart() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     let second = Office::start(dir.path(), &["--demo"]).expect("second start");
-    for field in ["admin", "users", "api_key", "tenant_id", "join_code"] {
+    assert_eq!(creds["hunt_group"]["extension"], "1000", "{creds:#}");
+    assert_eq!(creds["hunt_group"]["strategy"], "rrmemory");
+    for field in [
+        "admin",
+        "users",
+        "api_key",
+        "tenant_id",
+        "join_code",
+        "hunt_group",
+    ] {
         assert_eq!(second.info[field], creds[field], "{field} is reused");
     }
     assert!(second.stop().expect("stop"));

@@ -31,7 +31,21 @@ pub struct DemoInfo {
     pub admin: DemoLogin,
     pub users: Vec<DemoUser>,
     pub api_key: String,
+    /// A hunt group of the three employees (착신그룹).
+    #[serde(default)]
+    pub hunt_group: Option<DemoGroup>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoGroup {
+    pub id: String,
+    pub name: String,
+    pub extension: String,
+    pub strategy: String,
+}
+
+/// The demo group's extension (the employees have 1001-1003).
+pub const DEMO_GROUP_EXTENSION: &str = "1000";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoLogin {
@@ -82,6 +96,7 @@ fn fresh() -> DemoInfo {
             user(3, "박지훈", "010-2000-0003"),
         ],
         api_key: String::new(),
+        hunt_group: None,
     }
 }
 
@@ -164,17 +179,21 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
         })?;
 
     ensure_admin(app, &info.tenant_id, &info.admin).await?;
+    let mut members = Vec::new();
     for u in &mut info.users {
         if u.sip_password.is_empty() {
             u.sip_password = crate::sip::generate_password();
         }
         let account = ensure_user(app, &tenant, u).await?;
+        members.push(account.id.clone());
         u.sip_username = account.sip_username.clone().unwrap_or_default();
         if account.number.is_none() {
             let n = PhoneNumber::parse(&u.number).map_err(|e| AppError::Invalid(e.to_string()))?;
             numbers::assign(store, &app.region, &tenant, &account.id, &n).await?;
         }
     }
+
+    info.hunt_group = Some(ensure_group(app, &tenant, &members).await?);
 
     let key_present = !info.api_key.is_empty()
         && api_keys::find(store, &api_key_hash(&info.api_key))
@@ -188,6 +207,50 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
     }
     save(&path, &info)?;
     Ok(info)
+}
+
+/// The demo's hunt group: the employees, in turn (round robin).
+async fn ensure_group(
+    app: &App,
+    tenant: &TenantId,
+    members: &[domain::AccountId],
+) -> Result<DemoGroup, AppError> {
+    let existing = crate::hunt::list(app, tenant)
+        .await
+        .map_err(|f| AppError::Invalid(f.message))?
+        .into_iter()
+        .find(|g| {
+            g.extension
+                .is_some_and(|e| e.as_str() == DEMO_GROUP_EXTENSION)
+        });
+    let g = match existing {
+        Some(g) => g,
+        None => crate::hunt::create(
+            app,
+            tenant,
+            &crate::hunt::GroupForm {
+                name: "상담팀".into(),
+                extension: Some(DEMO_GROUP_EXTENSION.into()),
+                strategy: Some("rrmemory".into()),
+                members: members
+                    .iter()
+                    .map(|a| crate::hunt::MemberForm {
+                        account: a.to_string(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|f| AppError::Invalid(f.message))?,
+    };
+    Ok(DemoGroup {
+        id: g.id.to_string(),
+        name: g.name.clone(),
+        extension: DEMO_GROUP_EXTENSION.into(),
+        strategy: g.strategy.as_str().into(),
+    })
 }
 
 async fn ensure_admin(
