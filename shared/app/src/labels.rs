@@ -35,6 +35,21 @@ pub fn disposition(d: Disposition) -> &'static str {
     }
 }
 
+/// A hunt group's strategy as the 착신그룹 page names it.
+pub fn strategy(s: domain::hunt::Strategy) -> &'static str {
+    use domain::hunt::Strategy as S;
+    match s {
+        S::RingAll => "동시 호출 (모두 울림)",
+        S::Linear => "순차 호출 (항상 처음부터)",
+        S::RoundRobinMemory => "순환 호출 (이어서, 가입 순)",
+        S::RoundRobinOrdered => "순환 호출 (이어서, 목록 순)",
+        S::LeastRecent => "가장 오래 쉰 상담원 먼저",
+        S::FewestCalls => "통화 수가 적은 상담원 먼저",
+        S::Random => "무작위",
+        S::WeightedRandom => "가중 무작위 (우선순위가 낮을수록 자주)",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

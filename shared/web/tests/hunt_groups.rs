@@ -213,3 +213,142 @@ async fn invalid_groups_get_a_stable_code_and_change_nothing() {
     let list = api(&w.app, "GET", "/v1/hunt-groups", Some(&w.key_a), None, &[]).await;
     assert_eq!(list.json()["hunt_group"].as_array().map(Vec::len), Some(0));
 }
+
+#[tokio::test]
+async fn the_admin_sets_up_a_group_in_the_portal_and_sees_errors_in_korean() {
+    let w = world().await;
+    let kim = user(
+        &w,
+        "tenant-a",
+        "김상담",
+        "kim@tenant-a.example",
+        Some("2001"),
+        AccountStatus::Active,
+    )
+    .await;
+    let lee = user(
+        &w,
+        "tenant-a",
+        "이상담",
+        "lee@tenant-a.example",
+        Some("2002"),
+        AccountStatus::Active,
+    )
+    .await;
+    let mut c = common::Client::new(&w.app);
+    c.login(&w.admin_a.0, &w.admin_a.1).await;
+    let empty = c.get("/admin/hunt-groups").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.body.contains("착신그룹이 없습니다"), "{}", empty.body);
+    let csrf = c.get("/admin/hunt-groups/new").await.csrf();
+    let (mk, ml) = (format!("member_{}", kim.id), format!("member_{}", lee.id));
+    let (pl, tl) = (format!("penalty_{}", lee.id), format!("timeout_{}", lee.id));
+    // A user's extension: refused, in Korean, the form kept as typed.
+    let taken = c
+        .post_form(
+            "/admin/hunt-groups",
+            &[
+                ("_csrf", &csrf),
+                ("name", "상담팀"),
+                ("extension", "2001"),
+                ("strategy", "linear"),
+                (&mk, "1"),
+                (&ml, "1"),
+                (&pl, "2"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(
+        taken.body.contains("이미 사용 중인 내선번호입니다"),
+        "{}",
+        taken.body
+    );
+    assert!(taken.body.contains("value=\"상담팀\""), "kept as typed");
+    // A ring time out of range.
+    let short = c
+        .post_form(
+            "/admin/hunt-groups",
+            &[
+                ("_csrf", &csrf),
+                ("name", "상담팀"),
+                ("extension", "3000"),
+                (&mk, "1"),
+                (&ml, "1"),
+                (&tl, "2"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short.body.contains("호출 시간은 5~300초 사이여야 합니다"),
+        "{}",
+        short.body
+    );
+    assert!(
+        c.get("/admin/hunt-groups")
+            .await
+            .body
+            .contains("착신그룹이 없습니다")
+    );
+    // Saved: the list reads as the group rings.
+    let saved = c
+        .post_form(
+            "/admin/hunt-groups",
+            &[
+                ("_csrf", &csrf),
+                ("name", "상담팀"),
+                ("extension", "3000"),
+                ("strategy", "linear"),
+                (&mk, "1"),
+                (&ml, "1"),
+                (&pl, "2"),
+                (&tl, "30"),
+                ("wrapup_secs", "15"),
+                ("overflow", &format!("voicemail:{}", kim.id)),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let list = c.get("/admin/hunt-groups?saved=1").await;
+    for text in [
+        "상담팀",
+        "내선 3000",
+        "순차 호출 (항상 처음부터)",
+        "이상담 · 우선순위 2 · 30초 호출",
+        "김상담 · 20초 호출",
+        "후처리 15초",
+        "김상담의 음성사서함",
+    ] {
+        assert!(list.body.contains(text), "{text}: {}", list.body);
+    }
+    let g = app::hunt::list(&w.app, &kim.tenant).await.expect("list");
+    assert_eq!(g.len(), 1);
+    // Edit shows it; another tenant's admin gets nothing; delete removes it.
+    let edit = c.get(&format!("/admin/hunt-groups/{}", g[0].id)).await;
+    assert!(edit.body.contains("value=\"3000\""), "{}", edit.body);
+    let mut other = common::Client::new(&w.app);
+    other.login(&w.admin_b.0, &w.admin_b.1).await;
+    let theirs = other.get(&format!("/admin/hunt-groups/{}", g[0].id)).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert!(
+        !other
+            .get("/admin/hunt-groups")
+            .await
+            .body
+            .contains("상담팀")
+    );
+    let gone = c
+        .post_form(
+            &format!("/admin/hunt-groups/{}/delete", g[0].id),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    assert!(
+        app::hunt::list(&w.app, &kim.tenant)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}

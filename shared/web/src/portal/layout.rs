@@ -22,6 +22,7 @@ pub enum Menu {
     Hours,
     Calls,
     AdminCalls,
+    HuntGroups,
     None,
 }
 
@@ -67,6 +68,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (item(Menu::Sms, "/admin/sms", "문자발송"))
                                 (item(Menu::Settlement, "/admin/settlement", "정산관리"))
                                 (item(Menu::Org, "/admin/org", "조직도"))
+                                (item(Menu::HuntGroups, "/admin/hunt-groups", "착신그룹"))
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
                                 (soon("통계"))

@@ -5,6 +5,7 @@
 mod admin;
 mod calls;
 mod hours;
+mod hunt;
 mod layout;
 mod login;
 mod me;
@@ -74,6 +75,13 @@ pub fn routes() -> Router<app::App> {
         .route("/admin/accounts/{id}/delete", post(admin::delete))
         .route("/admin/numbers/free", get(admin::free_numbers))
         .route("/admin/urls", get(admin::urls).post(admin::save_urls))
+        .route("/admin/hunt-groups", get(hunt::list).post(hunt::create))
+        .route("/admin/hunt-groups/new", get(hunt::new_form))
+        .route(
+            "/admin/hunt-groups/{id}",
+            get(hunt::edit_form).post(hunt::edit),
+        )
+        .route("/admin/hunt-groups/{id}/delete", post(hunt::delete))
         .route("/admin/org", get(org::show))
         .route("/admin/org/members", get(org::members))
         .route("/admin/org/member", post(org::place))
