@@ -13,3 +13,7 @@ say() {
 }
 say after_hours "지금은 업무 시간이 아닙니다. 삐 소리가 나면 메시지를 남겨 주세요."
 say unavailable "지금은 전화를 받을 수 없습니다. 삐 소리가 나면 메시지를 남겨 주세요."
+say queue_wait "모든 상담원이 통화 중입니다. 잠시만 기다려 주세요."
+say queue_position "고객님의 대기 순번은"
+for n in 1 2 3 4 5 6 7 8 9; do say "queue_$n" "${n}번입니다."; done
+say queue_10 "10번 이후입니다."

@@ -24,7 +24,7 @@ use crate::directory::{Directory, StoreDirectory};
 use crate::fork::ForkPlan;
 use crate::location::Location;
 use crate::presence::Held;
-use crate::prompts::greeting;
+use crate::prompts::samples;
 use crate::recording::Recorder;
 use crate::registrar::Registrar;
 use crate::routing::{self, Fallback, Origin, Route};
@@ -770,7 +770,7 @@ impl CallIo {
                 Action::Record(true) => self.start_segment(call, false),
                 Action::RecordVoicemail => self.start_segment(call, true),
                 Action::Play(leg, g) => {
-                    let Some(play) = self.relay.as_ref().map(|r| r.play(leg, greeting(g))) else {
+                    let Some(play) = self.relay.as_ref().map(|r| r.play(leg, samples(g))) else {
                         continue;
                     };
                     let inbox = self.inbox.clone();

@@ -21,7 +21,7 @@ use domain::call::{CallRecord, Direction, Disposition};
 
 use crate::dialog::Dialog;
 pub use crate::fork::{ForkPlan, Stage, Target, TrunkAuth};
-use crate::prompts::Greeting;
+use crate::prompts::{Greeting, Prompt};
 use crate::routing::{Application, Fallback};
 use crate::rtp::{Leg, LegMedia};
 use crate::sdp::{Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
@@ -81,7 +81,7 @@ pub enum Action {
     /// Start (true) or stop (false) a recording segment of the current record.
     Record(bool),
     /// Play a greeting to a leg; the I/O layer calls [`Call::prompt_done`] after.
-    Play(Leg, Greeting),
+    Play(Leg, Prompt),
     /// Stop the greeting playing (the caller is bridged to someone).
     StopPrompt,
     /// Start recording the caller alone (a voicemail); `Record(false)` stops it.

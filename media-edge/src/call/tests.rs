@@ -335,7 +335,10 @@ fn nobody_answering_in_time_gives_480_or_voicemail() {
         Some(200),
         "the edge answers"
     );
-    assert!(out.contains(&Action::Play(Leg::A, Greeting::Unavailable)));
+    assert!(out.contains(&Action::Play(
+        Leg::A,
+        Prompt::Greeting(Greeting::Unavailable)
+    )));
     let out = call.prompt_done(now + Duration::from_secs(38));
     assert!(out.contains(&Action::RecordVoicemail));
 }
@@ -674,7 +677,10 @@ fn an_edge_application_answers_at_once_without_ringing_anyone() {
     let (_call, out) = Call::start(s, now);
     assert!(requests_to(&out, DESK, "INVITE").is_empty());
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
-    assert!(out.contains(&Action::Play(Leg::A, Greeting::AfterHours)));
+    assert!(out.contains(&Action::Play(
+        Leg::A,
+        Prompt::Greeting(Greeting::AfterHours)
+    )));
 }
 
 #[test]

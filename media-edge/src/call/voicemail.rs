@@ -7,7 +7,7 @@ use domain::call::{Direction, Disposition};
 
 use super::side::own_answer;
 use super::{Action, Call, State};
-use crate::prompts::Greeting;
+use crate::prompts::{Greeting, Prompt};
 use crate::rtp::Leg;
 use crate::sdp::Direction as MediaDirection;
 
@@ -26,7 +26,7 @@ impl Call {
         self.state = State::Voicemail;
         self.greeting = Some(g);
         out.push(Action::Save(Box::new(self.record.clone())));
-        out.push(Action::Play(Leg::A, g));
+        out.push(Action::Play(Leg::A, Prompt::Greeting(g)));
     }
 
     /// The greeting has been played: record the message.
