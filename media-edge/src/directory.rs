@@ -29,6 +29,7 @@ use store::repo::{accounts, directory, hours, inbox};
 
 use crate::location::Location;
 use crate::presence::Presence;
+use crate::queues::Queues;
 
 /// The directory could not be read (the store failed): the call gets a 500.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,6 +64,8 @@ pub trait Directory: Send + Sync {
     async fn hunt_state(&self, t: &TenantId, g: &HuntGroupId) -> Lookup<GroupState>;
     /// Whether the account is on a call at this edge now.
     fn on_call(&self, t: &TenantId, a: &AccountId) -> bool;
+    /// How many callers wait in the group's queue at this edge.
+    fn queued(&self, g: &HuntGroupId) -> usize;
     /// The tenant and account a number of this edge's pool is assigned to.
     async fn number_holder(&self, n: &PhoneNumber) -> Lookup<Option<(TenantId, AccountId)>>;
     /// The account's live registrations, on this edge and elsewhere.
@@ -127,6 +130,7 @@ pub struct StoreDirectory {
     app: app::App,
     location: Arc<Location>,
     presence: Arc<Presence>,
+    queues: Arc<Queues>,
     cache: Mutex<Cache>,
     reads: std::sync::atomic::AtomicU64,
 }
@@ -143,6 +147,7 @@ impl StoreDirectory {
             app,
             location,
             presence: Arc::default(),
+            queues: Arc::default(),
             cache: Mutex::new(Cache::default()),
             reads: std::sync::atomic::AtomicU64::new(0),
         }
@@ -151,6 +156,11 @@ impl StoreDirectory {
     /// Who is on a call at this edge (the call tasks keep it).
     pub fn presence(&self) -> &Arc<Presence> {
         &self.presence
+    }
+
+    /// The callers waiting in hunt groups' queues (the call tasks keep it).
+    pub fn queues(&self) -> &Arc<Queues> {
+        &self.queues
     }
 
     /// Where the account's phones are (the location service it reads).
@@ -319,6 +329,10 @@ impl Directory for StoreDirectory {
 
     fn on_call(&self, t: &TenantId, a: &AccountId) -> bool {
         self.presence.on_call(t, a)
+    }
+
+    fn queued(&self, g: &HuntGroupId) -> usize {
+        self.queues.len(g)
     }
 
     async fn number_holder(&self, n: &PhoneNumber) -> Lookup<Option<(TenantId, AccountId)>> {

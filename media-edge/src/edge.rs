@@ -521,6 +521,8 @@ impl Edge {
         s.media = [relay.local(Leg::A), relay.local(Leg::B)];
         let (digits_tx, mut digits): (_, Digits) = mpsc::unbounded_channel();
         relay.with(|m| m.report_digits(digits_tx));
+        // Leg B's identities, for members rung later from a queue.
+        let b = (s.b_from.clone(), s.b_to.clone());
         let (mut call, actions) = Call::start(s, Instant::now());
         let mut ctx = CallIo {
             edge: self.clone(),
@@ -535,6 +537,13 @@ impl Edge {
             group_answered: None,
         };
         ctx.perform(&mut call, actions).await;
+        let queues = self.directory.queues().clone();
+        let mut queued = call.queued_for().cloned();
+        if let Some(g) = &queued {
+            queues.join(g, &a_call_id);
+        }
+        let mut queue_tick = tokio::time::interval(QUEUE_TICK);
+        queue_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut media_check = tokio::time::interval(Duration::from_secs(15));
         media_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -555,6 +564,7 @@ impl Edge {
                     None => break,
                 },
                 Some((leg, d)) = digits.recv() => call.on_dtmf(leg, d, Instant::now()),
+                _ = queue_tick.tick(), if queued.is_some() => self.queue_turn(&mut call, &a_call_id, &b).await,
                 _ = media_check.tick() => {
                     let now = Instant::now();
                     match ctx.media(|m| m.silent_for(now)) {
@@ -568,14 +578,59 @@ impl Edge {
                 () = tokio::time::sleep_until(deadline.into()) => call.tick(Instant::now()),
             };
             ctx.perform(&mut call, actions).await;
+            if let Some(g) = queued.take_if(|_| call.queued_for().is_none()) {
+                queues.leave(&g, &a_call_id);
+            }
             if call.is_over(Instant::now()) {
                 break;
             }
+        }
+        if let Some(g) = queued {
+            queues.leave(&g, &a_call_id);
         }
         if let Some(w) = ctx.writes.take() {
             let _ = w.await;
         }
         self.forget(&call.call_ids(), ctx.inbox.as_ref());
+    }
+
+    /// A queued call's turn: its position, and when it is first in line
+    /// and may ring, the group's free members.
+    async fn queue_turn(&self, call: &mut Call, id: &str, b: &(String, String)) -> Vec<Action> {
+        let Some(g) = call.queued_for().cloned() else {
+            return Vec::new();
+        };
+        let Some(position) = self.directory.queues().position(&g, id) else {
+            return Vec::new();
+        };
+        call.queue_position(u16::try_from(position).unwrap_or(u16::MAX));
+        let now = Instant::now();
+        if position != 1 || !call.ready_to_ring(now) {
+            return Vec::new();
+        }
+        let group = match self.directory.hunt_group(&call.record.tenant, &g).await {
+            Ok(Some(group)) => group,
+            Ok(None) => return Vec::new(), // Deleted: the wait runs out.
+            Err(e) => {
+                tracing::warn!(error = %e, "queue: hunt group unreadable");
+                return Vec::new();
+            }
+        };
+        let cx = self.routing_context();
+        let caller = call.record.caller.account.clone();
+        match routing::hunt::ring_plan(&group, caller.as_ref(), &*self.directory, &cx).await {
+            Ok(forks) if !forks.stages.is_empty() => call.bridge(
+                forks,
+                b.clone(),
+                routing::hunt::group_party(&group),
+                Instant::now(),
+            ),
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "queue: members unreadable");
+                Vec::new()
+            }
+        }
     }
 
     /// Authenticates and routes a new INVITE: the call's setup, or the answer that refuses it.
@@ -723,6 +778,9 @@ fn for_tcp(bytes: &[u8]) -> Vec<u8> {
     out.extend_from_slice(body.as_bytes());
     out
 }
+
+/// How often a queued call looks at its place in line.
+const QUEUE_TICK: Duration = Duration::from_secs(1);
 
 /// What a call's actor holds besides the state machine.
 struct CallIo {

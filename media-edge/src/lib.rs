@@ -17,6 +17,7 @@ pub mod g711;
 pub mod location;
 pub mod presence;
 pub mod prompts;
+pub mod queues;
 pub mod recording;
 pub mod registrar;
 pub mod routing;

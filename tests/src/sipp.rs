@@ -250,7 +250,8 @@ pub fn callee(work: &std::path::Path, p: &Phone, name: &str, tails: &[&str], tal
 
 /// As [`callee`], with the tails' other placeholders filled (`refer_to`,
 /// `dtmf`...); `echo` sends back the RTP that arrives (off for a callee
-/// that plays its own, such as keypad digits).
+/// that plays its own, such as keypad digits). A `calls` fill makes the
+/// phone take that many calls, one after the other or at once.
 pub fn callee_with(
     work: &std::path::Path,
     p: &Phone,
@@ -274,8 +275,14 @@ pub fn callee_with(
     for (k, v) in fills {
         text = text.replace(&format!("{{{{{k}}}}}"), v);
     }
-    let extra: &[&str] = if echo { &["-rtp_echo"] } else { &[] };
-    let s = Sipp::spawn(work, name, &text, p.ports, None, extra);
+    let mut extra: Vec<&str> = Vec::new();
+    if echo {
+        extra.push("-rtp_echo");
+    }
+    if let Some((_, n)) = fills.iter().find(|(k, _)| *k == "calls") {
+        extra.extend(["-m", n]);
+    }
+    let s = Sipp::spawn(work, name, &text, p.ports, None, &extra);
     // Let it bind before the INVITE comes.
     std::thread::sleep(Duration::from_millis(300));
     s

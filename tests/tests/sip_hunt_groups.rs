@@ -132,3 +132,95 @@ fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
     );
     assert!(office.stop().expect("stop"));
 }
+
+#[test]
+fn a_caller_waits_in_the_queue_until_the_busy_member_is_free() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let office = Office::start(data.path(), &[]).expect("office");
+    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
+    let phone = |i: usize| {
+        let u = &office.info["users"][i];
+        Phone {
+            user: u["sip_username"].as_str().expect("user").to_owned(),
+            password: u["sip_password"].as_str().expect("pw").to_owned(),
+            extension: u["extension"].as_str().expect("ext").to_owned(),
+            ports: Ports::new(edge),
+        }
+    };
+    let (a, b, c) = (phone(0), phone(1), phone(2));
+    let work = tempfile::tempdir().expect("work");
+    let w = work.path();
+    register(w, &b);
+    let api = Api::of(&office);
+    let bid = api.account_id(&b.extension);
+    let (status, g) = api.call(
+        "POST",
+        "/v1/hunt-groups",
+        Some(json!({
+            "name": "대기 그룹",
+            "extension": "3200",
+            "strategy": "linear",
+            "members": [{"account": bid}],
+            "max_wait_secs": 30,
+        })),
+    );
+    assert_eq!(status, 201, "{g}");
+    // b takes two calls: a's, then c's from the queue.
+    let mut b_phone = e2e::sipp::callee_with(
+        w,
+        &b,
+        "member",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        &[("talk_ms", "0"), ("calls", "2")],
+        true,
+    );
+    let mut a_call = caller(
+        w,
+        &a,
+        "a-to-b",
+        &b.extension,
+        "uac_talk_and_hang_up",
+        &[("talk_ms", "5000")],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    // b is on a call: c is answered by the edge and waits with music.
+    let mut c_call = caller(
+        w,
+        &c,
+        "c-queued",
+        "3200",
+        "uac_talk_and_hang_up",
+        &[("talk_ms", "10000")],
+    );
+    assert!(
+        a_call.wait(Duration::from_secs(30)),
+        "a-b\n{}",
+        a_call.log()
+    );
+    both(&mut c_call, &mut b_phone, "queued caller reaches b");
+
+    let mut list = Vec::new();
+    for _ in 0..50 {
+        let (_, calls) = api.call("GET", "/v1/calls?limit=50", None);
+        list = calls["call"].as_array().cloned().unwrap_or_default();
+        if list.len() == 2 && list.iter().all(|c| c["disposition"] != "in_progress") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let queued = list
+        .iter()
+        .find(|r| r["hunt_group"] == g["id"])
+        .unwrap_or_else(|| panic!("the queued call: {list:#?}"));
+    assert_eq!(queued["disposition"], "answered", "{queued:#}");
+    assert_eq!(queued["callee"], b.extension.as_str());
+    assert_eq!(queued["caller"], c.extension.as_str());
+    let waited =
+        queued["answered_ms"].as_i64().unwrap_or(0) - queued["started_ms"].as_i64().unwrap_or(0);
+    assert!(waited >= 2_000, "c waited for b: {waited} ms\n{queued:#}");
+    assert!(
+        queued["duration_secs"].as_i64().unwrap_or(0) >= 2,
+        "{queued:#}"
+    );
+    assert!(office.stop().expect("stop"));
+}

@@ -27,7 +27,9 @@ impl Call {
         now: Instant,
     ) -> Vec<Action> {
         let mut out = Vec::new();
-        if self.state != State::Voicemail || self.rings.iter().any(Ringing::active) {
+        if !matches!(self.state, State::Voicemail | State::Queued)
+            || self.rings.iter().any(Ringing::active)
+        {
             return out;
         }
         let offer = self.sides[0]
@@ -44,7 +46,13 @@ impl Call {
     }
 
     /// The user rung for an edge-answered caller answered: the two talk.
-    pub(super) fn bridged(&mut self, dialog: Dialog, answer: Option<Sdp>, out: &mut Vec<Action>) {
+    pub(super) fn bridged(
+        &mut self,
+        dialog: Dialog,
+        answer: Option<Sdp>,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
         if let Some(m) = self.sides[Leg::B as usize].answered(dialog, answer) {
             out.push(Action::Media(Leg::B, m));
         }
@@ -56,6 +64,10 @@ impl Call {
         }
         self.voicemail_deadline = None;
         self.greeting = None;
+        if self.waiting.take().is_some() {
+            // Talk time starts now; the wait was not talk.
+            self.record.answered_ms = Some(self.wall_ms(now));
+        }
         self.state = State::Answered;
         self.record.disposition = Disposition::Answered;
         out.push(Action::Save(Box::new(self.record.clone())));

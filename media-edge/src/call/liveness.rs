@@ -44,6 +44,11 @@ impl Call {
                 };
                 self.end(now, d, "no media", &mut out);
             }
+            State::Queued => {
+                self.give_up_ringing(None, now, &mut out);
+                self.hang_up(Leg::A, now, &mut out);
+                self.end(now, Disposition::Abandoned, "no media", &mut out);
+            }
             State::Calling | State::Ended => {}
         }
         out

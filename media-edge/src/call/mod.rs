@@ -30,12 +30,14 @@ use crate::transaction::{GIVE_UP, Kind, Retransmissions, Seen, ServerTransaction
 
 mod bridge;
 mod liveness;
+mod queue;
 mod reinvite;
 pub mod ringing;
 pub mod side;
 pub mod transfer;
 mod voicemail;
 
+pub use queue::QUEUE_RETRY;
 use reinvite::Reinvite;
 use ringing::{Io, Outcome, Ringing};
 use side::{Side, answer_payloads};
@@ -108,6 +110,8 @@ enum State {
     Answered,
     /// The edge answered: greeting, then recording a message.
     Voicemail,
+    /// The edge answered: the caller waits in a hunt group's queue.
+    Queued,
     /// Final answer given or BYE sent; lingering for retransmissions.
     Ended,
 }
@@ -153,6 +157,7 @@ pub struct Call {
     fallback: Fallback,
     voicemail_deadline: Option<Instant>,
     greeting: Option<Greeting>,
+    waiting: Option<queue::Waiting>,
     /// Feature codes being keyed on each side.
     keys: [Keys; 2],
     transfer: Option<Transfer>,
@@ -228,6 +233,7 @@ impl Call {
             fallback: s.fallback,
             voicemail_deadline: None,
             greeting: None,
+            waiting: None,
             keys: [Keys::default(), Keys::default()],
             transfer: None,
             invite: s.invite,
@@ -250,9 +256,16 @@ impl Call {
         call.server
             .answer(&call.invite, call.a_source, &a_trying, now);
         out.push(Action::Send(call.a_source, a_trying));
-        if let Some(Application::Voicemail(g)) = s.application {
-            call.voicemail(g, now, &mut out);
-            return (call, out);
+        match s.application {
+            Some(Application::Voicemail(g)) => {
+                call.voicemail(g, now, &mut out);
+                return (call, out);
+            }
+            Some(Application::Queue(spec)) => {
+                call.queue(spec, now, &mut out);
+                return (call, out);
+            }
+            None => {}
         }
         let sdp = call.sides[1].render(call.media[1], &offer_for_far_leg(&offer), offer.direction);
         let ring = Ringing::new(
@@ -357,7 +370,12 @@ impl Call {
                 self.peer_gone(now, &mut out);
             } else if self.reinvite.as_ref().is_some_and(|r| r.branch == id) {
                 self.reinvite_expired(now, &mut out);
-            } else if id == "a-final" && matches!(self.state, State::Answered | State::Voicemail) {
+            } else if id == "a-final"
+                && matches!(
+                    self.state,
+                    State::Answered | State::Voicemail | State::Queued
+                )
+            {
                 // The caller never ACKed our 200: the call cannot work. Its
                 // dialog ends with a BYE (RFC 3261 §13.3.1.4), and so does
                 // the callee's if there is one.
@@ -382,6 +400,9 @@ impl Call {
             if let Some(o) = rings[i].tick(&mut io) {
                 self.rung(i, o, now, &mut out);
             }
+        }
+        if self.queue_deadline().is_some_and(|d| now >= d) {
+            self.queue_timed_out(now, &mut out);
         }
         if self.state == State::Voicemail && self.voicemail_deadline.is_some_and(|d| now >= d) {
             self.hang_up(Leg::A, now, &mut out);
@@ -413,10 +434,18 @@ impl Call {
             .filter(|_| self.retrans.is_empty())
             .map(|t| t - GIVE_UP + T4);
         let reoffer = self.reoffer.iter().flatten().min().copied();
-        [r, ring, vm, self.linger_until, quiet, reoffer]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            r,
+            ring,
+            vm,
+            self.linger_until,
+            quiet,
+            reoffer,
+            self.queue_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// What the forks of ringing `i` amount to.
@@ -430,10 +459,23 @@ impl Call {
             self.transfer_rung(outcome, now, out);
             return;
         }
-        if self.state == State::Voicemail
-            && let Outcome::Answered { dialog, answer, .. } = outcome
-        {
-            self.bridged(*dialog, answer, out);
+        if matches!(self.state, State::Voicemail | State::Queued) {
+            match outcome {
+                Outcome::Answered {
+                    dialog,
+                    answer,
+                    answers_as,
+                } => {
+                    if let Some(member) = answers_as {
+                        self.record.callee = member;
+                    }
+                    self.bridged(*dialog, answer, now, out);
+                }
+                Outcome::NoAnswer | Outcome::Failed(_) if self.state == State::Queued => {
+                    self.queue_ringing_failed(now);
+                }
+                _ => {}
+            }
             return;
         }
         if self.state != State::Calling {
@@ -770,6 +812,15 @@ impl Call {
                     Disposition::NoAnswer
                 };
                 self.end(now, d, "caller hung up", out);
+            }
+            State::Queued => {
+                self.give_up_ringing(None, now, out);
+                self.end(
+                    now,
+                    Disposition::Abandoned,
+                    "caller hung up in the queue",
+                    out,
+                );
             }
             State::Calling | State::Ended => {}
         }

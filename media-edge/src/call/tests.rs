@@ -9,6 +9,7 @@ use domain::call::{CallRecord, Direction, Party};
 use super::*;
 use crate::sip::message::{Message, Request, Response};
 
+mod queue_tests;
 mod transfer_tests;
 
 pub(super) const CALLER: &str = "192.0.2.10:5062";

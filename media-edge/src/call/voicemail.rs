@@ -32,6 +32,10 @@ impl Call {
     /// The greeting has been played: record the message.
     pub fn prompt_done(&mut self, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
+        if self.state == State::Queued {
+            self.queue_prompt_done(&mut out);
+            return out;
+        }
         if self.state == State::Voicemail && !self.recording {
             self.recording = true;
             self.voicemail_deadline = Some(now + VOICEMAIL_MAX);

@@ -4,36 +4,38 @@
 //! group's state in the table). Each stage rings every phone of its
 //! members; the record names the member who answers.
 //!
-//! When nobody is free, or nobody answered, the group overflows: to a
-//! voicemail box, or the caller hears 480. Waiting in a queue and the
-//! other overflow targets (a callback request, another group) are not
-//! built yet: those callers also get 480.
+//! When nobody is free, or callers already wait, the caller joins the
+//! group's queue (`call::queue`) if the group has one and it has room;
+//! otherwise, and when nobody answered, the group overflows: to a voicemail
+//! box, or the caller hears 480. The other overflow targets (a callback
+//! request, another group) are not built yet: those callers get 480.
 
 use std::time::Duration;
 
 use domain::call::{CallRecord, Direction, Party};
-use domain::hunt::{MemberState, Overflow, plan};
-use domain::{Account, AccountStatus, HuntGroupId};
+use domain::hunt::{HuntGroup, MemberState, Overflow, plan};
+use domain::{Account, AccountId, AccountStatus, HuntGroupId};
 
 use super::{
-    Application, Context, Decision, Fallback, NOT_FOUND, Refusal, Route, UNAVAILABLE, party_of,
-    reach, user_from,
+    Application, Context, Decision, Fallback, NOT_FOUND, QueueSpec, Refusal, Route, UNAVAILABLE,
+    party_of, reach, user_from,
 };
-use crate::directory::Directory;
+use crate::directory::{Directory, Unavailable};
 use crate::fork::{ForkPlan, Stage};
 use crate::prompts::Greeting;
 
-/// The decision for `caller` dialling group `g` (by its extension `dialled`).
-pub(super) async fn to_group(
-    caller: &Account,
-    dialled: &str,
-    g: &HuntGroupId,
+/// Whom a call for `group` rings now: the strategy's stages over the
+/// members free at this edge, each stage every phone of its members
+/// (labelled with the member, who the record names on answer). Empty
+/// when nobody is free. `caller` is never rung for their own call.
+pub async fn ring_plan(
+    group: &HuntGroup,
+    caller: Option<&AccountId>,
     dir: &dyn Directory,
     cx: &Context<'_>,
-) -> Result<Decision, Refusal> {
-    let t = &caller.tenant;
-    let group = dir.hunt_group(t, g).await?.ok_or(NOT_FOUND)?;
-    let state = dir.hunt_state(t, g).await?;
+) -> Result<ForkPlan, Unavailable> {
+    let t = &group.tenant;
+    let state = dir.hunt_state(t, &group.id).await?;
     let mut states = Vec::with_capacity(group.members.len());
     let mut phones = Vec::with_capacity(group.members.len());
     for m in &group.members {
@@ -49,26 +51,66 @@ pub(super) async fn to_group(
         let stats = state.members.get(&m.account).copied().unwrap_or_default();
         states.push(MemberState {
             registered: !here.is_empty(),
-            // The caller is busy with this very call.
-            on_call: m.account == caller.id || dir.on_call(t, &m.account),
+            on_call: Some(&m.account) == caller || dir.on_call(t, &m.account),
             paused: false,
             last_call_end: stats.last_call_end,
             calls: stats.calls,
         });
         phones.push((member.map(|a| party_of(&a)), here));
     }
-    let stages = plan(&group, &states, &state.memory, cx.now, &mut |n| {
+    let stages = plan(group, &states, &state.memory, cx.now, &mut |n| {
         rand::random::<u32>() % n.max(1)
     });
+    Ok(ForkPlan {
+        stages: stages
+            .into_iter()
+            .map(|s| Stage {
+                targets: s
+                    .members
+                    .iter()
+                    .flat_map(|&i| {
+                        let (party, targets) = &phones[i];
+                        targets.iter().map(move |t| {
+                            let mut t = t.clone();
+                            t.answers_as.clone_from(party);
+                            t
+                        })
+                    })
+                    .collect(),
+                timeout: Duration::from_secs(u64::from(s.timeout_secs)),
+            })
+            .collect(),
+    })
+}
+
+/// How the group appears as the callee while nobody has answered.
+pub fn group_party(group: &HuntGroup) -> Party {
+    Party {
+        number: group
+            .extension
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default(),
+        account: None,
+        name: Some(group.name.clone()),
+    }
+}
+
+/// The decision for `caller` dialling group `g` (by its extension `dialled`).
+pub(super) async fn to_group(
+    caller: &Account,
+    dialled: &str,
+    g: &HuntGroupId,
+    dir: &dyn Directory,
+    cx: &Context<'_>,
+) -> Result<Decision, Refusal> {
+    let t = &caller.tenant;
+    let group = dir.hunt_group(t, g).await?.ok_or(NOT_FOUND)?;
+    let forks = ring_plan(&group, Some(&caller.id), dir, cx).await?;
     let mut record = CallRecord::starting(
         t.clone(),
         Direction::Internal,
         party_of(caller),
-        Party {
-            number: dialled.trim().to_owned(),
-            account: None,
-            name: Some(group.name.clone()),
-        },
+        group_party(&group),
         cx.now_ms,
         cx.edge.as_str(),
     );
@@ -79,36 +121,27 @@ pub(super) async fn to_group(
             .await?
             .filter(|a| a.status == AccountStatus::Active)
             .map(|a| party_of(&a)),
-        // A queue, a callback request or another group: not built yet.
+        // A callback request or another group: not built yet.
         Overflow::Hangup | Overflow::Callback | Overflow::Group { .. } => None,
     };
-    let route = if stages.is_empty() {
-        let Some(mailbox) = mailbox else {
+    // Callers already waiting go first: a new one joins the line behind
+    // them, as it does when nobody is free.
+    let waiting = dir.queued(&group.id);
+    let route = if forks.stages.is_empty() || waiting > 0 {
+        let room = group.max_callers == 0 || waiting < group.max_callers as usize;
+        if group.max_wait_secs > 0 && room {
+            Route::Run(Application::Queue(QueueSpec {
+                group: group.id.clone(),
+                max_wait: Duration::from_secs(u64::from(group.max_wait_secs)),
+                overflow: mailbox,
+            }))
+        } else if let Some(mailbox) = mailbox {
+            record.callee = mailbox;
+            Route::Run(Application::Voicemail(Greeting::Unavailable))
+        } else {
             return Err(UNAVAILABLE);
-        };
-        record.callee = mailbox;
-        Route::Run(Application::Voicemail(Greeting::Unavailable))
+        }
     } else {
-        let forks = ForkPlan {
-            stages: stages
-                .into_iter()
-                .map(|s| Stage {
-                    targets: s
-                        .members
-                        .iter()
-                        .flat_map(|&i| {
-                            let (party, targets) = &phones[i];
-                            targets.iter().map(move |t| {
-                                let mut t = t.clone();
-                                t.answers_as.clone_from(party);
-                                t
-                            })
-                        })
-                        .collect(),
-                    timeout: Duration::from_secs(u64::from(s.timeout_secs)),
-                })
-                .collect(),
-        };
         Route::Ring {
             forks,
             fallback: mailbox.map_or(Fallback::Fail, Fallback::Mailbox),
@@ -136,12 +169,25 @@ mod tests {
     use crate::presence::Held;
     use crate::prompts::Greeting;
 
+    /// A group without a queue (callers overflow at once).
     async fn group(
         w: &World,
         ext: &str,
         strategy: Strategy,
         members: &[&AccountId],
         overflow: Overflow,
+    ) -> domain::hunt::HuntGroup {
+        queue_group(w, ext, strategy, members, overflow, (0, 0)).await
+    }
+
+    /// A group whose callers wait up to `queue.0` seconds, `queue.1` at most.
+    async fn queue_group(
+        w: &World,
+        ext: &str,
+        strategy: Strategy,
+        members: &[&AccountId],
+        overflow: Overflow,
+        queue: (u32, u32),
     ) -> domain::hunt::HuntGroup {
         app::hunt::create(
             &w.app,
@@ -158,6 +204,8 @@ mod tests {
                     })
                     .collect(),
                 overflow: Some(overflow),
+                max_wait_secs: Some(queue.0),
+                max_callers: Some(queue.1),
                 ..Default::default()
             },
         )
@@ -327,5 +375,48 @@ mod tests {
             matches!(fallback, Fallback::Mailbox(p) if p.account.as_ref() == Some(&w.lee)),
             "{fallback:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn callers_queue_when_nobody_is_free_or_others_wait_and_overflow_when_it_is_full() {
+        let w = world().await;
+        let g = queue_group(
+            &w,
+            "3000",
+            Strategy::Linear,
+            &[&w.kim],
+            Overflow::Voicemail {
+                account: w.lee.clone(),
+            },
+            (90, 2),
+        )
+        .await;
+        let queue_of = |d: &Decision| match &d.route {
+            Route::Run(Application::Queue(q)) => Some(q.clone()),
+            _ => None,
+        };
+        // kim is free: kim rings.
+        let d = call(&w, &w.cho, "3000").await.expect("routed");
+        assert_eq!(stages(&d), [vec![KIM.to_owned()]]);
+        // kim busy: the caller waits, and would overflow to lee's mailbox.
+        let mut kim_busy = busy(&w, &w.kim);
+        let d = call(&w, &w.cho, "3000").await.expect("queued");
+        let q = queue_of(&d).expect("a queue");
+        assert_eq!(q.max_wait, Duration::from_secs(90));
+        assert_eq!(q.overflow.and_then(|p| p.account).as_ref(), Some(&w.lee));
+        // kim free again but someone waits: the new caller queues behind.
+        w.dir.presence().hold(&mut kim_busy, None);
+        let queues = w.dir.queues();
+        queues.join(&g.id, "first");
+        let d = call(&w, &w.cho, "3000").await.expect("queued");
+        assert!(queue_of(&d).is_some(), "{:?}", d.route);
+        // A full queue (two waiting): lee's mailbox at once.
+        queues.join(&g.id, "second");
+        let d = call(&w, &w.cho, "3000").await.expect("overflow");
+        assert!(matches!(
+            d.route,
+            Route::Run(Application::Voicemail(Greeting::Unavailable))
+        ));
+        assert_eq!(d.record.callee.account.as_ref(), Some(&w.lee));
     }
 }

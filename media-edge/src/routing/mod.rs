@@ -20,7 +20,7 @@ use crate::directory::{Directory, Unavailable};
 use crate::fork::{ForkPlan, Target, TrunkAuth};
 use crate::prompts::Greeting;
 
-mod hunt;
+pub mod hunt;
 
 /// A SIP trunk to the telephone network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,10 +55,23 @@ pub struct Context<'a> {
 }
 
 /// What the edge runs itself, on a call it answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Application {
     /// The greeting, a beep, then the caller's message is recorded.
     Voicemail(Greeting),
+    /// The caller waits in a hunt group's queue.
+    Queue(QueueSpec),
+}
+
+/// A caller's wait in a hunt group's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSpec {
+    pub group: domain::HuntGroupId,
+    /// The longest wait.
+    pub max_wait: Duration,
+    /// Whose voicemail takes the caller when the wait runs out (else the
+    /// call ends).
+    pub overflow: Option<Party>,
 }
 
 /// What happens when every stage of a fork plan failed or timed out.

@@ -31,6 +31,7 @@ pub fn disposition(d: Disposition) -> &'static str {
         Disposition::AfterHours => "업무시간 외",
         Disposition::InProgress => "통화 중",
         Disposition::Transferred => "돌려주기",
+        Disposition::Abandoned => "대기 중 포기",
         Disposition::Failed => "실패",
     }
 }

@@ -74,10 +74,12 @@ pub enum Disposition {
     AfterHours,
     /// Handed to someone else by a transfer; the chain's next record goes on.
     Transferred,
+    /// The caller hung up while waiting in a hunt group's queue.
+    Abandoned,
 }
 
 impl Disposition {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::InProgress,
         Self::Answered,
         Self::Busy,
@@ -88,6 +90,7 @@ impl Disposition {
         Self::Voicemail,
         Self::AfterHours,
         Self::Transferred,
+        Self::Abandoned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +105,7 @@ impl Disposition {
             Self::Voicemail => "voicemail",
             Self::AfterHours => "after_hours",
             Self::Transferred => "transferred",
+            Self::Abandoned => "abandoned",
         }
     }
 
