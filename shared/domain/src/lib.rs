@@ -14,6 +14,7 @@ pub mod holidays;
 pub mod hours;
 pub mod hunt;
 pub mod ids;
+pub mod ivr;
 pub mod links;
 pub mod lunar;
 pub mod org;
