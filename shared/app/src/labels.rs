@@ -46,8 +46,8 @@ pub fn strategy(s: domain::hunt::Strategy) -> &'static str {
         S::RoundRobinOrdered => "순환 호출 (이어서, 목록 순)",
         S::LeastRecent => "가장 오래 쉰 상담원 먼저",
         S::FewestCalls => "통화 수가 적은 상담원 먼저",
-        S::Random => "무작위",
-        S::WeightedRandom => "가중 무작위 (우선순위가 낮을수록 자주)",
+        S::Random => "랜덤",
+        S::WeightedRandom => "가중 랜덤 (우선순위가 낮을수록 자주)",
     }
 }
 

@@ -14,6 +14,7 @@
 
 #[cfg(test)]
 mod tests;
+pub mod walk;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn tts(text: &str) -> Prompt {
+pub(super) fn tts(text: &str) -> Prompt {
     Prompt::Tts { text: text.into() }
 }
 
@@ -42,7 +42,7 @@ fn account(n: u8) -> AccountId {
 
 /// The demo's: a welcome, the hours, a menu (1 → the group, 2 → a user,
 /// 0 → callback, 9 → an extension), closed → voicemail.
-fn demo() -> Scenario {
+pub(super) fn demo() -> Scenario {
     Scenario {
         tenant: TenantId::parse("demo").expect("tenant"),
         id: "0".repeat(32),
@@ -117,7 +117,7 @@ fn code(s: &Scenario) -> Result<(), &'static str> {
     s.validate().map_err(|e| e.code())
 }
 
-fn set(s: &mut Scenario, id: &str, action: Action) {
+pub(super) fn set(s: &mut Scenario, id: &str, action: Action) {
     if let Some(n) = s.nodes.iter_mut().find(|n| n.id == id) {
         n.action = action;
     }

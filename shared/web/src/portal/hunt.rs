@@ -159,7 +159,7 @@ async fn form_page(
                             option value=(s.as_str()) selected[s.as_str() == strategy] { (app::labels::strategy(s)) }
                         }
                     }
-                    p class="muted" { "우선순위(페널티)가 낮은 구성원이 먼저 울리고, 높은 구성원은 낮은 구성원이 모두 통화 중이거나 자리를 비웠을 때만 울립니다. 가중 무작위에서는 우선순위가 낮을수록 자주 선택됩니다." }
+                    p class="muted" { "우선순위(페널티)가 낮은 구성원이 먼저 울리고, 높은 구성원은 낮은 구성원이 모두 통화 중이거나 자리를 비웠을 때만 울립니다. 가중 랜덤에서는 우선순위가 낮을수록 자주 선택됩니다." }
                 }
                 div class="card" {
                     h2 { "구성원" }
