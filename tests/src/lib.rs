@@ -18,6 +18,13 @@ pub mod pcap;
 pub mod sipp;
 
 /// Path of the `office` binary under test.
+/// This crate's directory (`tests/`), as `cargo test` gives it when the
+/// test runs: a compile-time path breaks when target directories are
+/// shared between checkouts.
+pub fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
+}
+
 pub fn office_bin() -> anyhow::Result<PathBuf> {
     if let Ok(p) = std::env::var("OFFICE_BIN") {
         return Ok(PathBuf::from(p));

@@ -62,7 +62,7 @@ pub fn free_udp_port() -> u16 {
 
 /// A scenario file from `tests/sipp/` with its placeholders replaced.
 pub fn scenario(name: &str, fills: &[(&str, &str)]) -> String {
-    let mut s = std::fs::read_to_string(format!("{}/sipp/{name}", env!("CARGO_MANIFEST_DIR")))
+    let mut s = std::fs::read_to_string(format!("{}/sipp/{name}", crate::manifest_dir()))
         .expect("scenario");
     for (k, v) in fills {
         s = s.replace(&format!("{{{{{k}}}}}"), v);
@@ -210,11 +210,8 @@ pub fn tail_text(name: &str) -> String {
 }
 
 fn tail(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/sipp/tails/{name}.xml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("tail")
+    std::fs::read_to_string(format!("{}/sipp/tails/{name}.xml", crate::manifest_dir()))
+        .expect("tail")
 }
 
 /// Registers the phone (REGISTER with digest) from its SIP port.

@@ -16,9 +16,8 @@ fn sipp(
     expect: u16,
     local_port: u16,
 ) -> bool {
-    let scenario =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sipp/register.xml"))
-            .expect("scenario");
+    let scenario = std::fs::read_to_string(format!("{}/sipp/register.xml", e2e::manifest_dir()))
+        .expect("scenario");
     let sf = dir.join(format!("register-{expect}-{local_port}.xml"));
     std::fs::write(&sf, scenario.replace("[$expect]", &expect.to_string()))
         .expect("write scenario");

@@ -5,7 +5,10 @@ use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
 async fn invoke(fixture: &str) -> (u16, String, String) {
-    let path = format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/fixtures/{fixture}",
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
+    );
     let event = std::fs::read_to_string(&path).expect("fixture");
     let request = lambda_http::request::from_str(&event).expect("API Gateway v2 event");
     let dir = tempfile::tempdir().expect("tempdir");

@@ -37,7 +37,10 @@ async fn an_sqs_wakeup_sends_what_is_due() {
         .map_err(|_| "accept")
         .expect("accepted");
 
-    let path = format!("{}/fixtures/sqs-wakeup.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/fixtures/sqs-wakeup.json",
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
+    );
     let event: SqsEvent =
         serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("SQS event");
     let response = sms_dispatch::handle(&app, event).await;

@@ -35,6 +35,9 @@ pub fn wait_for_port(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> 
 /// It runs under a small shell watchdog that stops it when the test process
 /// goes away, so even a server shared through a `static` (never dropped)
 /// does not outlive the test run.
+/// `serial_moto.py`: moto's server handling one request at a time.
+const SERIAL_MOTO: &str = include_str!("../serial_moto.py");
+
 #[derive(Debug)]
 pub struct Moto {
     child: Child,
@@ -46,12 +49,23 @@ impl Moto {
     /// port and waits until it answers. It runs through `serial_moto.py`,
     /// which handles one request at a time so conditional transactions are
     /// atomic as on DynamoDB; `MOTO_SERVER` names another server command.
+    ///
+    /// The script is compiled in and written to a temporary file: a path
+    /// taken at compile time would point into whichever checkout built
+    /// this crate first when target directories are shared.
     pub fn start() -> anyhow::Result<Self> {
         which("moto_server").context(
             "moto_server not found: install it with `pip install 'moto[server]'` (the README test command does)",
         )?;
-        let bin = std::env::var("MOTO_SERVER")
-            .unwrap_or_else(|_| format!("python3 '{}/serial_moto.py'", env!("CARGO_MANIFEST_DIR")));
+        let bin = match std::env::var("MOTO_SERVER") {
+            Ok(bin) => bin,
+            Err(_) => {
+                let path = std::env::temp_dir()
+                    .join(format!("office-serial-moto-{}.py", std::process::id()));
+                std::fs::write(&path, SERIAL_MOTO).context("writing serial_moto.py")?;
+                format!("python3 '{}'", path.display())
+            }
+        };
         let mut last_err = None;
         // A port can be taken between choosing and binding it: try a few.
         for _ in 0..5 {
