@@ -14,6 +14,8 @@
 //! error p50 / p99 / max. The target (issue 12): 500 callers, p99 < 5 ms,
 //! no loss.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -154,12 +156,7 @@ async fn run(callers: usize, secs: u64) {
         t.abort();
     }
     errors.sort_unstable();
-    let pct = |p: f64| {
-        errors
-            .get(((errors.len() as f64 * p) as usize).min(errors.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
+    let pct = |p: f64| common::percentile(&errors, p);
     let lost = expected.saturating_sub(received);
     println!(
         "{callers:>5} callers hearing prompts, {secs} s: expected {expected}, received {received}, lost {lost} ({:.3}%), timing error p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; callers' own packets sent {}",
@@ -172,23 +169,8 @@ async fn run(callers: usize, secs: u64) {
 }
 
 fn main() {
-    let mut counts: Vec<usize> = Vec::new();
-    let mut secs = 10;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--secs" => secs = args.next().and_then(|s| s.parse().ok()).unwrap_or(secs),
-            "--bench" => {}
-            other => counts.extend(other.parse::<usize>().ok()),
-        }
-    }
-    if counts.is_empty() {
-        counts = vec![100, 300, 500, 700];
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let (counts, secs) = common::args(&[100, 300, 500, 700]);
+    let rt = common::runtime();
     for n in counts {
         rt.block_on(run(n, secs));
     }

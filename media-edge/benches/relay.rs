@@ -11,6 +11,8 @@
 //! through the relay (p50 / p99 / max). The target: 500 calls with p99
 //! under 5 ms and no loss.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -157,11 +159,7 @@ async fn run(calls: usize, secs: u64) {
     );
     let mut d = delays.lock().map(|d| d.clone()).unwrap_or_default();
     d.sort_unstable();
-    let pct = |p: f64| {
-        d.get(((d.len() as f64 * p) as usize).min(d.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
+    let pct = |p: f64| common::percentile(&d, p);
     let lost = sent.saturating_sub(received);
     println!(
         "{calls:>5} calls, {secs} s: sent {sent}, received {received}, lost {lost} ({:.3}%), delay through the edge p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} s of two-channel recording written; wall {:.1} s",
@@ -175,23 +173,8 @@ async fn run(calls: usize, secs: u64) {
 }
 
 fn main() {
-    let mut counts: Vec<usize> = Vec::new();
-    let mut secs = 10;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--secs" => secs = args.next().and_then(|s| s.parse().ok()).unwrap_or(secs),
-            "--bench" => {}
-            other => counts.extend(other.parse::<usize>().ok()),
-        }
-    }
-    if counts.is_empty() {
-        counts = vec![100, 300, 500, 700];
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let (counts, secs) = common::args(&[100, 300, 500, 700]);
+    let rt = common::runtime();
     for n in counts {
         rt.block_on(run(n, secs));
     }

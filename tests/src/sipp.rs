@@ -204,6 +204,25 @@ pub struct Phone {
     pub ports: Ports,
 }
 
+impl Phone {
+    /// Demo user `i` of a running office (its `--json` info), on fresh
+    /// local ports towards the office's edge.
+    pub fn demo_user(info: &serde_json::Value, i: usize) -> Self {
+        let u = &info["users"][i];
+        let s = |k: &str| {
+            u[k].as_str()
+                .unwrap_or_else(|| panic!("demo user {i}: no {k}"))
+                .to_owned()
+        };
+        Self {
+            user: s("sip_username"),
+            password: s("sip_password"),
+            extension: s("extension"),
+            ports: Ports::new(info["sip"]["port"].as_u64().expect("sip port")),
+        }
+    }
+}
+
 /// A scenario tail from `tests/sipp/tails/`, as it stands.
 pub fn tail_text(name: &str) -> String {
     tail(name)

@@ -7,23 +7,14 @@
 use std::time::Duration;
 
 use e2e::Office;
-use e2e::sipp::{Phone, Ports, answered_call, both, callee, caller, register};
+use e2e::sipp::{Phone, answered_call, both, callee, caller, register};
 
 #[test]
 fn registered_phones_call_each_other_through_the_edge() {
     let data = tempfile::tempdir().expect("tempdir");
     let office =
         Office::start_with_env(data.path(), &[], &[("OFFICE_RING_SECS", "3")]).expect("office");
-    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
-    let phone = |i: usize| {
-        let u = &office.info["users"][i];
-        Phone {
-            user: u["sip_username"].as_str().expect("user").to_owned(),
-            password: u["sip_password"].as_str().expect("pw").to_owned(),
-            extension: u["extension"].as_str().expect("ext").to_owned(),
-            ports: Ports::new(edge),
-        }
-    };
+    let phone = |i: usize| Phone::demo_user(&office.info, i);
     let (a, b, c) = (phone(0), phone(1), phone(2));
     let work = tempfile::tempdir().expect("work");
     let w = work.path();

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use e2e::sipp::{Phone, Ports, both, callee, caller, register};
+use e2e::sipp::{Phone, both, callee, caller, register};
 use e2e::{Api, Office};
 use serde_json::json;
 
@@ -15,16 +15,7 @@ use serde_json::json;
 fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
     let data = tempfile::tempdir().expect("tempdir");
     let office = Office::start(data.path(), &[]).expect("office");
-    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
-    let phone = |i: usize| {
-        let u = &office.info["users"][i];
-        Phone {
-            user: u["sip_username"].as_str().expect("user").to_owned(),
-            password: u["sip_password"].as_str().expect("pw").to_owned(),
-            extension: u["extension"].as_str().expect("ext").to_owned(),
-            ports: Ports::new(edge),
-        }
-    };
+    let phone = |i: usize| Phone::demo_user(&office.info, i);
     let (a, b, c) = (phone(0), phone(1), phone(2));
     let work = tempfile::tempdir().expect("work");
     let w = work.path();
@@ -137,16 +128,7 @@ fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
 fn a_caller_waits_in_the_queue_until_the_busy_member_is_free() {
     let data = tempfile::tempdir().expect("tempdir");
     let office = Office::start(data.path(), &[]).expect("office");
-    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
-    let phone = |i: usize| {
-        let u = &office.info["users"][i];
-        Phone {
-            user: u["sip_username"].as_str().expect("user").to_owned(),
-            password: u["sip_password"].as_str().expect("pw").to_owned(),
-            extension: u["extension"].as_str().expect("ext").to_owned(),
-            ports: Ports::new(edge),
-        }
-    };
+    let phone = |i: usize| Phone::demo_user(&office.info, i);
     let (a, b, c) = (phone(0), phone(1), phone(2));
     let work = tempfile::tempdir().expect("work");
     let w = work.path();

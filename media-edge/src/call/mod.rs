@@ -459,16 +459,17 @@ impl Call {
             self.transfer_rung(outcome, now, out);
             return;
         }
+        if let Outcome::Answered {
+            answers_as: Some(member),
+            ..
+        } = &outcome
+        {
+            // A hunt group's member: the record names who answered.
+            self.record.callee = member.clone();
+        }
         if matches!(self.state, State::Voicemail | State::Queued) {
             match outcome {
-                Outcome::Answered {
-                    dialog,
-                    answer,
-                    answers_as,
-                } => {
-                    if let Some(member) = answers_as {
-                        self.record.callee = member;
-                    }
+                Outcome::Answered { dialog, answer, .. } => {
                     self.bridged(*dialog, answer, now, out);
                 }
                 Outcome::NoAnswer | Outcome::Failed(_) if self.state == State::Queued => {
@@ -495,14 +496,7 @@ impl Call {
                     .answer(&self.invite, self.a_source, &ringing, now);
                 out.push(Action::Send(self.a_source, ringing));
             }
-            Outcome::Answered {
-                dialog,
-                answer,
-                answers_as,
-            } => {
-                if let Some(member) = answers_as {
-                    self.record.callee = member;
-                }
+            Outcome::Answered { dialog, answer, .. } => {
                 self.callee_answered(*dialog, answer, now, out);
             }
             Outcome::NoAnswer => self.nobody_answered(None, "no answer", now, out),
