@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod fail;
 pub mod hours;
 pub mod hunt;
+pub mod ivr;
 pub mod labels;
 pub mod messaging;
 pub mod operator;

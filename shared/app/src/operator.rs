@@ -28,6 +28,8 @@ pub const SCOPES: &[&str] = &[
     "accounts:write",
     "hunt_groups:read",
     "hunt_groups:write",
+    "ivr:read",
+    "ivr:write",
     "webhooks:write",
 ];
 

@@ -125,6 +125,21 @@ id_type!(
     32
 );
 
+id_type!(
+    /// An ARS scenario (자동응답) inside a tenant: a time-ordered UUID in simple form.
+    IvrId,
+    "ivr id",
+    32,
+    32
+);
+
+impl IvrId {
+    /// A fresh, time-ordered scenario id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().simple().to_string())
+    }
+}
+
 impl HuntGroupId {
     /// A fresh, time-ordered hunt group id.
     pub fn generate() -> Self {

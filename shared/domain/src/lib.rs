@@ -29,7 +29,7 @@ pub use call::{CallRecord, Direction, Disposition, Party};
 pub use dialplan::{DialError, Dialled, InternationalNumber};
 pub use email::{Email, EmailError};
 pub use extension::{Extension, ExtensionError};
-pub use ids::{AccountId, EdgeId, HuntGroupId, IdError, TenantId};
+pub use ids::{AccountId, EdgeId, HuntGroupId, IdError, IvrId, TenantId};
 pub use links::{AppLinks, HttpsUrl, LinkError, MenuLink};
 pub use org::{Department, OrgError};
 pub use phone::{PhoneError, PhoneKind, PhoneNumber};

@@ -12,6 +12,7 @@ pub mod hours;
 pub mod hunt_groups;
 pub mod idempotency;
 pub mod inbox;
+pub mod ivr;
 pub mod messages;
 pub mod numbers;
 pub mod registrations;

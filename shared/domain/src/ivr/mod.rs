@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::hours::BusinessHours;
-use crate::{AccountId, HuntGroupId, PhoneNumber, TenantId};
+use crate::{AccountId, HuntGroupId, IvrId, PhoneNumber, TenantId};
 
 pub const MAX_NODES: usize = 100;
 pub const NAME_CHARS: usize = 60;
@@ -128,8 +128,7 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scenario {
     pub tenant: TenantId,
-    /// Time-ordered, like the other ids (a `HuntGroupId`-shaped UUID).
-    pub id: String,
+    pub id: IvrId,
     pub name: String,
     /// The tenant's numbers whose calls this scenario answers.
     pub numbers: Vec<PhoneNumber>,

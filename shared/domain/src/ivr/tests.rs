@@ -45,7 +45,7 @@ fn account(n: u8) -> AccountId {
 pub(super) fn demo() -> Scenario {
     Scenario {
         tenant: TenantId::parse("demo").expect("tenant"),
-        id: "0".repeat(32),
+        id: IvrId::parse(&"0".repeat(32)).expect("id"),
         name: "대표번호 안내".into(),
         numbers: vec![PhoneNumber::parse("02-1234-5678").expect("number")],
         start: "welcome".into(),

@@ -8,6 +8,7 @@ mod accounts;
 mod app_api;
 mod calls;
 mod hunt_groups;
+mod ivr;
 mod messages;
 pub(crate) mod reply;
 
@@ -52,6 +53,11 @@ pub fn routes() -> Router<app::App> {
             get(hunt_groups::get_one)
                 .put(hunt_groups::replace)
                 .delete(hunt_groups::delete),
+        )
+        .route("/v1/ivr", get(ivr::list).post(ivr::create))
+        .route(
+            "/v1/ivr/{id}",
+            get(ivr::get_one).put(ivr::replace).delete(ivr::delete),
         )
         .route("/v1/calls", get(calls::list))
         .route("/v1/calls/{id}", get(calls::get_one))
