@@ -52,7 +52,7 @@ pub async fn ring_plan(
         states.push(MemberState {
             registered: !here.is_empty(),
             on_call: Some(&m.account) == caller || dir.on_call(t, &m.account),
-            paused: false,
+            paused: stats.paused,
             last_call_end: stats.last_call_end,
             calls: stats.calls,
         });
@@ -396,6 +396,17 @@ mod tests {
             _ => None,
         };
         // kim is free: kim rings.
+        let d = call(&w, &w.cho, "3000").await.expect("routed");
+        assert_eq!(stages(&d), [vec![KIM.to_owned()]]);
+        // kim paused: nobody free, so the caller queues; resumed: kim rings.
+        app::hunt::set_paused(&w.app, &acme(), g.id.as_str(), w.kim.as_str(), true)
+            .await
+            .expect("pause");
+        let d = call(&w, &w.cho, "3000").await.expect("queued");
+        assert!(queue_of(&d).is_some(), "{:?}", d.route);
+        app::hunt::set_paused(&w.app, &acme(), g.id.as_str(), w.kim.as_str(), false)
+            .await
+            .expect("resume");
         let d = call(&w, &w.cho, "3000").await.expect("routed");
         assert_eq!(stages(&d), [vec![KIM.to_owned()]]);
         // kim busy: the caller waits, and would overflow to lee's mailbox.

@@ -225,6 +225,34 @@ pub async fn update(app: &App, t: &TenantId, id: &str, form: &GroupForm) -> Outc
     Ok(after)
 }
 
+/// Pauses or resumes a member's group calls (the member stays in the group).
+pub async fn set_paused(
+    app: &App,
+    t: &TenantId,
+    id: &str,
+    member: &str,
+    paused: bool,
+) -> Outcome<()> {
+    let g = get(app, t, id).await?;
+    let m = g
+        .members
+        .iter()
+        .find(|m| m.account.as_str() == member)
+        .ok_or_else(|| Fail::not_found("이 착신그룹의 구성원이 아닙니다"))?;
+    hunt_groups::set_paused(&*app.store, &g, &m.account, paused).await?;
+    Ok(())
+}
+
+/// Which members of the group are paused now.
+pub async fn paused(app: &App, g: &HuntGroup) -> Outcome<Vec<AccountId>> {
+    let s = hunt_groups::state(&*app.store, &g.tenant, &g.id).await?;
+    Ok(g.members
+        .iter()
+        .filter(|m| s.members.get(&m.account).is_some_and(|x| x.paused))
+        .map(|m| m.account.clone())
+        .collect())
+}
+
 pub async fn delete(app: &App, t: &TenantId, id: &str) -> Outcome<()> {
     let g = get(app, t, id).await?;
     hunt_groups::delete(&*app.store, &g).await?;

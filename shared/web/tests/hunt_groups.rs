@@ -101,6 +101,30 @@ async fn a_group_is_created_read_replaced_and_deleted() {
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     let empty = api(&w.app, "GET", "/v1/hunt-groups", Some(&w.key_b), None, &[]).await;
     assert_eq!(empty.json()["hunt_group"].as_array().map(Vec::len), Some(0));
+    // A member pauses and resumes; someone outside the group cannot.
+    let pause = |who: String, paused: bool| {
+        let (app, key, id) = (w.app.clone(), w.key_a.clone(), id.clone());
+        async move {
+            api(
+                &app,
+                "PUT",
+                &format!("/v1/hunt-groups/{id}/members/{who}/paused"),
+                Some(&key),
+                Some(json!({ "paused": paused })),
+                &[],
+            )
+            .await
+        }
+    };
+    let r = pause(b.id.to_string(), true).await;
+    assert_eq!(
+        (r.status, r.json()["paused"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{}",
+        r.body
+    );
+    let r = pause("0".repeat(32), true).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // Replace: one member, ring all.
     let put = api(
         &w.app,
@@ -324,6 +348,30 @@ async fn the_admin_sets_up_a_group_in_the_portal_and_sees_errors_in_korean() {
     }
     let g = app::hunt::list(&w.app, &kim.tenant).await.expect("list");
     assert_eq!(g.len(), 1);
+    // 일시정지 from the list, then 재개.
+    let pause_url = format!("/admin/hunt-groups/{}/members/{}/pause", g[0].id, lee.id);
+    let r = c
+        .post_form(&pause_url, &[("_csrf", &csrf), ("paused", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = c.get("/admin/hunt-groups").await;
+    assert!(
+        list.body.contains("<strong>일시정지</strong>") && list.body.contains("재개"),
+        "{}",
+        list.body
+    );
+    assert_eq!(
+        app::hunt::paused(&w.app, &g[0]).await.expect("paused"),
+        vec![lee.id.clone()]
+    );
+    c.post_form(&pause_url, &[("_csrf", &csrf), ("paused", "0")])
+        .await;
+    assert!(
+        app::hunt::paused(&w.app, &g[0])
+            .await
+            .expect("paused")
+            .is_empty()
+    );
     // Edit shows it; another tenant's admin gets nothing; delete removes it.
     let edit = c.get(&format!("/admin/hunt-groups/{}", g[0].id)).await;
     assert!(edit.body.contains("value=\"3000\""), "{}", edit.body);

@@ -192,7 +192,26 @@ async fn the_groups_state_survives_in_the_table() {
         state.members.get(m),
         Some(&MemberStats {
             calls: 2,
-            last_call_end: Some(2_000)
+            last_call_end: Some(2_000),
+            paused: false,
         })
     );
+    // A member pauses: the state says so, and only members can.
+    set_paused(&w.app, &w.t, g.id.as_str(), m.as_str(), true)
+        .await
+        .expect("paused");
+    assert_eq!(paused(&w.app, &g).await.expect("paused"), vec![m.clone()]);
+    let state = hunt_groups::state(s, &w.t, &g.id).await.expect("state");
+    assert_eq!(
+        state.members.get(m).map(|x| (x.paused, x.calls)),
+        Some((true, 2))
+    );
+    set_paused(&w.app, &w.t, g.id.as_str(), m.as_str(), false)
+        .await
+        .expect("resumed");
+    assert!(paused(&w.app, &g).await.expect("paused").is_empty());
+    let e = set_paused(&w.app, &w.t, g.id.as_str(), &"0".repeat(32), true)
+        .await
+        .expect_err("not a member");
+    assert_eq!(e.kind, FailKind::NotFound);
 }

@@ -191,11 +191,13 @@ pub async fn delete(store: &dyn Store, g: &HuntGroup) -> RepoResult<()> {
     super::directory::changed(store, &g.tenant).await
 }
 
-/// A member's record in the group: calls answered and when the last ended.
+/// A member's record in the group: calls answered, when the last ended,
+/// and whether they paused taking the group's calls.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MemberStats {
     pub calls: u32,
     pub last_call_end: Option<i64>,
+    pub paused: bool,
 }
 
 /// What the group remembers between calls.
@@ -207,6 +209,7 @@ pub struct GroupState {
 
 const CALLS: &str = "calls_";
 const LAST: &str = "last_";
+const PAUSED: &str = "paused_";
 
 pub async fn state(store: &dyn Store, t: &TenantId, id: &HuntGroupId) -> RepoResult<GroupState> {
     let Some(i) = store.get(&state_key(t, id)).await? else {
@@ -219,8 +222,9 @@ pub async fn state(store: &dyn Store, t: &TenantId, id: &HuntGroupId) -> RepoRes
         members: HashMap::new(),
     };
     for (name, _) in i.0.iter() {
-        let Some(a) = name
-            .strip_prefix(CALLS)
+        let Some(a) = [CALLS, PAUSED]
+            .iter()
+            .find_map(|p| name.strip_prefix(p))
             .and_then(|a| AccountId::parse(a).ok())
         else {
             continue;
@@ -228,8 +232,9 @@ pub async fn state(store: &dyn Store, t: &TenantId, id: &HuntGroupId) -> RepoRes
         s.members.insert(
             a.clone(),
             MemberStats {
-                calls: u32::try_from(i.n(name).unwrap_or(0)).unwrap_or(u32::MAX),
+                calls: u32::try_from(i.n(&format!("{CALLS}{a}")).unwrap_or(0)).unwrap_or(u32::MAX),
                 last_call_end: i.n(&format!("{LAST}{a}")),
+                paused: i.n(&format!("{PAUSED}{a}")) == Some(1),
             },
         );
     }
@@ -262,6 +267,20 @@ pub async fn call_ended(
         .set("type", "hunt_group_state")
         .add(&format!("{CALLS}{member}"), 1)
         .set(&format!("{LAST}{member}"), at);
+    store.update(&state_key(&g.tenant, &g.id), u, None).await?;
+    Ok(())
+}
+
+/// Pauses (or resumes) `member`'s taking of the group's calls.
+pub async fn set_paused(
+    store: &dyn Store,
+    g: &HuntGroup,
+    member: &AccountId,
+    paused: bool,
+) -> RepoResult<()> {
+    let u = Update::new()
+        .set("type", "hunt_group_state")
+        .set(&format!("{PAUSED}{member}"), i64::from(paused));
     store.update(&state_key(&g.tenant, &g.id), u, None).await?;
     Ok(())
 }

@@ -119,3 +119,24 @@ pub async fn delete(
         .map_err(|f| fail(f, &i))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, serde::Deserialize, Serialize)]
+pub struct PausedBody {
+    paused: bool,
+}
+
+/// `PUT /v1/hunt-groups/{id}/members/{account}/paused` with
+/// `{"paused": true}`: the member takes no group calls until resumed.
+pub async fn set_paused(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path((id, account)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Reply<PausedBody>, ApiError> {
+    i.require("hunt_groups:write")?;
+    let b: PausedBody = serde_json::from_slice(&body).map_err(|e| bad_json(i.format, &e))?;
+    app::hunt::set_paused(&app, &i.tenant, &id, &account, b.paused)
+        .await
+        .map_err(|f| fail(f, &i))?;
+    Ok(Reply::ok(i.format, "member", b))
+}

@@ -54,6 +54,10 @@ pub fn routes() -> Router<app::App> {
                 .put(hunt_groups::replace)
                 .delete(hunt_groups::delete),
         )
+        .route(
+            "/v1/hunt-groups/{id}/members/{account}/paused",
+            put(hunt_groups::set_paused),
+        )
         .route("/v1/ivr", get(ivr::list).post(ivr::create))
         .route(
             "/v1/ivr/{id}",

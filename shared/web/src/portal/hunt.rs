@@ -55,6 +55,10 @@ pub async fn list(
     let people = store::repo::accounts::all(&*app.store, t)
         .await
         .unwrap_or_default();
+    let mut paused = Vec::with_capacity(groups.len());
+    for g in &groups {
+        paused.push(app::hunt::paused(&app, g).await.unwrap_or_default());
+    }
     let body = html! {
         @if q.saved.is_some() { div class="notice" role="status" { "저장되었습니다. 다음 전화부터 적용됩니다." } }
         @if q.deleted.is_some() { div class="notice" role="status" { "삭제되었습니다." } }
@@ -62,7 +66,7 @@ pub async fn list(
         @if groups.is_empty() {
             p class="muted" id="no-groups" { "착신그룹이 없습니다. 그룹의 내선번호로 걸려 온 전화를 구성원에게 차례로 또는 동시에 울립니다." }
         }
-        @for g in &groups {
+        @for (g, paused) in groups.iter().zip(&paused) {
             div class="card group" id=(format!("group-{}", g.id)) {
                 h2 {
                     a href=(format!("/admin/hunt-groups/{}", g.id)) { (g.name) }
@@ -71,10 +75,18 @@ pub async fn list(
                 p { strong { "분배 방식 " } (app::labels::strategy(g.strategy)) }
                 ol class="members" {
                     @for (i, m) in g.members.iter().enumerate() {
+                        @let is_paused = paused.contains(&m.account);
                         li {
                             (name_of(m.account.as_str(), &people))
                             @if m.penalty > 0 { " · 우선순위 " (m.penalty) }
                             " · " (g.ring_timeout_of(i)) "초 호출"
+                            @if is_paused { " · " strong { "일시정지" } }
+                            " "
+                            form method="post" action=(format!("/admin/hunt-groups/{}/members/{}/pause", g.id, m.account)) style="display:inline" {
+                                (csrf(&p))
+                                input type="hidden" name="paused" value=(if is_paused { "0" } else { "1" });
+                                button type="submit" class="secondary small" { (if is_paused { "재개" } else { "일시정지" }) }
+                            }
                         }
                     }
                 }
@@ -333,6 +345,29 @@ pub async fn delete(
     }
     match app::hunt::delete(&app, &p.session.tenant, &id).await {
         Ok(()) => Redirect::to("/admin/hunt-groups?deleted=1").into_response(),
+        Err(f) => render_fail(Some(&p), &f),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PauseForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    paused: String,
+}
+
+/// A member's 일시정지 / 재개 from the list.
+pub async fn pause(
+    State(app): State<app::App>,
+    Admin(p): Admin,
+    Path((id, account)): Path<(String, String)>,
+    Form(f): Form<PauseForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&p, f.csrf.as_deref()) {
+        return r;
+    }
+    match app::hunt::set_paused(&app, &p.session.tenant, &id, &account, f.paused == "1").await {
+        Ok(()) => Redirect::to("/admin/hunt-groups?saved=1").into_response(),
         Err(f) => render_fail(Some(&p), &f),
     }
 }

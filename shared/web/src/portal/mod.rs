@@ -82,6 +82,10 @@ pub fn routes() -> Router<app::App> {
             get(hunt::edit_form).post(hunt::edit),
         )
         .route("/admin/hunt-groups/{id}/delete", post(hunt::delete))
+        .route(
+            "/admin/hunt-groups/{id}/members/{account}/pause",
+            post(hunt::pause),
+        )
         .route("/admin/org", get(org::show))
         .route("/admin/org/members", get(org::members))
         .route("/admin/org/member", post(org::place))
