@@ -144,6 +144,42 @@ pub(super) fn bad_json(format: Format, e: &dyn std::fmt::Display) -> ApiError {
     .in_format(format)
 }
 
+/// A write of a whole resource from a JSON body: the scope is checked, the
+/// body read as `B`, and `work` runs once per idempotency key; its result
+/// is the answer (element `root`, status `status`). `what` is the method
+/// and path, for the key's fingerprint.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn write_whole<B, T, F, Fut>(
+    app: &app::App,
+    i: &Integrator,
+    headers: &HeaderMap,
+    scope: &str,
+    what: &str,
+    body: &[u8],
+    (status, root): (StatusCode, &'static str),
+    work: F,
+) -> Response
+where
+    B: serde::de::DeserializeOwned,
+    T: Serialize,
+    F: FnOnce(B) -> Fut,
+    Fut: std::future::Future<Output = Result<T, app::Fail>>,
+{
+    if let Err(e) = i.require(scope) {
+        return e.into_response();
+    }
+    let parsed: B = match serde_json::from_slice(body) {
+        Ok(b) => b,
+        Err(e) => return bad_json(i.format, &e).into_response(),
+    };
+    let fingerprint = format!("{what} {}", String::from_utf8_lossy(body));
+    idempotent(app, i, headers, &fingerprint, || async {
+        let v = work(parsed).await.map_err(|f| fail(f, i.format))?;
+        Ok((status, root, serde_json::to_value(v).unwrap_or_default()))
+    })
+    .await
+}
+
 /// Runs a write once per `Idempotency-Key` (when given): a repeat returns
 /// the first response; the same key with another body is refused.
 pub(super) async fn idempotent<F, Fut>(

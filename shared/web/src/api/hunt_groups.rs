@@ -4,12 +4,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::hunt::HuntGroup;
 use serde::Serialize;
 
 use super::Integrator;
-use super::accounts::{bad_json, idempotent};
+use super::accounts::{bad_json, write_whole};
 use super::reply::Reply;
 use crate::ApiError;
 
@@ -46,38 +46,25 @@ pub async fn get_one(
     Ok(Reply::ok(i.format, "hunt_group", g))
 }
 
-fn form(i: &Integrator, body: &[u8]) -> Result<app::hunt::GroupForm, ApiError> {
-    serde_json::from_slice(body).map_err(|e| bad_json(i.format, &e))
-}
-
-fn created(status: StatusCode, g: &HuntGroup) -> (StatusCode, &'static str, serde_json::Value) {
-    (
-        status,
-        "hunt_group",
-        serde_json::to_value(g).unwrap_or_default(),
-    )
-}
-
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(e) = i.require("hunt_groups:write") {
-        return e.into_response();
-    }
-    let f = match form(&i, &body) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
-    let fingerprint = format!("POST /v1/hunt-groups {}", String::from_utf8_lossy(&body));
-    idempotent(&app, &i, &headers, &fingerprint, || async {
-        let g = app::hunt::create(&app, &i.tenant, &f)
-            .await
-            .map_err(|e| fail(e, &i))?;
-        Ok(created(StatusCode::CREATED, &g))
-    })
+    let (app, tenant) = (&app, &i.tenant);
+    let what = "POST /v1/hunt-groups";
+    let answer = (StatusCode::CREATED, "hunt_group");
+    write_whole(
+        app,
+        &i,
+        &headers,
+        "hunt_groups:write",
+        what,
+        &body,
+        answer,
+        |f: app::hunt::GroupForm| async move { app::hunt::create(app, tenant, &f).await },
+    )
     .await
 }
 
@@ -88,23 +75,19 @@ pub async fn replace(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(e) = i.require("hunt_groups:write") {
-        return e.into_response();
-    }
-    let f = match form(&i, &body) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
-    let fingerprint = format!(
-        "PUT /v1/hunt-groups/{id} {}",
-        String::from_utf8_lossy(&body)
-    );
-    idempotent(&app, &i, &headers, &fingerprint, || async {
-        let g = app::hunt::update(&app, &i.tenant, &id, &f)
-            .await
-            .map_err(|e| fail(e, &i))?;
-        Ok(created(StatusCode::OK, &g))
-    })
+    let (app, tenant, id) = (&app, &i.tenant, id.as_str());
+    let what = format!("PUT /v1/hunt-groups/{id}");
+    let answer = (StatusCode::OK, "hunt_group");
+    write_whole(
+        app,
+        &i,
+        &headers,
+        "hunt_groups:write",
+        &what,
+        &body,
+        answer,
+        |f: app::hunt::GroupForm| async move { app::hunt::update(app, tenant, id, &f).await },
+    )
     .await
 }
 

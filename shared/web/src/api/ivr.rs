@@ -5,12 +5,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::ivr::Scenario;
 use serde::Serialize;
 
 use super::Integrator;
-use super::accounts::{bad_json, idempotent};
+use super::accounts::write_whole;
 use super::reply::Reply;
 use crate::ApiError;
 
@@ -47,34 +47,25 @@ pub async fn get_one(
     Ok(Reply::ok(i.format, "ivr", s))
 }
 
-fn form(i: &Integrator, body: &[u8]) -> Result<app::ivr::ScenarioForm, ApiError> {
-    serde_json::from_slice(body).map_err(|e| bad_json(i.format, &e))
-}
-
-fn created(status: StatusCode, s: &Scenario) -> (StatusCode, &'static str, serde_json::Value) {
-    (status, "ivr", serde_json::to_value(s).unwrap_or_default())
-}
-
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(e) = i.require("ivr:write") {
-        return e.into_response();
-    }
-    let f = match form(&i, &body) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
-    let fingerprint = format!("POST /v1/ivr {}", String::from_utf8_lossy(&body));
-    idempotent(&app, &i, &headers, &fingerprint, || async {
-        let s = app::ivr::create(&app, &i.tenant, &f)
-            .await
-            .map_err(|e| fail(e, &i))?;
-        Ok(created(StatusCode::CREATED, &s))
-    })
+    let (app, tenant) = (&app, &i.tenant);
+    let what = "POST /v1/ivr";
+    let answer = (StatusCode::CREATED, "ivr");
+    write_whole(
+        app,
+        &i,
+        &headers,
+        "ivr:write",
+        what,
+        &body,
+        answer,
+        |f: app::ivr::ScenarioForm| async move { app::ivr::create(app, tenant, &f).await },
+    )
     .await
 }
 
@@ -85,20 +76,19 @@ pub async fn replace(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(e) = i.require("ivr:write") {
-        return e.into_response();
-    }
-    let f = match form(&i, &body) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
-    let fingerprint = format!("PUT /v1/ivr/{id} {}", String::from_utf8_lossy(&body));
-    idempotent(&app, &i, &headers, &fingerprint, || async {
-        let s = app::ivr::update(&app, &i.tenant, &id, &f)
-            .await
-            .map_err(|e| fail(e, &i))?;
-        Ok(created(StatusCode::OK, &s))
-    })
+    let (app, tenant, id) = (&app, &i.tenant, id.as_str());
+    let what = format!("PUT /v1/ivr/{id}");
+    let answer = (StatusCode::OK, "ivr");
+    write_whole(
+        app,
+        &i,
+        &headers,
+        "ivr:write",
+        &what,
+        &body,
+        answer,
+        |f: app::ivr::ScenarioForm| async move { app::ivr::update(app, tenant, id, &f).await },
+    )
     .await
 }
 
