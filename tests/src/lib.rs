@@ -324,6 +324,23 @@ impl Api {
         })
     }
 
+    /// The newest `n` call records, once they are all closed (newest first).
+    pub fn closed_calls(&self, n: usize) -> Vec<serde_json::Value> {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let (_, list) = self.call("GET", "/v1/calls?limit=50", None);
+            let calls = list["call"].as_array().cloned().unwrap_or_default();
+            if calls.len() >= n && calls.iter().take(n).all(|c| !c["ended_ms"].is_null()) {
+                return calls.into_iter().take(n).collect();
+            }
+            assert!(
+                std::time::Instant::now() < end,
+                "records not closed: {list:#}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// The id of the account with this extension.
     pub fn account_id(&self, extension: &str) -> String {
         let (_, list) = self.call("GET", "/v1/accounts?limit=50", None);

@@ -11,6 +11,13 @@ use e2e::sipp::{Phone, both, callee, caller, register};
 use e2e::{Api, Office};
 use serde_json::json;
 
+/// Creates a hunt group through the API; its id.
+fn hunt_group(api: &Api, body: serde_json::Value) -> String {
+    let (status, g) = api.call("POST", "/v1/hunt-groups", Some(body));
+    assert_eq!(status, 201, "{g}");
+    g["id"].as_str().expect("id").to_owned()
+}
+
 #[test]
 fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
     let data = tempfile::tempdir().expect("tempdir");
@@ -23,11 +30,10 @@ fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
     register(w, &c);
     let api = Api::of(&office);
     let (bid, cid) = (api.account_id(&b.extension), api.account_id(&c.extension));
-    let group = |ext: &str, strategy: &str| -> String {
-        let (status, g) = api.call(
-            "POST",
-            "/v1/hunt-groups",
-            Some(json!({
+    let group = |ext: &str, strategy: &str| {
+        hunt_group(
+            &api,
+            json!({
                 "name": format!("{strategy} 그룹"),
                 "extension": ext,
                 "strategy": strategy,
@@ -35,10 +41,8 @@ fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
                     {"account": bid, "ring_timeout_secs": 5},
                     {"account": cid},
                 ],
-            })),
-        );
-        assert_eq!(status, 201, "{g}");
-        g["id"].as_str().expect("id").to_owned()
+            }),
+        )
     };
     let linear = group("3100", "linear");
     let rr = group("3101", "rrordered");
@@ -92,15 +96,11 @@ fn calls_to_a_hunt_group_reach_its_members_in_the_groups_order() {
     }
 
     // The records: the member who answered, through which group.
-    let mut list = Vec::new();
-    for _ in 0..50 {
-        let (_, calls) = api.call("GET", "/v1/calls?limit=50", None);
-        list = calls["call"].as_array().cloned().unwrap_or_default();
-        if list.len() == 4 && list.iter().all(|c| c["disposition"] == "answered") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let list = api.closed_calls(4);
+    assert!(
+        list.iter().all(|c| c["disposition"] == "answered"),
+        "{list:#?}"
+    );
     let summary: Vec<(String, String)> = list
         .iter()
         .rev()
@@ -135,18 +135,16 @@ fn a_caller_waits_in_the_queue_until_the_busy_member_is_free() {
     register(w, &b);
     let api = Api::of(&office);
     let bid = api.account_id(&b.extension);
-    let (status, g) = api.call(
-        "POST",
-        "/v1/hunt-groups",
-        Some(json!({
+    let g = hunt_group(
+        &api,
+        json!({
             "name": "대기 그룹",
             "extension": "3200",
             "strategy": "linear",
             "members": [{"account": bid}],
             "max_wait_secs": 30,
-        })),
+        }),
     );
-    assert_eq!(status, 201, "{g}");
     // b takes two calls: a's, then c's from the queue.
     let mut b_phone = e2e::sipp::callee_with(
         w,
@@ -181,18 +179,10 @@ fn a_caller_waits_in_the_queue_until_the_busy_member_is_free() {
     );
     both(&mut c_call, &mut b_phone, "queued caller reaches b");
 
-    let mut list = Vec::new();
-    for _ in 0..50 {
-        let (_, calls) = api.call("GET", "/v1/calls?limit=50", None);
-        list = calls["call"].as_array().cloned().unwrap_or_default();
-        if list.len() == 2 && list.iter().all(|c| c["disposition"] != "in_progress") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let list = api.closed_calls(2);
     let queued = list
         .iter()
-        .find(|r| r["hunt_group"] == g["id"])
+        .find(|r| r["hunt_group"] == g.as_str())
         .unwrap_or_else(|| panic!("the queued call: {list:#?}"));
     assert_eq!(queued["disposition"], "answered", "{queued:#}");
     assert_eq!(queued["callee"], b.extension.as_str());

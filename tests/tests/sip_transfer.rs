@@ -63,20 +63,6 @@ fn all_done(runs: &mut [&mut Sipp], what: &str) {
     panic!("{what}: {oks:?}\n{}", logs.join("\n"));
 }
 
-/// The newest `n` call records, once they are all closed (newest first).
-fn closed_calls(api: &Api, n: usize) -> Vec<Value> {
-    let end = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, list) = api.call("GET", "/v1/calls?limit=10", None);
-        let calls = list["call"].as_array().cloned().unwrap_or_default();
-        if calls.len() >= n && calls.iter().take(n).all(|c| !c["ended_ms"].is_null()) {
-            return calls.into_iter().take(n).collect();
-        }
-        assert!(Instant::now() < end, "records not closed: {list:#}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// The record `id` among `calls`.
 fn find<'a>(calls: &'a [Value], id: &str) -> &'a Value {
     calls
@@ -133,7 +119,7 @@ fn call_and_transfer(
     let mut runs: Vec<&mut Sipp> = vec![&mut caller];
     runs.extend(others.iter_mut().map(|s| &mut **s));
     all_done(&mut runs, what);
-    let calls = closed_calls(&s.api, records);
+    let calls = s.api.closed_calls(records);
     (chained(&calls, p), calls)
 }
 

@@ -22,7 +22,7 @@ pub mod tenants;
 pub mod throttle;
 pub mod verifications;
 
-use crate::StoreError;
+use crate::{Item, Key, Query, Store, StoreError};
 
 /// Errors of the repositories: the store's, plus the conflicts a user can fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,4 +61,37 @@ pub type RepoResult<T> = Result<T, RepoError>;
 
 pub(crate) fn corrupt(what: impl Into<String>) -> RepoError {
     RepoError::Corrupt(what.into())
+}
+
+/// Every item `q` finds, page after page, each read by `read`.
+pub(crate) async fn every<T>(
+    store: &dyn Store,
+    mut q: Query,
+    read: impl Fn(&Item) -> RepoResult<T>,
+) -> RepoResult<Vec<T>> {
+    let mut out = Vec::new();
+    loop {
+        let page = store.query(&q).await?;
+        for i in &page.items {
+            out.push(read(i)?);
+        }
+        match page.next {
+            Some(c) => q.cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// An item at `key` of `kind` holding `value` as JSON (`json`): for
+/// entities the domain validates whole (business hours, hunt groups, ARS
+/// scenarios).
+pub(crate) fn json_item<T: serde::Serialize>(key: &Key, kind: &str, value: &T) -> RepoResult<Item> {
+    let json = serde_json::to_string(value).map_err(|e| corrupt(e.to_string()))?;
+    Ok(Item::new(key).with("type", kind).with("json", json))
+}
+
+/// The value a [`json_item`] holds (`what` names it in a corruption error).
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(i: &Item, what: &str) -> RepoResult<T> {
+    serde_json::from_str(i.s("json").unwrap_or_default())
+        .map_err(|e| corrupt(format!("{what}: {e}")))
 }

@@ -13,26 +13,19 @@ fn key(t: &TenantId, name: &str) -> Key {
 }
 
 pub async fn all(store: &dyn Store, t: &TenantId) -> RepoResult<Vec<Department>> {
-    let mut q = Query::partition(keys::tenant_pk(t))
+    let q = Query::partition(keys::tenant_pk(t))
         .sk(SortKey::BeginsWith(PREFIX.into()))
         .limit(1000);
-    let mut out = Vec::new();
-    loop {
-        let page = store.query(&q).await?;
-        for i in &page.items {
-            out.push(Department {
-                name: i
-                    .s("name")
-                    .ok_or_else(|| corrupt("department without name"))?
-                    .to_owned(),
-                parent: i.s("parent").map(str::to_owned),
-            });
-        }
-        match page.next {
-            Some(c) => q.cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
+    super::every(store, q, |i| {
+        Ok(Department {
+            name: i
+                .s("name")
+                .ok_or_else(|| corrupt("department without name"))?
+                .to_owned(),
+            parent: i.s("parent").map(str::to_owned),
+        })
+    })
+    .await
 }
 
 /// The operations that create `d` (if its name is free) under its parent

@@ -5,7 +5,7 @@ use domain::calendar::Date;
 use domain::hours::BusinessHours;
 use domain::{AccountId, TenantId};
 
-use super::{RepoResult, corrupt};
+use super::{RepoResult, corrupt, from_json, json_item};
 use crate::{Condition, Item, Key, Query, SortKey, Store, StoreError, keys};
 
 fn key(t: &TenantId, a: &AccountId) -> Key {
@@ -15,8 +15,7 @@ fn key(t: &TenantId, a: &AccountId) -> Key {
 /// The account's settings, or the default (hours off) when never saved.
 pub async fn get(store: &dyn Store, t: &TenantId, a: &AccountId) -> RepoResult<BusinessHours> {
     match store.get(&key(t, a)).await? {
-        Some(i) => serde_json::from_str(i.s("json").unwrap_or_default())
-            .map_err(|e| corrupt(format!("business hours: {e}"))),
+        Some(i) => from_json(&i, "business hours"),
         None => Ok(BusinessHours::default()),
     }
 }
@@ -27,14 +26,8 @@ pub async fn put(
     a: &AccountId,
     h: &BusinessHours,
 ) -> RepoResult<()> {
-    let json = serde_json::to_string(h).map_err(|e| corrupt(e.to_string()))?;
     store
-        .put(
-            Item::new(&key(t, a))
-                .with("type", "business_hours")
-                .with("json", json),
-            None,
-        )
+        .put(json_item(&key(t, a), "business_hours", h)?, None)
         .await?;
     super::directory::changed(store, t).await
 }

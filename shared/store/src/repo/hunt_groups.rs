@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use domain::hunt::{HuntGroup, Memory};
 use domain::{AccountId, Extension, HuntGroupId, TenantId};
 
-use super::{RepoError, RepoResult, corrupt};
+use super::{RepoError, RepoResult, every, from_json, json_item};
 use crate::{Condition, Item, Key, Query, SortKey, Store, StoreError, TxOp, Update, keys};
 
 const PREFIX: &str = "HUNT#";
@@ -26,15 +26,11 @@ fn state_key(t: &TenantId, id: &HuntGroupId) -> Key {
 }
 
 fn item(g: &HuntGroup) -> RepoResult<Item> {
-    let json = serde_json::to_string(g).map_err(|e| corrupt(e.to_string()))?;
-    Ok(Item::new(&key(&g.tenant, &g.id))
-        .with("type", "hunt_group")
-        .with("json", json))
+    json_item(&key(&g.tenant, &g.id), "hunt_group", g)
 }
 
 fn from_item(i: &Item) -> RepoResult<HuntGroup> {
-    serde_json::from_str(i.s("json").unwrap_or_default())
-        .map_err(|e| corrupt(format!("hunt group: {e}")))
+    from_json(i, "hunt group")
 }
 
 fn marker(g: &HuntGroup, ext: &Extension) -> Item {
@@ -118,20 +114,10 @@ pub async fn get(
 
 /// Every group of the tenant, by creation (ids are time-ordered).
 pub async fn all(store: &dyn Store, t: &TenantId) -> RepoResult<Vec<HuntGroup>> {
-    let mut q = Query::partition(keys::tenant_pk(t))
+    let q = Query::partition(keys::tenant_pk(t))
         .sk(SortKey::BeginsWith(PREFIX.into()))
         .limit(1000);
-    let mut out = Vec::new();
-    loop {
-        let page = store.query(&q).await?;
-        for i in &page.items {
-            out.push(from_item(i)?);
-        }
-        match page.next {
-            Some(c) => q.cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
+    every(store, q, from_item).await
 }
 
 /// Replaces `before` by `after` (same tenant and id), moving the extension

@@ -7,7 +7,7 @@
 use domain::ivr::Scenario;
 use domain::{IvrId, PhoneNumber, TenantId};
 
-use super::{RepoError, RepoResult, corrupt};
+use super::{RepoError, RepoResult, corrupt, every, from_json, json_item};
 use crate::{Condition, Item, Key, Query, SortKey, Store, StoreError, TxOp, keys};
 
 const PREFIX: &str = "IVR#";
@@ -21,15 +21,11 @@ fn number_key(n: &PhoneNumber) -> Key {
 }
 
 fn item(s: &Scenario) -> RepoResult<Item> {
-    let json = serde_json::to_string(s).map_err(|e| corrupt(e.to_string()))?;
-    Ok(Item::new(&key(&s.tenant, &s.id))
-        .with("type", "ivr")
-        .with("json", json))
+    json_item(&key(&s.tenant, &s.id), "ivr", s)
 }
 
 fn from_item(i: &Item) -> RepoResult<Scenario> {
-    serde_json::from_str(i.s("json").unwrap_or_default())
-        .map_err(|e| corrupt(format!("ivr scenario: {e}")))
+    from_json(i, "ivr scenario")
 }
 
 fn number_marker(s: &Scenario, n: &PhoneNumber) -> TxOp {
@@ -86,20 +82,10 @@ pub async fn get(store: &dyn Store, t: &TenantId, id: &IvrId) -> RepoResult<Opti
 }
 
 pub async fn all(store: &dyn Store, t: &TenantId) -> RepoResult<Vec<Scenario>> {
-    let mut q = Query::partition(keys::tenant_pk(t))
+    let q = Query::partition(keys::tenant_pk(t))
         .sk(SortKey::BeginsWith(PREFIX.into()))
         .limit(1000);
-    let mut out = Vec::new();
-    loop {
-        let page = store.query(&q).await?;
-        for i in &page.items {
-            out.push(from_item(i)?);
-        }
-        match page.next {
-            Some(c) => q.cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
+    every(store, q, from_item).await
 }
 
 /// Replaces `before` by `after`, moving number markers as the numbers

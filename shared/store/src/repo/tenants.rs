@@ -142,18 +142,12 @@ pub async fn get(store: &dyn Store, id: &TenantId) -> RepoResult<Option<Tenant>>
 
 /// Every tenant, ordered by id.
 pub async fn list(store: &dyn Store) -> RepoResult<Vec<Tenant>> {
-    let mut q = Query::index(Index::Gsi1, keys::TENANTS_INDEX);
-    let mut out = Vec::new();
-    loop {
-        let page = store.query(&q).await?;
-        for i in &page.items {
-            out.push(from_item(i)?);
-        }
-        match page.next {
-            Some(c) => q.cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
+    super::every(
+        store,
+        Query::index(Index::Gsi1, keys::TENANTS_INDEX),
+        from_item,
+    )
+    .await
 }
 
 /// Unit prices (SMS, LMS, MMS) in tenths of a won; zero until the operator sets them.
