@@ -18,8 +18,8 @@ step() { printf '\n==> %s\n' "$*"; }
 TOOLS="${OFFICE_TOOLS_DIR:-$HOME/.cache/office-tools}"
 mkdir -p "$TOOLS"
 
-step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp, baresip, libopus)"
-apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester baresip-core libopus-dev pkg-config iproute2)
+step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp, baresip, libopus, espeak-ng)"
+apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester baresip-core libopus-dev pkg-config iproute2 espeak-ng)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -32,6 +32,7 @@ command -v chromium >/dev/null
 command -v chromedriver >/dev/null
 command -v sipp >/dev/null
 command -v baresip >/dev/null
+command -v espeak-ng >/dev/null
 
 step "Python tools (moto, cfn-lint, cargo-lambda)"
 python3 -m pip install -q --disable-pip-version-check \

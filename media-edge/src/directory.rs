@@ -20,12 +20,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use domain::calendar::Date;
 use domain::hours::{BusinessHours, open_at};
 use domain::hunt::HuntGroup;
-use domain::{Account, AccountId, Extension, HuntGroupId, PhoneNumber, Registration, TenantId};
+use domain::ivr::Scenario;
+use domain::{
+    Account, AccountId, Extension, HuntGroupId, IvrId, PhoneNumber, Registration, TenantId,
+};
 use store::repo::accounts::SipUser;
 use store::repo::hunt_groups::{self, ExtensionHolder, GroupState};
-use store::repo::{accounts, directory, hours, inbox};
+use store::repo::{accounts, directory, hours, inbox, ivr};
 
 use crate::location::Location;
 use crate::presence::Presence;
@@ -72,6 +76,13 @@ pub trait Directory: Send + Sync {
     async fn registrations(&self, t: &TenantId, a: &AccountId) -> Lookup<Vec<Registration>>;
     /// Whether the account takes calls at `at` (Unix seconds).
     async fn is_open(&self, t: &TenantId, a: &AccountId, at: i64) -> Lookup<bool>;
+    /// The ARS scenario that answers calls to `n`, if one does. `owner`
+    /// is the tenant holding the number through an account, if any, whose
+    /// cache the caller has just refreshed.
+    async fn ivr(&self, n: &PhoneNumber, owner: Option<&TenantId>) -> Lookup<Option<Scenario>>;
+    /// The operator's one-off holidays of `year` (closed days beyond the
+    /// weekly hours and the public holidays).
+    async fn holidays(&self, year: i32) -> Lookup<Vec<(Date, String)>>;
 }
 
 /// How long a cached entry is trusted without a version check having
@@ -83,6 +94,11 @@ pub const ENTRY_TTL: Duration = Duration::from_secs(60);
 pub const CREDENTIALS_RECHECK: Duration = Duration::from_secs(1);
 /// The operator's one-off holidays are global and rarely change.
 const HOLIDAYS_TTL: Duration = Duration::from_secs(300);
+/// How long "no scenario answers this number" stands for a number no
+/// account holds (a tenant's 대표번호): a scenario given such a number
+/// answers its calls within this time. For an account's number the
+/// holder's version says when to look again.
+pub const IVR_NUMBER_TTL: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default)]
 struct TenantCache {
@@ -97,6 +113,7 @@ struct TenantCache {
     sip_users: HashMap<String, SipUser>,
     extensions: HashMap<Extension, Option<ExtensionHolder>>,
     hours: HashMap<AccountId, BusinessHours>,
+    scenarios: HashMap<IvrId, Option<Scenario>>,
 }
 
 impl TenantCache {
@@ -123,6 +140,23 @@ struct Cache {
     holidays: HashMap<i32, (Instant, Vec<(domain::calendar::Date, String)>)>,
     /// Which tenant a SIP user name was last found in.
     sip_tenants: HashMap<String, TenantId>,
+    /// Which scenario answers a number (None: none), since when known, and
+    /// the tenant whose account holds the number (if one does).
+    ivr_numbers: HashMap<PhoneNumber, IvrNumber>,
+}
+
+#[derive(Debug, Clone)]
+struct IvrNumber {
+    at: Instant,
+    holder: Option<TenantId>,
+    scenario: Option<(TenantId, IvrId)>,
+}
+
+impl IvrNumber {
+    /// Whether a change in tenant `t` may have changed this entry.
+    fn involves(&self, t: &TenantId) -> bool {
+        self.holder.as_ref() == Some(t) || self.scenario.as_ref().is_some_and(|(s, _)| s == t)
+    }
 }
 
 /// The directory over the table, cached.
@@ -238,6 +272,37 @@ impl StoreDirectory {
         });
     }
 
+    /// Which scenario answers `n` (held through an account of `holder`):
+    /// cached while the versions of the tenants involved stand (a negative
+    /// answer for a number nobody holds, [`IVR_NUMBER_TTL`]).
+    async fn ivr_number(
+        &self,
+        n: &PhoneNumber,
+        holder: Option<&TenantId>,
+    ) -> Lookup<Option<(TenantId, IvrId)>> {
+        let cached = self.with(|c| {
+            c.ivr_numbers
+                .get(n)
+                .filter(|e| e.holder.as_ref() == holder)
+                .filter(|e| {
+                    e.scenario.is_some() || holder.is_some() || e.at.elapsed() < IVR_NUMBER_TTL
+                })
+                .map(|e| e.scenario.clone())
+        });
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        self.count(1);
+        let scenario = ivr::answering(&*self.app.store, n).await?;
+        let entry = IvrNumber {
+            at: Instant::now(),
+            holder: holder.cloned(),
+            scenario: scenario.clone(),
+        };
+        self.with(|c| c.ivr_numbers.insert(n.clone(), entry));
+        Ok(scenario)
+    }
+
     async fn one_offs(&self, year: i32) -> Lookup<Vec<(domain::calendar::Date, String)>> {
         let cached = self.with(|c| {
             c.holidays
@@ -272,6 +337,7 @@ impl Directory for StoreDirectory {
             }
             *tc = TenantCache::starting(version);
             c.numbers.retain(|_, (owner, _)| owner != t);
+            c.ivr_numbers.retain(|_, e| !e.involves(t));
             true
         }))
     }
@@ -373,5 +439,31 @@ impl Directory for StoreDirectory {
         let year = h.time_zone.to_local(at).map_or(1970, |l| l.date.year());
         let one_offs = self.one_offs(year).await?;
         Ok(open_at(&h, at, &one_offs).is_open())
+    }
+
+    async fn ivr(&self, n: &PhoneNumber, holder: Option<&TenantId>) -> Lookup<Option<Scenario>> {
+        let Some((t, _)) = self.ivr_number(n, holder).await? else {
+            return Ok(None);
+        };
+        if Some(&t) != holder {
+            // Confirms the cached marker and scenario (one read), or drops them.
+            self.refresh(&t).await?;
+        }
+        let Some((t, id)) = self.ivr_number(n, holder).await? else {
+            return Ok(None);
+        };
+        if let Some(Some(hit)) = self.tenant(&t, |tc| tc.scenarios.get(&id).cloned()) {
+            return Ok(hit);
+        }
+        self.count(1);
+        let v = ivr::get(&*self.app.store, &t, &id).await?;
+        self.store_in(&t, |tc| {
+            tc.scenarios.insert(id.clone(), v.clone());
+        });
+        Ok(v)
+    }
+
+    async fn holidays(&self, year: i32) -> Lookup<Vec<(Date, String)>> {
+        self.one_offs(year).await
     }
 }

@@ -35,6 +35,7 @@ use crate::sip::message::{
 };
 use crate::spool::{Note, Spool};
 use crate::transaction::{Seen, ServerTransactions};
+use crate::voice::Voice;
 
 pub use crate::routing::Trunk;
 
@@ -122,8 +123,8 @@ const SIP_RECV_BUFFER: usize = 4 << 20;
 enum Event {
     Request(Request, SocketAddr),
     Response(Response),
-    /// A greeting finished playing.
-    PromptDone,
+    /// The prompt of this number (`CallIo::plays`) finished playing.
+    PromptDone(u64),
     /// Another call's transferor asks for the party at the other end of
     /// this dialog (attended transfer).
     HandOver(Replaces, oneshot::Sender<Result<Handover, HandoverError>>),
@@ -152,6 +153,8 @@ pub struct Edge {
     /// address goes down its connection (phones keep the one they registered on).
     tcp: Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>>>,
     pub spool: Spool,
+    /// The audio of ARS prompts (spoken or uploaded).
+    pub voice: Arc<Voice>,
 }
 
 impl std::fmt::Debug for Edge {
@@ -194,6 +197,7 @@ impl Edge {
         ));
         Ok(Arc::new(Self {
             spool: Spool::new(app.clone(), spool_dir),
+            voice: Arc::new(Voice::new(app.clone())),
             app,
             registrar,
             directory,
@@ -533,20 +537,26 @@ impl Edge {
             writes: None,
             inbox: self.route(&a_call_id),
             player: None,
+            plays: 0,
             held: Held::default(),
             group_answered: None,
         };
         ctx.perform(&mut call, actions).await;
         let queues = self.directory.queues().clone();
-        let mut queued = call.queued_for().cloned();
-        if let Some(g) = &queued {
-            queues.join(g, &a_call_id);
-        }
+        let mut queued = None;
         let mut queue_tick = tokio::time::interval(QUEUE_TICK);
         queue_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut media_check = tokio::time::interval(Duration::from_secs(15));
         media_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            // The call joins a queue when it starts waiting (at once, or
+            // when its ARS scenario hands it to a group).
+            if queued.is_none()
+                && let Some(g) = call.queued_for()
+            {
+                queues.join(g, &a_call_id);
+                queued = Some(g.clone());
+            }
             let deadline = call
                 .next_deadline()
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
@@ -554,7 +564,9 @@ impl Edge {
                 ev = rx.recv() => match ev {
                     Some(Event::Request(req, source)) => call.on_request(&req, source, Instant::now()),
                     Some(Event::Response(resp)) => call.on_response(&resp, Instant::now()),
-                    Some(Event::PromptDone) => call.prompt_done(Instant::now()),
+                    Some(Event::PromptDone(n)) if n == ctx.plays => call.prompt_done(Instant::now()),
+                    // A prompt stopped early (its end raced the stop).
+                    Some(Event::PromptDone(_)) => Vec::new(),
                     Some(Event::HandOver(r, reply)) => {
                         let (result, actions) = call.hand_over(&r, Instant::now());
                         ctx.perform(&mut call, actions).await;
@@ -796,6 +808,8 @@ struct CallIo {
     /// The call's own inbox (a finished greeting reports there).
     inbox: Option<mpsc::Sender<Event>>,
     player: Option<tokio::task::JoinHandle<()>>,
+    /// Prompts started so far; the last one's end is the one that counts.
+    plays: u64,
     /// The accounts this call keeps busy (hunt groups skip them).
     held: Held,
     /// The record whose answer by a hunt group's member was counted.
@@ -831,13 +845,28 @@ impl CallIo {
                     let Some(play) = self.relay.as_ref().map(|r| r.play(leg, samples(g))) else {
                         continue;
                     };
-                    let inbox = self.inbox.clone();
-                    self.player = Some(tokio::spawn(async move {
-                        play.await;
-                        if let Some(tx) = inbox {
-                            let _ = tx.send(Event::PromptDone).await;
-                        }
-                    }));
+                    self.start_prompt(play);
+                }
+                Action::Say(leg, prompts) => {
+                    let Some(relay) = self.relay.as_ref() else {
+                        continue;
+                    };
+                    let play = relay.player(leg);
+                    let voice = self.edge.voice.clone();
+                    let tenant = call.record.tenant.clone();
+                    self.start_prompt(async move {
+                        let samples = voice.render(&tenant, &prompts).await;
+                        play(samples).await;
+                    });
+                }
+                Action::HandOff(h) => {
+                    let decided = {
+                        let cx = self.edge.routing_context();
+                        routing::ivr::hand_off(&h, &*self.edge.directory, &cx).await
+                    };
+                    queue.extend(
+                        call.handed_off(decided.map_err(|e| e.to_string()), Instant::now()),
+                    );
                 }
                 Action::Record(false) => self.stop_segment().await,
                 Action::StopPrompt => self.stop_prompt(),
@@ -937,6 +966,20 @@ impl CallIo {
                 tracing::warn!(error = %e, group = %g, "hunt group state not updated");
             }
         });
+    }
+
+    /// Plays a prompt (`play`); its end is reported to the call unless
+    /// another prompt started meanwhile.
+    fn start_prompt(&mut self, play: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.stop_prompt();
+        self.plays += 1;
+        let (n, inbox) = (self.plays, self.inbox.clone());
+        self.player = Some(tokio::spawn(async move {
+            play.await;
+            if let Some(tx) = inbox {
+                let _ = tx.send(Event::PromptDone(n)).await;
+            }
+        }));
     }
 
     /// Stops a greeting playing, if one is.

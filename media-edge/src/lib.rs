@@ -27,3 +27,4 @@ pub mod server;
 pub mod sip;
 pub mod spool;
 pub mod transaction;
+pub mod voice;

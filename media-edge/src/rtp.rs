@@ -698,9 +698,19 @@ impl Relay {
         leg: Leg,
         samples: &'static [i16],
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.player(leg)(samples)
+    }
+
+    /// What plays samples known only later (spoken or loaded first) to
+    /// `leg`, as [`Relay::play`] does.
+    pub fn player<S: AsRef<[i16]> + Send + 'static>(
+        &self,
+        leg: Leg,
+    ) -> impl FnOnce(S) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + 'static
+    {
         let socket = self.rtp[leg.i()].clone();
         let media = self.media.clone();
-        async move { play(socket, media, leg, samples).await }
+        move |samples: S| Box::pin(async move { play(socket, media, leg, samples.as_ref()).await })
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&mut Media) -> T) -> Option<T> {

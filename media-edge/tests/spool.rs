@@ -77,6 +77,7 @@ fn record(edge: &str) -> CallRecord {
         edge: edge.into(),
         previous: None,
         hunt_group: None,
+        ivr: None,
     }
 }
 

@@ -206,6 +206,7 @@ pub fn print_demo(
         u["users"] = json!(info.users);
         u["api_key"] = json!(info.api_key);
         u["hunt_group"] = json!(info.hunt_group);
+        u["ivr"] = json!(info.ivr);
         println!("{}", serde_json::to_string(&u)?);
         return Ok(());
     }
@@ -226,6 +227,14 @@ pub fn print_demo(
         println!(
             "  착신그룹 {} 내선 {} ({}): the three employees in turn",
             g.name, g.extension, g.strategy
+        );
+    }
+    if let Some(ivr) = &info.ivr {
+        println!(
+            "  ARS     {} answers calls to {} from the trunk: {}",
+            ivr.name,
+            ivr.number,
+            ivr.keys.join(", ")
         );
     }
     println!("  portal login: {base}/login");

@@ -27,7 +27,7 @@ impl Call {
         now: Instant,
     ) -> Vec<Action> {
         let mut out = Vec::new();
-        if !matches!(self.state, State::Voicemail | State::Queued)
+        if !matches!(self.state, State::Voicemail | State::Queued | State::Ivr)
             || self.rings.iter().any(Ringing::active)
         {
             return out;
@@ -64,8 +64,8 @@ impl Call {
         }
         self.voicemail_deadline = None;
         self.greeting = None;
-        if self.waiting.take().is_some() {
-            // Talk time starts now; the wait was not talk.
+        if self.waiting.take().is_some() || self.record.answered_ms.is_none() {
+            // Talk time starts now; the wait or the menu was not talk.
             self.record.answered_ms = Some(self.wall_ms(now));
         }
         self.state = State::Answered;

@@ -49,6 +49,11 @@ impl Call {
                 self.hang_up(Leg::A, now, &mut out);
                 self.end(now, Disposition::Abandoned, "no media", &mut out);
             }
+            State::Ivr => {
+                self.give_up_ringing(None, now, &mut out);
+                self.hang_up(Leg::A, now, &mut out);
+                self.end(now, Disposition::Ivr, "no media", &mut out);
+            }
             State::Calling | State::Ended => {}
         }
         out

@@ -22,13 +22,14 @@ use domain::call::{CallRecord, Direction, Disposition};
 use crate::dialog::Dialog;
 pub use crate::fork::{ForkPlan, Stage, Target, TrunkAuth};
 use crate::prompts::{Greeting, Prompt};
-use crate::routing::{Application, Fallback};
+use crate::routing::{Application, Fallback, HandOff};
 use crate::rtp::{Leg, LegMedia};
 use crate::sdp::{Direction as MediaDirection, Payload, Sdp, offer_for_far_leg};
 use crate::sip::message::{Request, Response, param, response, response_with};
 use crate::transaction::{GIVE_UP, Kind, Retransmissions, Seen, ServerTransactions, T4};
 
 mod bridge;
+mod ivr;
 mod liveness;
 mod queue;
 mod reinvite;
@@ -84,6 +85,9 @@ pub enum Action {
     Record(bool),
     /// Play a greeting to a leg; the I/O layer calls [`Call::prompt_done`] after.
     Play(Leg, Prompt),
+    /// Play an ARS scenario's prompts back to back (spoken by TTS or
+    /// loaded); [`Call::prompt_done`] after, as for `Play`.
+    Say(Leg, Vec<domain::ivr::Prompt>),
     /// Stop the greeting playing (the caller is bridged to someone).
     StopPrompt,
     /// Start recording the caller alone (a voicemail); `Record(false)` stops it.
@@ -101,6 +105,9 @@ pub enum Action {
     /// Ask the call holding this dialog for its other party; answer with
     /// [`Call::handed_over`].
     HandOver(Replaces),
+    /// Decide where an ARS scenario hands the caller; answer with
+    /// [`Call::handed_off`].
+    HandOff(HandOff),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +119,8 @@ enum State {
     Voicemail,
     /// The edge answered: the caller waits in a hunt group's queue.
     Queued,
+    /// The edge answered: an ARS scenario runs, or rings whom it chose.
+    Ivr,
     /// Final answer given or BYE sent; lingering for retransmissions.
     Ended,
 }
@@ -158,6 +167,10 @@ pub struct Call {
     voicemail_deadline: Option<Instant>,
     greeting: Option<Greeting>,
     waiting: Option<queue::Waiting>,
+    /// The ARS scenario the caller is in.
+    menu: Option<ivr::Menu>,
+    /// From of leg B's INVITEs, for ringing from an application.
+    b_from: String,
     /// Feature codes being keyed on each side.
     keys: [Keys; 2],
     transfer: Option<Transfer>,
@@ -234,6 +247,8 @@ impl Call {
             voicemail_deadline: None,
             greeting: None,
             waiting: None,
+            menu: None,
+            b_from: s.b_from.clone(),
             keys: [Keys::default(), Keys::default()],
             transfer: None,
             invite: s.invite,
@@ -263,6 +278,10 @@ impl Call {
             }
             Some(Application::Queue(spec)) => {
                 call.queue(spec, now, &mut out);
+                return (call, out);
+            }
+            Some(Application::Ivr(spec)) => {
+                call.run_ivr(*spec, now, &mut out);
                 return (call, out);
             }
             None => {}
@@ -373,7 +392,7 @@ impl Call {
             } else if id == "a-final"
                 && matches!(
                     self.state,
-                    State::Answered | State::Voicemail | State::Queued
+                    State::Answered | State::Voicemail | State::Queued | State::Ivr
                 )
             {
                 // The caller never ACKed our 200: the call cannot work. Its
@@ -403,6 +422,9 @@ impl Call {
         }
         if self.queue_deadline().is_some_and(|d| now >= d) {
             self.queue_timed_out(now, &mut out);
+        }
+        if self.ivr_deadline().is_some_and(|d| now >= d) {
+            self.ivr_timed_out(now, &mut out);
         }
         if self.state == State::Voicemail && self.voicemail_deadline.is_some_and(|d| now >= d) {
             self.hang_up(Leg::A, now, &mut out);
@@ -442,6 +464,7 @@ impl Call {
             quiet,
             reoffer,
             self.queue_deadline(),
+            self.ivr_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -467,13 +490,16 @@ impl Call {
             // A hunt group's member: the record names who answered.
             self.record.callee = member.clone();
         }
-        if matches!(self.state, State::Voicemail | State::Queued) {
+        if matches!(self.state, State::Voicemail | State::Queued | State::Ivr) {
             match outcome {
                 Outcome::Answered { dialog, answer, .. } => {
                     self.bridged(*dialog, answer, now, out);
                 }
                 Outcome::NoAnswer | Outcome::Failed(_) if self.state == State::Queued => {
                     self.queue_ringing_failed(now);
+                }
+                Outcome::NoAnswer | Outcome::Failed(_) if self.state == State::Ivr => {
+                    self.ivr_nobody_answered(now, out);
                 }
                 _ => {}
             }
@@ -759,6 +785,11 @@ impl Call {
             (_, "INVITE") => self.reply(req, source, (491, "Request Pending"), &[], now, &mut out),
             (_, "REFER") => self.on_refer(leg, req, source, now, &mut out),
             (_, "INFO") => {
+                if let Some(digit) = info_digit(req) {
+                    self.reply(req, source, (200, "OK"), &[], now, &mut out);
+                    out.extend(self.on_dtmf(leg, digit, now));
+                    return out;
+                }
                 match req.header("Record").map(str::trim) {
                     Some(v) if v.eq_ignore_ascii_case("on") => self.set_recording(true, &mut out),
                     Some(v) if v.eq_ignore_ascii_case("off") => {
@@ -816,6 +847,15 @@ impl Call {
                     out,
                 );
             }
+            State::Ivr if self.rings.iter().any(Ringing::active) => {
+                self.end(
+                    now,
+                    Disposition::Cancelled,
+                    "caller hung up while ringing",
+                    out,
+                );
+            }
+            State::Ivr => self.end(now, Disposition::Ivr, "caller hung up in the ARS", out),
             State::Calling | State::Ended => {}
         }
     }
@@ -825,6 +865,10 @@ impl Call {
     pub fn on_dtmf(&mut self, leg: Leg, digit: char, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
         tracing::debug!(call = %self.record.id, ?leg, %digit, "key pressed");
+        if leg == Leg::A && self.state == State::Ivr {
+            self.ivr_key(digit, now, &mut out);
+            return out;
+        }
         match self.keys[leg as usize].press(digit, now) {
             Some(transfer::Feature::Record) => {
                 let on = !self.recording;
@@ -894,6 +938,31 @@ impl Call {
             self.probe_answered(&branch, resp.code, now, &mut out);
         }
         out
+    }
+}
+
+/// The key a SIP INFO carries: `application/dtmf-relay` (`Signal=5`, as
+/// Cisco and most phones send it) or `application/dtmf` (the key alone).
+fn info_digit(req: &Request) -> Option<char> {
+    let kind = req.header("Content-Type")?.trim().to_ascii_lowercase();
+    let body = std::str::from_utf8(&req.body).ok()?;
+    let key = match kind.split(';').next().map(str::trim)? {
+        "application/dtmf-relay" => body.lines().find_map(|l| {
+            let (name, value) = l.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("signal")
+                .then(|| value.trim())
+        })?,
+        "application/dtmf" => body.trim(),
+        _ => return None,
+    };
+    let mut chars = key.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if domain::ivr::KEYS.contains(c.to_ascii_uppercase()) => Some(c),
+        // RFC 4733 event codes 10 and 11 are * and #.
+        _ if key == "10" => Some('*'),
+        _ if key == "11" => Some('#'),
+        _ => None,
     }
 }
 

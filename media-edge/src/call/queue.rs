@@ -11,12 +11,10 @@ use std::time::{Duration, Instant};
 
 use domain::call::Disposition;
 
-use super::side::own_answer;
 use super::{Action, Call, State};
 use crate::prompts::{Greeting, Prompt};
 use crate::routing::QueueSpec;
 use crate::rtp::Leg;
-use crate::sdp::Direction as MediaDirection;
 
 /// How long a caller waits after a ringing nobody answered before the
 /// next one (Asterisk's `retry`).
@@ -38,11 +36,9 @@ pub(super) struct Waiting {
 impl Call {
     /// The edge answers the caller, who waits in the group's queue.
     pub(super) fn queue(&mut self, spec: QueueSpec, now: Instant, out: &mut Vec<Action>) {
-        let Some(offer) = self.sides[0].sdp.clone() else {
+        if !self.answer_at_edge(now, out) {
             return;
-        };
-        let payloads = own_answer(&offer);
-        self.answer_caller(&payloads, MediaDirection::SendRecv, now, out);
+        }
         self.state = State::Queued;
         self.waiting = Some(Waiting {
             deadline: now + spec.max_wait,
@@ -111,15 +107,9 @@ impl Call {
         out.push(Action::StopPrompt);
         match w.spec.overflow {
             Some(mailbox) => {
-                self.record.callee = mailbox;
                 // Already answered: the greeting plays on the same dialog.
-                self.state = State::Voicemail;
-                self.greeting = Some(Greeting::Unavailable);
-                out.push(Action::Save(Box::new(self.record.clone())));
-                out.push(Action::Play(
-                    Leg::A,
-                    Prompt::Greeting(Greeting::Unavailable),
-                ));
+                self.record.callee = mailbox;
+                self.voicemail(Greeting::Unavailable, now, out);
             }
             None => {
                 self.hang_up(Leg::A, now, out);

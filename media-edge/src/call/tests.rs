@@ -9,6 +9,7 @@ use domain::call::{CallRecord, Direction, Party};
 use super::*;
 use crate::sip::message::{Message, Request, Response};
 
+mod ivr_tests;
 mod queue_tests;
 mod transfer_tests;
 

@@ -95,29 +95,19 @@ pub fn group_party(group: &HuntGroup) -> Party {
     }
 }
 
-/// The decision for `caller` dialling group `g` (by its extension `dialled`).
-pub(super) async fn to_group(
-    caller: &Account,
-    dialled: &str,
-    g: &HuntGroupId,
+/// How a call for `group` goes now: ring free members, wait in the queue,
+/// or overflow to the mailbox (`Route::Run(Voicemail)`, with the mailbox's
+/// owner); None when nobody can take it. Also the overflow's mailbox.
+pub(super) async fn group_route(
+    group: &HuntGroup,
+    caller: Option<&AccountId>,
     dir: &dyn Directory,
     cx: &Context<'_>,
-) -> Result<Decision, Refusal> {
-    let t = &caller.tenant;
-    let group = dir.hunt_group(t, g).await?.ok_or(NOT_FOUND)?;
-    let forks = ring_plan(&group, Some(&caller.id), dir, cx).await?;
-    let mut record = CallRecord::starting(
-        t.clone(),
-        Direction::Internal,
-        party_of(caller),
-        group_party(&group),
-        cx.now_ms,
-        cx.edge.as_str(),
-    );
-    record.hunt_group = Some(group.id.clone());
+) -> Result<(Option<Route>, Option<Party>), Unavailable> {
+    let forks = ring_plan(group, caller, dir, cx).await?;
     let mailbox = match &group.overflow {
         Overflow::Voicemail { account } => dir
-            .account(t, account)
+            .account(&group.tenant, account)
             .await?
             .filter(|a| a.status == AccountStatus::Active)
             .map(|a| party_of(&a)),
@@ -130,22 +120,52 @@ pub(super) async fn to_group(
     let route = if forks.stages.is_empty() || waiting > 0 {
         let room = group.max_callers == 0 || waiting < group.max_callers as usize;
         if group.max_wait_secs > 0 && room {
-            Route::Run(Application::Queue(QueueSpec {
+            Some(Route::Run(Application::Queue(QueueSpec {
                 group: group.id.clone(),
                 max_wait: Duration::from_secs(u64::from(group.max_wait_secs)),
-                overflow: mailbox,
-            }))
-        } else if let Some(mailbox) = mailbox {
-            record.callee = mailbox;
-            Route::Run(Application::Voicemail(Greeting::Unavailable))
+                overflow: mailbox.clone(),
+            })))
+        } else if mailbox.is_some() {
+            Some(Route::Run(Application::Voicemail(Greeting::Unavailable)))
         } else {
-            return Err(UNAVAILABLE);
+            None
         }
     } else {
-        Route::Ring {
+        Some(Route::Ring {
             forks,
-            fallback: mailbox.map_or(Fallback::Fail, Fallback::Mailbox),
+            fallback: mailbox.clone().map_or(Fallback::Fail, Fallback::Mailbox),
+        })
+    };
+    Ok((route, mailbox))
+}
+
+/// The decision for `caller` dialling group `g` (by its extension `dialled`).
+pub(super) async fn to_group(
+    caller: &Account,
+    dialled: &str,
+    g: &HuntGroupId,
+    dir: &dyn Directory,
+    cx: &Context<'_>,
+) -> Result<Decision, Refusal> {
+    let t = &caller.tenant;
+    let group = dir.hunt_group(t, g).await?.ok_or(NOT_FOUND)?;
+    let mut record = CallRecord::starting(
+        t.clone(),
+        Direction::Internal,
+        party_of(caller),
+        group_party(&group),
+        cx.now_ms,
+        cx.edge.as_str(),
+    );
+    record.hunt_group = Some(group.id.clone());
+    let (route, mailbox) = group_route(&group, Some(&caller.id), dir, cx).await?;
+    let route = match route {
+        Some(r @ Route::Run(Application::Voicemail(_))) => {
+            record.callee = mailbox.ok_or(UNAVAILABLE)?;
+            r
         }
+        Some(r) => r,
+        None => return Err(UNAVAILABLE),
     };
     Ok(Decision {
         record,

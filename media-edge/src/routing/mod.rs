@@ -21,6 +21,9 @@ use crate::fork::{ForkPlan, Target, TrunkAuth};
 use crate::prompts::Greeting;
 
 pub mod hunt;
+pub mod ivr;
+
+pub use ivr::{HandOff, Handoff, IvrSpec, IvrTarget};
 
 /// A SIP trunk to the telephone network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +64,8 @@ pub enum Application {
     Voicemail(Greeting),
     /// The caller waits in a hunt group's queue.
     Queue(QueueSpec),
+    /// An ARS scenario answers.
+    Ivr(Box<IvrSpec>),
 }
 
 /// A caller's wait in a hunt group's queue.
@@ -226,12 +231,21 @@ async fn from_trunk(
     let Ok(Dialled::National(n)) = Dialled::parse(dialled) else {
         return Err(NOT_FOUND);
     };
-    let mut owner = dir.number_holder(&n).await?.ok_or(NOT_FOUND)?;
-    if dir.refresh(&owner.0).await? {
+    let mut owner = dir.number_holder(&n).await?;
+    if let Some((t, _)) = &owner
+        && dir.refresh(t).await?
+    {
         // The tenant's data changed: the number may have moved too.
-        owner = dir.number_holder(&n).await?.ok_or(NOT_FOUND)?;
-        dir.refresh(&owner.0).await?;
+        owner = dir.number_holder(&n).await?;
+        if let Some((t, _)) = &owner {
+            dir.refresh(t).await?;
+        }
     }
+    // An ARS scenario on the number answers before its holder's phones.
+    if let Some(scenario) = dir.ivr(&n, owner.as_ref().map(|(t, _)| t)).await? {
+        return ivr::answer(caller, &n, scenario, dir, cx).await;
+    }
+    let owner = owner.ok_or(NOT_FOUND)?;
     let (tenant, aid) = owner;
     let callee = dir
         .account(&tenant, &aid)

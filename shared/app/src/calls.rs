@@ -59,6 +59,11 @@ pub struct CallRow {
     pub previous: Option<String>,
     /// The hunt group it came through.
     pub hunt_group: Option<String>,
+    /// The ARS scenario that answered it.
+    pub ivr: Option<String>,
+    /// The caller's choices in it, in order: `node=choice` joined by ` > `
+    /// (`main=1 > ext=1003`; `timeout` / `invalid` when a menu gave up).
+    pub ivr_path: Option<String>,
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in Korea.
@@ -114,6 +119,14 @@ impl CallRow {
             recordings: r.recordings.len(),
             previous: r.previous.clone(),
             hunt_group: r.hunt_group.as_ref().map(ToString::to_string),
+            ivr: r.ivr.as_ref().map(|v| v.scenario.to_string()),
+            ivr_path: r.ivr.as_ref().map(|v| {
+                v.path
+                    .iter()
+                    .map(|c| format!("{}={}", c.node, c.chose))
+                    .collect::<Vec<_>>()
+                    .join(" > ")
+            }),
         }
     }
 }

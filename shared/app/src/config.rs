@@ -54,6 +54,18 @@ pub struct Config {
     pub inbound_secret: Option<String>,
     /// SQS queue that wakes the SMS dispatcher Lambda (AWS only).
     pub sms_queue_url: Option<String>,
+    /// Who speaks ARS prompts.
+    pub tts: TtsConfig,
+}
+
+/// The text-to-speech engine (`OFFICE_TTS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TtsConfig {
+    /// Debian `espeak-ng -v ko` on this machine (`espeak`, the default).
+    Espeak,
+    /// Amazon Polly with this Korean voice (`polly` for Seoyeon, or
+    /// `polly:<voice>`).
+    Polly { voice: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -162,6 +174,24 @@ impl Config {
             why: e.to_string(),
         })?;
         let sip_realm = get("OFFICE_SIP_REALM").unwrap_or_else(|| "office".into());
+        let tts = match get("OFFICE_TTS").as_deref().unwrap_or("espeak") {
+            "espeak" => TtsConfig::Espeak,
+            "polly" => TtsConfig::Polly {
+                voice: "Seoyeon".into(),
+            },
+            other => match other.strip_prefix("polly:") {
+                Some(voice) if !voice.is_empty() => TtsConfig::Polly {
+                    voice: voice.to_owned(),
+                },
+                _ => {
+                    return Err(ConfigError::Choice {
+                        var: "OFFICE_TTS",
+                        allowed: "espeak, polly, polly:<voice>",
+                        got: other.to_owned(),
+                    });
+                }
+            },
+        };
         Ok(Self {
             data_dir,
             store,
@@ -174,6 +204,7 @@ impl Config {
             sip_realm,
             inbound_secret: get("OFFICE_INBOUND_SECRET"),
             sms_queue_url: get("OFFICE_SMS_QUEUE_URL"),
+            tts,
         })
     }
 }

@@ -34,7 +34,23 @@ pub struct DemoInfo {
     /// A hunt group of the three employees (착신그룹).
     #[serde(default)]
     pub hunt_group: Option<DemoGroup>,
+    /// The ARS scenario answering the 대표번호.
+    #[serde(default)]
+    pub ivr: Option<DemoIvr>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoIvr {
+    pub id: String,
+    pub name: String,
+    /// The number it answers (the tenant's 대표번호).
+    pub number: String,
+    /// Each key of its main menu and where it leads.
+    pub keys: Vec<String>,
+}
+
+/// The demo tenant's 대표번호, which the demo ARS answers.
+pub const DEMO_REPRESENTATIVE: &str = "02-1234-5678";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoGroup {
@@ -97,6 +113,7 @@ fn fresh() -> DemoInfo {
         ],
         api_key: String::new(),
         hunt_group: None,
+        ivr: None,
     }
 }
 
@@ -159,7 +176,7 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
                 NewTenant {
                     id: Some(info.tenant_id.clone()),
                     name: info.tenant_name.clone(),
-                    representative_number: Some("02-1234-5678".into()),
+                    representative_number: Some(DEMO_REPRESENTATIVE.into()),
                     region: None,
                 },
             )
@@ -193,7 +210,11 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
         }
     }
 
-    info.hunt_group = Some(ensure_group(app, &tenant, &members).await?);
+    let group = ensure_group(app, &tenant, &members).await?;
+    if let Some(first) = members.first() {
+        info.ivr = Some(ensure_ivr(app, &tenant, &group, first, &info.users[0].name).await?);
+    }
+    info.hunt_group = Some(group);
 
     let key_present = !info.api_key.is_empty()
         && api_keys::find(store, &api_key_hash(&info.api_key))
@@ -250,6 +271,129 @@ async fn ensure_group(
         name: g.name.clone(),
         extension: DEMO_GROUP_EXTENSION.into(),
         strategy: g.strategy.as_str().into(),
+    })
+}
+
+/// The demo's ARS on the 대표번호: a welcome, then 1 → the hunt group,
+/// 2 → the first employee, 0 → a callback request, 9 → an extension the
+/// caller keys in; silence or wrong keys twice more, and it says goodbye.
+async fn ensure_ivr(
+    app: &App,
+    tenant: &TenantId,
+    group: &DemoGroup,
+    user: &domain::AccountId,
+    user_name: &str,
+) -> Result<DemoIvr, AppError> {
+    use domain::ivr::{Action, Destination, MenuOption, Node, Prompt};
+    let keys = vec![
+        format!("1: {} ({})", group.name, group.extension),
+        format!("2: {user_name}"),
+        "0: 콜백 요청".to_owned(),
+        "9: 내선 번호 입력".to_owned(),
+    ];
+    let existing = crate::ivr::list(app, tenant)
+        .await
+        .map_err(|f| AppError::Invalid(f.message))?
+        .into_iter()
+        .find(|s| s.numbers.iter().any(|n| n.display() == DEMO_REPRESENTATIVE));
+    let s = match existing {
+        Some(s) => s,
+        None => {
+            let say = |t: &str| Prompt::Tts { text: t.into() };
+            let node = |id: &str, label: &str, action| Node {
+                id: id.into(),
+                label: Some(label.into()),
+                action,
+            };
+            let route = |to| Action::Route { to };
+            let group_id = domain::HuntGroupId::parse(&group.id)
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            let nodes = vec![
+                node(
+                    "welcome",
+                    "인사말",
+                    Action::Play {
+                        prompt: say("안녕하세요, 데모 회사입니다."),
+                        next: "main".into(),
+                    },
+                ),
+                node(
+                    "main",
+                    "주 메뉴",
+                    Action::Menu {
+                        prompt: say(&format!(
+                            "상담원 연결은 1번, {user_name} 님은 2번, 콜백 요청은 0번, 내선 번호를 아시면 9번을 눌러 주세요."
+                        )),
+                        options: [
+                            ('1', "team"),
+                            ('2', "user"),
+                            ('0', "callback"),
+                            ('9', "extension"),
+                        ]
+                        .into_iter()
+                        .map(|(key, next)| MenuOption {
+                            key,
+                            next: next.into(),
+                        })
+                        .collect(),
+                        timeout_secs: 5,
+                        retries: 2,
+                        invalid: Some(say("잘못 누르셨습니다.")),
+                        fallback: "bye".into(),
+                    },
+                ),
+                node(
+                    "team",
+                    &group.name,
+                    route(Destination::Group { group: group_id }),
+                ),
+                node(
+                    "user",
+                    user_name,
+                    route(Destination::User {
+                        account: user.clone(),
+                    }),
+                ),
+                node("callback", "콜백 요청", route(Destination::Callback)),
+                node(
+                    "extension",
+                    "내선 연결",
+                    Action::Collect {
+                        prompt: say("내선 번호를 누른 뒤 우물 정자를 눌러 주세요."),
+                        max_digits: 4,
+                        timeout_secs: 5,
+                        retries: 2,
+                        invalid: Some(say("없는 내선 번호입니다.")),
+                        fallback: "bye".into(),
+                    },
+                ),
+                node(
+                    "bye",
+                    "종료",
+                    Action::HangUp {
+                        prompt: Some(say("전화해 주셔서 감사합니다. 안녕히 계세요.")),
+                    },
+                ),
+            ];
+            crate::ivr::create(
+                app,
+                tenant,
+                &crate::ivr::ScenarioForm {
+                    name: "대표번호 안내".into(),
+                    numbers: vec![DEMO_REPRESENTATIVE.into()],
+                    start: "welcome".into(),
+                    nodes,
+                },
+            )
+            .await
+            .map_err(|f| AppError::Invalid(f.message))?
+        }
+    };
+    Ok(DemoIvr {
+        id: s.id.to_string(),
+        name: s.name,
+        number: DEMO_REPRESENTATIVE.into(),
+        keys,
     })
 }
 

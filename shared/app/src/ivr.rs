@@ -92,6 +92,16 @@ async fn check_destinations(app: &App, t: &TenantId, s: &Scenario) -> Outcome<()
     Ok(())
 }
 
+/// Where an uploaded prompt recording is kept (converted to an 8 kHz
+/// WAV); None for an id no upload could have.
+pub fn prompt_key(t: &TenantId, id: &str) -> Option<blobs::BlobKey> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    ok.then(|| blobs::BlobKey::parse(&format!("ivr-prompts/{t}/{id}.wav")).ok())
+        .flatten()
+}
+
 /// The numbers, each the tenant's own.
 async fn numbers(app: &App, t: &TenantId, raw: &[String]) -> Outcome<Vec<PhoneNumber>> {
     let tenant = crate::admin::tenant(app, t).await?;

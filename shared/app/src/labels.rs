@@ -32,6 +32,7 @@ pub fn disposition(d: Disposition) -> &'static str {
         Disposition::InProgress => "통화 중",
         Disposition::Transferred => "돌려주기",
         Disposition::Abandoned => "대기 중 포기",
+        Disposition::Ivr => "ARS 종료",
         Disposition::Failed => "실패",
     }
 }

@@ -42,6 +42,9 @@ pub struct App {
     pub kakao: messaging::kakao::KakaoHttp,
     /// Wakes the outbox dispatcher after a send is accepted (SQS on AWS).
     pub outbox_kick: Option<Arc<dyn messaging::Kick>>,
+    /// Speaks ARS prompts (espeak-ng locally, Polly on AWS), each text once
+    /// per voice: cached in memory and in the blob store.
+    pub speech: Arc<speech::Cached>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +122,12 @@ impl App {
         };
         let sms_sender = PhoneNumber::parse(&cfg.sms_sender)
             .map_err(|e| AppError::Invalid(format!("OFFICE_SMS_SENDER: {e}")))?;
+        let tts: Arc<dyn speech::Tts> = match &cfg.tts {
+            crate::config::TtsConfig::Espeak => Arc::new(speech::Espeak::new()),
+            crate::config::TtsConfig::Polly { voice } => polly(voice).await?,
+        };
         Ok(Self {
+            speech: Arc::new(speech::Cached::new(tts, Some(blobs.clone()))),
             store,
             blobs,
             local_blobs,
@@ -157,11 +165,16 @@ impl App {
         public_url: &str,
     ) -> Result<Self, AppError> {
         let fs = FsBlobStore::new(&dir.join("blobs"), public_url, &[42u8; 32])?;
+        let blobs: Arc<dyn BlobStore> = Arc::new(fs.clone());
         Ok(Self {
+            speech: Arc::new(speech::Cached::new(
+                Arc::new(speech::Espeak::new()),
+                Some(blobs.clone()),
+            )),
             sms: Arc::new(SmsSink::new(store.clone())),
             mail: Arc::new(MailSink::new(store.clone(), "no-reply@office.example")),
             store,
-            blobs: Arc::new(fs.clone()),
+            blobs,
             local_blobs: Some(fs),
             embedded: None,
             region: "kr".into(),
@@ -187,6 +200,17 @@ impl App {
 #[cfg(feature = "aws")]
 async fn aws_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+#[cfg(feature = "aws")]
+async fn polly(voice: &str) -> Result<Arc<dyn speech::Tts>, AppError> {
+    let client = aws_sdk_polly::Client::new(&aws_config().await);
+    Ok(Arc::new(speech::Polly::new(client, voice)))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn polly(_voice: &str) -> Result<Arc<dyn speech::Tts>, AppError> {
+    Err(AppError::NoAws("OFFICE_TTS=polly"))
 }
 
 #[cfg(feature = "aws")]

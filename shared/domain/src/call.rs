@@ -76,10 +76,13 @@ pub enum Disposition {
     Transferred,
     /// The caller hung up while waiting in a hunt group's queue.
     Abandoned,
+    /// The call ended in an ARS scenario (the caller hung up in a menu, or
+    /// the scenario hung up).
+    Ivr,
 }
 
 impl Disposition {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::InProgress,
         Self::Answered,
         Self::Busy,
@@ -91,6 +94,7 @@ impl Disposition {
         Self::AfterHours,
         Self::Transferred,
         Self::Abandoned,
+        Self::Ivr,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +110,7 @@ impl Disposition {
             Self::AfterHours => "after_hours",
             Self::Transferred => "transferred",
             Self::Abandoned => "abandoned",
+            Self::Ivr => "ivr",
         }
     }
 
@@ -171,6 +176,16 @@ pub struct CallRecord {
     /// The hunt group the call came through; the callee is the member who
     /// answered it (or the group, while nobody has).
     pub hunt_group: Option<crate::HuntGroupId>,
+    /// The ARS scenario that answered the call and the caller's way through it.
+    pub ivr: Option<IvrVisit>,
+}
+
+/// A call's way through an ARS scenario: each choice the caller made, in
+/// order (statistics count calls per menu option from these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct IvrVisit {
+    pub scenario: crate::IvrId,
+    pub path: Vec<crate::ivr::walk::Choice>,
 }
 
 impl CallRecord {
@@ -199,6 +214,7 @@ impl CallRecord {
             edge: edge.to_owned(),
             previous: None,
             hunt_group: None,
+            ivr: None,
         }
     }
 

@@ -63,6 +63,7 @@ fn call(
         edge: "kr".into(),
         previous: None,
         hunt_group: None,
+        ivr: None,
     }
 }
 

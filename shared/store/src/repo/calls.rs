@@ -79,6 +79,10 @@ fn to_item(r: &CallRecord, key: &Key) -> Item {
         .with_opt("cause", r.cause.as_deref())
         .with_opt("previous", r.previous.as_deref())
         .with_opt("hunt_group", r.hunt_group.as_ref().map(|g| g.as_str()))
+        .with_opt(
+            "ivr",
+            r.ivr.as_ref().and_then(|v| serde_json::to_string(v).ok()),
+        )
         .with("edge", r.edge.as_str());
     i = party_item(i, "caller", &r.caller);
     i = party_item(i, "callee", &r.callee);
@@ -162,6 +166,7 @@ fn from_item(i: &Item) -> RepoResult<CallRecord> {
         hunt_group: i
             .s("hunt_group")
             .and_then(|g| domain::HuntGroupId::parse(g).ok()),
+        ivr: i.s("ivr").and_then(|v| serde_json::from_str(v).ok()),
     })
 }
 

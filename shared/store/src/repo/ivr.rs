@@ -61,7 +61,8 @@ pub async fn create(store: &dyn Store, s: &Scenario) -> RepoResult<()> {
     let numbers: Vec<&PhoneNumber> = s.numbers.iter().collect();
     ops.extend(numbers.iter().map(|n| number_marker(s, n)));
     match store.transact_write(ops).await {
-        Ok(()) => Ok(()),
+        // The edge's cached view of the tenant learns of the new scenario.
+        Ok(()) => super::directory::changed(store, &s.tenant).await,
         Err(StoreError::TransactionCanceled { failed }) if failed.first() == Some(&0) => {
             Err(RepoError::NoSuchTenant(s.tenant.to_string()))
         }
@@ -109,7 +110,7 @@ pub async fn update(store: &dyn Store, before: &Scenario, after: &Scenario) -> R
         });
     }
     match store.transact_write(ops).await {
-        Ok(()) => Ok(()),
+        Ok(()) => super::directory::changed(store, &after.tenant).await,
         Err(StoreError::TransactionCanceled { failed }) if failed.contains(&0) => {
             Err(RepoError::Stale)
         }
@@ -134,7 +135,8 @@ pub async fn delete(store: &dyn Store, s: &Scenario) -> RepoResult<()> {
     store.transact_write(ops).await.map_err(|e| match e {
         StoreError::TransactionCanceled { .. } => RepoError::Stale,
         e => e.into(),
-    })
+    })?;
+    super::directory::changed(store, &s.tenant).await
 }
 
 /// The scenario that answers calls to `n`, if any.

@@ -1,0 +1,216 @@
+//! ARS scenarios through the media edge inside `office`, with sipp as the
+//! carrier pressing RFC 4733 keys (the pcaps Debian's sip-tester ships)
+//! and sipp phones: the demo's 대표번호 menu reaches a user by one key and
+//! an extension keyed in; a scenario saved through the API answers its
+//! number at once, asks again after a wrong key and says goodbye after
+//! silence. Prompts are spoken by espeak-ng. Each record keeps the
+//! caller's choices.
+
+use std::time::Duration;
+
+use e2e::sipp::{
+    Phone, Ports, Sipp, callee, free_port_pair, free_udp_port, press, register, scenario, tail_text,
+};
+use e2e::{Api, Office};
+use serde_json::json;
+
+/// Scenario lines that key `keys` by SIP INFO (`application/dtmf-relay`,
+/// as many phones send them), 300 ms apart.
+fn info_keys(keys: &str) -> String {
+    keys.chars()
+        .enumerate()
+        .map(|(i, k)| {
+            format!(
+                r#"  <pause milliseconds="300"/>
+  <send retrans="500">
+    <![CDATA[
+INFO [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+From: <sip:01012345678@[local_ip]>;tag=[call_number]
+To: <sip:{{{{did}}}}@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: {} INFO
+Max-Forwards: 70
+Content-Type: application/dtmf-relay
+Content-Length: [len]
+
+Signal={k}
+Duration=160
+    ]]>
+  </send>
+  <recv response="200"/>
+"#,
+                10 + i
+            )
+        })
+        .collect()
+}
+
+/// The carrier's call to `did`: waits `first_ms` (the prompts playing),
+/// presses `keys` (scenario lines), waits `then_ms`, then hangs up (or, when `hung_up`,
+/// waits for the edge to).
+fn carrier(
+    w: &std::path::Path,
+    name: &str,
+    ports: Ports,
+    did: &str,
+    (first_ms, keys, then_ms): (u32, &str, u32),
+    hung_up: bool,
+) -> Sipp {
+    let keyed = format!(
+        "  <pause milliseconds=\"{first_ms}\"/>\n{keys}  <pause milliseconds=\"{then_ms}\"/>\n"
+    );
+    let end = tail_text(if hung_up {
+        "trunk_hung_up"
+    } else {
+        "trunk_hang_up"
+    });
+    let text =
+        scenario("trunk_ivr.xml", &[("keys", &keyed), ("end", &end)]).replace("{{did}}", did);
+    Sipp::spawn(w, name, &text, ports, None, &[])
+}
+
+#[test]
+fn callers_walk_ars_menus_by_keypad() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let trunk_port = free_udp_port();
+    let trunk_addr = format!("127.0.0.1:{trunk_port}");
+    let office = Office::start_with_env(
+        data.path(),
+        &[],
+        &[
+            ("OFFICE_SIP_TRUNK", trunk_addr.as_str()),
+            ("OFFICE_RING_SECS", "5"),
+        ],
+    )
+    .expect("office");
+    let ivr = &office.info["ivr"];
+    assert_eq!(ivr["number"], "02-1234-5678", "{ivr:#}");
+    let edge = office.info["sip"]["port"].as_u64().expect("sip port");
+    let ports = || Ports {
+        edge,
+        sip: trunk_port,
+        media: free_port_pair(),
+    };
+    let api = Api::of(&office);
+    let phone = |i: usize| Phone::demo_user(&office.info, i);
+    let (a, b) = (phone(0), phone(1));
+    let work = tempfile::tempdir().expect("work");
+    let w = work.path();
+    register(w, &a);
+    register(w, &b);
+
+    // 2 while the menu speaks: the first employee's phone rings and answers.
+    let mut uas = callee(
+        w,
+        &a,
+        "ivr-2",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let mut t = carrier(
+        w,
+        "ivr-key-2",
+        ports(),
+        "0212345678",
+        (4500, &press("2"), 3000),
+        false,
+    );
+    let (ok_t, ok_a) = (
+        t.wait(Duration::from_secs(40)),
+        uas.wait(Duration::from_secs(10)),
+    );
+    assert!(
+        ok_t && ok_a,
+        "key 2: {ok_t} {ok_a}\n{}\n{}",
+        t.log(),
+        uas.log()
+    );
+    let r = &api.closed_calls(1)[0];
+    assert_eq!(
+        (
+            r["callee"].as_str(),
+            r["disposition"].as_str(),
+            r["ivr_path"].as_str()
+        ),
+        (Some(a.extension.as_str()), Some("answered"), Some("main=2")),
+        "{r:#}"
+    );
+    assert_eq!(r["ivr"], ivr["id"]);
+    assert_eq!(r["caller"], "010-1234-5678");
+
+    // 9 (RFC 4733), then an extension and # by SIP INFO (sipp's pcaps
+    // can't press one key twice in a row: each replay has the same RTP
+    // timestamp, so the second is the first one's retransmission).
+    let mut uas = callee(
+        w,
+        &b,
+        "ivr-9",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let keys = format!("{}{}", press("9"), info_keys(&format!("{}#", b.extension)));
+    let mut t = carrier(
+        w,
+        "ivr-key-9",
+        ports(),
+        "0212345678",
+        (4500, &keys, 3000),
+        false,
+    );
+    let (ok_t, ok_b) = (
+        t.wait(Duration::from_secs(40)),
+        uas.wait(Duration::from_secs(10)),
+    );
+    assert!(
+        ok_t && ok_b,
+        "key 9: {ok_t} {ok_b}\n{}\n{}",
+        t.log(),
+        uas.log()
+    );
+    let r = &api.closed_calls(2)[0];
+    let path = format!("main=9 > extension={}", b.extension);
+    assert_eq!(
+        (r["callee"].as_str(), r["ivr_path"].as_str()),
+        (Some(b.extension.as_str()), Some(path.as_str())),
+        "{r:#}"
+    );
+
+    // A scenario saved through the API answers the third employee's 070
+    // number: a wrong key is asked again, silence then ends the call.
+    let c_number = office.info["users"][2]["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let (s, body) = api.call(
+        "POST",
+        "/v1/ivr",
+        Some(json!({
+            "name": "짧은 메뉴",
+            "numbers": [c_number],
+            "start": "ask",
+            "nodes": [
+                {"id": "ask", "action": {"kind": "menu",
+                    "prompt": {"kind": "tts", "text": "1번을 누르세요."},
+                    "options": [{"key": "1", "next": "bye"}],
+                    "timeout_secs": 1, "retries": 1,
+                    "invalid": {"kind": "tts", "text": "잘못 누르셨습니다."},
+                    "fallback": "bye"}},
+                {"id": "bye", "action": {"kind": "hang_up",
+                    "prompt": {"kind": "tts", "text": "안녕히 계세요."}}}
+            ]
+        })),
+    );
+    assert_eq!(s, 201, "{body:#}");
+    let did = c_number.replace('-', "");
+    let mut t = carrier(w, "ivr-silent", ports(), &did, (500, &press("7"), 0), true);
+    assert!(t.wait(Duration::from_secs(40)), "silence\n{}", t.log());
+    let r = &api.closed_calls(3)[0];
+    assert_eq!(
+        (r["disposition"].as_str(), r["ivr_path"].as_str()),
+        (Some("ivr"), Some("ask=timeout")),
+        "{r:#}"
+    );
+    assert_eq!(r["disposition_label"], "ARS 종료");
+    assert!(office.stop().expect("stop"));
+}
