@@ -859,6 +859,20 @@ impl CallIo {
                         play(samples).await;
                     });
                 }
+                Action::FileCallback(ask) => {
+                    let filed = app::callbacks::ask(
+                        &self.edge.app,
+                        &ask.tenant,
+                        &ask.number,
+                        ask.name,
+                        ask.source,
+                        ask.via,
+                        Some(ask.call_id),
+                    )
+                    .await;
+                    let result = filed.map(|(_, merged)| merged).map_err(|f| f.message);
+                    queue.extend(call.callback_filed(result, Instant::now()));
+                }
                 Action::HandOff(h) => {
                     let decided = {
                         let cx = self.edge.routing_context();

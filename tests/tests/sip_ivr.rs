@@ -176,6 +176,40 @@ fn callers_walk_ars_menus_by_keypad() {
         "{r:#}"
     );
 
+    // 0: a callback request, twice from the same number: merged into one.
+    for n in 1..=2 {
+        let mut t = carrier(
+            w,
+            &format!("ivr-callback-{n}"),
+            ports(),
+            "0212345678",
+            (4500, &press("0"), 0),
+            true,
+        );
+        assert!(t.wait(Duration::from_secs(40)), "callback {n}\n{}", t.log());
+    }
+    let calls = api.closed_calls(4);
+    for r in &calls[..2] {
+        assert_eq!(
+            (r["disposition"].as_str(), r["ivr_path"].as_str()),
+            (Some("callback"), Some("main=0")),
+            "{r:#}"
+        );
+    }
+    let (s, list) = api.call("GET", "/v1/callbacks?status=open", None);
+    assert_eq!(s, 200, "{list:#}");
+    let requests = list["callback"].as_array().cloned().unwrap_or_default();
+    assert_eq!(requests.len(), 1, "{list:#}");
+    assert_eq!(
+        (
+            requests[0]["number"].as_str(),
+            requests[0]["times"].as_u64(),
+            requests[0]["via"].as_str()
+        ),
+        (Some("+821012345678"), Some(2), Some("02-1234-5678")),
+        "{list:#}"
+    );
+
     // A scenario saved through the API answers the third employee's 070
     // number: a wrong key is asked again, silence then ends the call.
     let c_number = office.info["users"][2]["number"]
@@ -205,7 +239,7 @@ fn callers_walk_ars_menus_by_keypad() {
     let did = c_number.replace('-', "");
     let mut t = carrier(w, "ivr-silent", ports(), &did, (500, &press("7"), 0), true);
     assert!(t.wait(Duration::from_secs(40)), "silence\n{}", t.log());
-    let r = &api.closed_calls(3)[0];
+    let r = &api.closed_calls(5)[0];
     assert_eq!(
         (r["disposition"].as_str(), r["ivr_path"].as_str()),
         (Some("ivr"), Some("ask=timeout")),

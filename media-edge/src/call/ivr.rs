@@ -27,8 +27,6 @@ pub(super) struct Menu {
     walk: Walk,
     /// When silence counts as the caller's answer (a menu's wait).
     wait_until: Option<Instant>,
-    /// The scenario's closing words play; then the edge hangs up.
-    closing: bool,
     /// Routing is deciding where the walk's hand-over goes.
     handing_off: bool,
 }
@@ -43,7 +41,6 @@ impl Call {
         self.menu = Some(Menu {
             walk: Walk::new(spec.scenario, spec.one_offs),
             wait_until: None,
-            closing: false,
             handing_off: false,
         });
         out.push(Action::Save(Box::new(self.record.clone())));
@@ -104,8 +101,7 @@ impl Call {
                     }));
                 }
                 Step::HangUp(Some(p)) => {
-                    m.closing = true;
-                    out.push(Action::Say(Leg::A, vec![p]));
+                    self.farewell(p, Disposition::Ivr, "the scenario hung up", out);
                 }
                 Step::HangUp(None) => self.ivr_hang_up("the scenario hung up", now, out),
             }
@@ -122,7 +118,11 @@ impl Call {
     /// stops if the key did something.
     pub(super) fn ivr_key(&mut self, digit: char, now: Instant, out: &mut Vec<Action>) {
         let at = self.wall_ms(now) / 1000;
-        let Some(m) = self.menu.as_mut().filter(|m| !m.handing_off && !m.closing) else {
+        let Some(m) = self
+            .menu
+            .as_mut()
+            .filter(|m| !m.handing_off && !m.walk.is_over())
+        else {
             return;
         };
         let steps = m.walk.feed(Input::Key(digit), at);
@@ -134,7 +134,6 @@ impl Call {
 
     pub(super) fn ivr_prompt_done(&mut self, now: Instant, out: &mut Vec<Action>) {
         match &self.menu {
-            Some(m) if m.closing => self.ivr_hang_up("the scenario hung up", now, out),
             Some(m) if !m.handing_off => self.ivr_feed(Input::PromptDone, now, out),
             // Handed over and ringing: music until someone answers.
             _ if self.rings.iter().any(Ringing::active) => {
@@ -211,10 +210,16 @@ impl Call {
                 self.voicemail(Greeting::Unavailable, now, &mut out);
             }
             Handoff::Callback => {
-                // Callback requests are not built yet: the caller is told
-                // nobody can take the call.
+                let source = domain::callback::Source::Ivr {
+                    scenario: self
+                        .record
+                        .ivr
+                        .as_ref()
+                        .map(|v| v.scenario.clone())
+                        .unwrap_or_else(domain::IvrId::generate),
+                };
                 self.menu = None;
-                self.ivr_unavailable("callback requests unavailable", now, &mut out);
+                self.ask_callback(source, &mut out);
             }
             Handoff::Unavailable(why) => {
                 self.menu = None;

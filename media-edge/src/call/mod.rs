@@ -29,6 +29,7 @@ use crate::sip::message::{Request, Response, param, response, response_with};
 use crate::transaction::{GIVE_UP, Kind, Retransmissions, Seen, ServerTransactions, T4};
 
 mod bridge;
+mod farewell;
 mod ivr;
 mod liveness;
 mod queue;
@@ -38,6 +39,7 @@ pub mod side;
 pub mod transfer;
 mod voicemail;
 
+pub use farewell::{CALLBACK_REFUSED, CALLBACK_TAKEN, CallbackAsk};
 pub use queue::QUEUE_RETRY;
 use reinvite::Reinvite;
 use ringing::{Io, Outcome, Ringing};
@@ -108,6 +110,8 @@ pub enum Action {
     /// Decide where an ARS scenario hands the caller; answer with
     /// [`Call::handed_off`].
     HandOff(HandOff),
+    /// File the caller's callback request; answer with [`Call::callback_filed`].
+    FileCallback(CallbackAsk),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +173,10 @@ pub struct Call {
     waiting: Option<queue::Waiting>,
     /// The ARS scenario the caller is in.
     menu: Option<ivr::Menu>,
+    /// A last prompt plays, then the edge hangs up.
+    farewell: Option<farewell::Farewell>,
+    /// A callback request is being filed.
+    asking_callback: bool,
     /// From of leg B's INVITEs, for ringing from an application.
     b_from: String,
     /// Feature codes being keyed on each side.
@@ -248,6 +256,8 @@ impl Call {
             greeting: None,
             waiting: None,
             menu: None,
+            farewell: None,
+            asking_callback: false,
             b_from: s.b_from.clone(),
             keys: [Keys::default(), Keys::default()],
             transfer: None,
@@ -816,6 +826,15 @@ impl Call {
     fn party_left(&mut self, leg: Leg, now: Instant, out: &mut Vec<Action>) {
         if self.transfer.is_some() {
             self.left_during_transfer(leg, now, out);
+            return;
+        }
+        if std::mem::take(&mut self.asking_callback) {
+            // The request is filed all the same.
+            self.end(now, Disposition::Callback, "caller hung up", out);
+            return;
+        }
+        if let Some(d) = self.farewell_disposition() {
+            self.end(now, d, "caller hung up", out);
             return;
         }
         match self.state {

@@ -111,6 +111,10 @@ impl Call {
                 self.record.callee = mailbox;
                 self.voicemail(Greeting::Unavailable, now, out);
             }
+            None if w.spec.callback => {
+                let group = w.spec.group.clone();
+                self.ask_callback(domain::callback::Source::Queue { group }, out);
+            }
             None => {
                 self.hang_up(Leg::A, now, out);
                 self.end(now, Disposition::NoAnswer, "queue wait limit", out);

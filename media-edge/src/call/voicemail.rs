@@ -45,6 +45,9 @@ impl Call {
     /// greeting has been played: record the message).
     pub fn prompt_done(&mut self, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
+        if self.farewell_done(now, &mut out) || self.asking_callback {
+            return out;
+        }
         if self.state == State::Queued {
             self.queue_prompt_done(&mut out);
             return out;

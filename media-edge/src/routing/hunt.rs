@@ -111,7 +111,8 @@ pub(super) async fn group_route(
             .await?
             .filter(|a| a.status == AccountStatus::Active)
             .map(|a| party_of(&a)),
-        // A callback request or another group: not built yet.
+        // A callback request (when the caller came through the ARS) or
+        // another group (not built yet).
         Overflow::Hangup | Overflow::Callback | Overflow::Group { .. } => None,
     };
     // Callers already waiting go first: a new one joins the line behind
@@ -124,6 +125,7 @@ pub(super) async fn group_route(
                 group: group.id.clone(),
                 max_wait: Duration::from_secs(u64::from(group.max_wait_secs)),
                 overflow: mailbox.clone(),
+                callback: group.overflow == Overflow::Callback,
             })))
         } else if mailbox.is_some() {
             Some(Route::Run(Application::Voicemail(Greeting::Unavailable)))

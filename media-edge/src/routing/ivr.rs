@@ -215,6 +215,7 @@ async fn group_hand_off(
         },
         (Some(Route::Run(Application::Queue(spec))), _) => Handoff::Queue { spec, callee },
         (Some(_), Some(mailbox)) => Handoff::Mailbox(mailbox),
+        _ if group.overflow == domain::hunt::Overflow::Callback => Handoff::Callback,
         _ => Handoff::Unavailable("nobody in the hunt group is free"),
     })
 }

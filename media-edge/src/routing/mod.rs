@@ -77,6 +77,8 @@ pub struct QueueSpec {
     /// Whose voicemail takes the caller when the wait runs out (else the
     /// call ends).
     pub overflow: Option<Party>,
+    /// Without a mailbox: the caller leaves a callback request instead.
+    pub callback: bool,
 }
 
 /// What happens when every stage of a fork plan failed or timed out.

@@ -33,6 +33,7 @@ pub fn disposition(d: Disposition) -> &'static str {
         Disposition::Transferred => "돌려주기",
         Disposition::Abandoned => "대기 중 포기",
         Disposition::Ivr => "ARS 종료",
+        Disposition::Callback => "콜백 요청",
         Disposition::Failed => "실패",
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod callbacks;
 pub mod calls;
 pub mod config;
 pub mod demo;

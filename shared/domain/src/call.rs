@@ -79,10 +79,13 @@ pub enum Disposition {
     /// The call ended in an ARS scenario (the caller hung up in a menu, or
     /// the scenario hung up).
     Ivr,
+    /// The caller left a callback request (in the ARS or when a queue
+    /// overflowed).
+    Callback,
 }
 
 impl Disposition {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::InProgress,
         Self::Answered,
         Self::Busy,
@@ -95,6 +98,7 @@ impl Disposition {
         Self::Transferred,
         Self::Abandoned,
         Self::Ivr,
+        Self::Callback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +115,7 @@ impl Disposition {
             Self::Transferred => "transferred",
             Self::Abandoned => "abandoned",
             Self::Ivr => "ivr",
+            Self::Callback => "callback",
         }
     }
 

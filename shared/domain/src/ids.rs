@@ -133,6 +133,22 @@ id_type!(
     32
 );
 
+id_type!(
+    /// A callback request (콜백 요청) inside a tenant: a time-ordered UUID in
+    /// simple form (newer requests sort after older ones).
+    CallbackId,
+    "callback id",
+    32,
+    32
+);
+
+impl CallbackId {
+    /// A fresh, time-ordered request id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().simple().to_string())
+    }
+}
+
 impl IvrId {
     /// A fresh, time-ordered scenario id.
     pub fn generate() -> Self {

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod calendar;
 pub mod call;
+pub mod callback;
 pub mod dialplan;
 pub mod email;
 pub mod extension;
@@ -29,7 +30,7 @@ pub use call::{CallRecord, Direction, Disposition, Party};
 pub use dialplan::{DialError, Dialled, InternationalNumber};
 pub use email::{Email, EmailError};
 pub use extension::{Extension, ExtensionError};
-pub use ids::{AccountId, EdgeId, HuntGroupId, IdError, IvrId, TenantId};
+pub use ids::{AccountId, CallbackId, EdgeId, HuntGroupId, IdError, IvrId, TenantId};
 pub use links::{AppLinks, HttpsUrl, LinkError, MenuLink};
 pub use org::{Department, OrgError};
 pub use phone::{PhoneError, PhoneKind, PhoneNumber};

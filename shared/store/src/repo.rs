@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod callbacks;
 pub mod calls;
 pub mod departments;
 pub mod directory;
@@ -15,6 +16,7 @@ pub mod inbox;
 pub mod ivr;
 pub mod messages;
 pub mod numbers;
+pub mod originations;
 pub mod registrations;
 pub mod sessions;
 pub mod sink;

@@ -311,3 +311,66 @@ fn a_hand_off_to_a_mailbox_plays_the_greeting_on_the_same_dialog() {
     assert!(out.contains(&Action::RecordVoicemail));
     assert_eq!(call.record.callee.account, Some(account("1002")));
 }
+
+#[test]
+fn a_callback_request_is_filed_then_the_caller_hears_it_was_taken() {
+    let now = Instant::now();
+    let mut call = in_ivr(now);
+    call.prompt_done(now);
+    call.on_dtmf(Leg::A, '1', now);
+    let out = call.handed_off(Ok(Handoff::Callback), now);
+    let ask = out
+        .iter()
+        .find_map(|a| match a {
+            Action::FileCallback(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("filed");
+    assert_eq!(ask.number, "1001");
+    assert_eq!(ask.call_id, call.record.id);
+    assert!(matches!(
+        ask.source,
+        domain::callback::Source::Ivr { ref scenario } if scenario.as_str() == "9".repeat(32)
+    ));
+    // Music while it is filed; the end of a prompt meanwhile changes nothing.
+    assert!(call.prompt_done(now).is_empty());
+    let out = call.callback_filed(Ok(false), now);
+    assert!(out.contains(&Action::Say(Leg::A, vec![tts(crate::call::CALLBACK_TAKEN)])));
+    let out = call.prompt_done(now);
+    assert_eq!(requests_to(&out, CALLER, "BYE").len(), 1);
+    assert_eq!(
+        closed(&out).map(|r| r.disposition),
+        Some(Disposition::Callback)
+    );
+}
+
+#[test]
+fn a_refused_callback_is_said_and_a_caller_hanging_up_meanwhile_still_counts() {
+    let now = Instant::now();
+    let mut call = in_ivr(now);
+    call.prompt_done(now);
+    call.on_dtmf(Leg::A, '1', now);
+    call.handed_off(Ok(Handoff::Callback), now);
+    let out = call.callback_filed(Err("no number".into()), now);
+    assert!(out.contains(&Action::Say(
+        Leg::A,
+        vec![tts(crate::call::CALLBACK_REFUSED)]
+    )));
+    let out = call.prompt_done(now);
+    assert_eq!(closed(&out).map(|r| r.disposition), Some(Disposition::Ivr));
+
+    let mut call = in_ivr(now);
+    call.prompt_done(now);
+    call.on_dtmf(Leg::A, '1', now);
+    call.handed_off(Ok(Handoff::Callback), now);
+    let bye = Request::parse(b"BYE sip:edge@203.0.113.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye\r\nFrom: <sip:1001@office>;tag=from-a\r\nTo: <sip:1002@office>;tag=x\r\nCall-ID: call-a@192.0.2.10\r\nCSeq: 20 BYE\r\n\r\n").expect("bye");
+    let out = call.on_request(&bye, addr(CALLER), now);
+    assert_eq!(
+        closed(&out).map(|r| r.disposition),
+        Some(Disposition::Callback)
+    );
+    assert!(
+        call.callback_filed(Ok(true), now).is_empty(),
+        "the call is over"
+    );
+}

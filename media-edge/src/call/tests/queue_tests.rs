@@ -14,6 +14,7 @@ fn queued(now: Instant, overflow: Option<Party>) -> Call {
         group: domain::HuntGroupId::parse(&"7".repeat(32)).expect("group"),
         max_wait: Duration::from_secs(60),
         overflow,
+        callback: false,
     }));
     let (mut call, out) = Call::start(s, now);
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod app_api;
+mod callbacks;
 mod calls;
 mod hunt_groups;
 mod ivr;
@@ -63,6 +64,23 @@ pub fn routes() -> Router<app::App> {
             "/v1/ivr/{id}",
             get(ivr::get_one).put(ivr::replace).delete(ivr::delete),
         )
+        .route(
+            "/v1/ivr/prompts",
+            post(ivr::upload_prompt).layer(axum::extract::DefaultBodyLimit::max(
+                app::ivr::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route("/v1/ivr/prompts/{id}", get(ivr::prompt))
+        .route("/v1/ivr/preview", post(ivr::preview))
+        .route(
+            "/v1/callbacks",
+            get(callbacks::list).post(callbacks::create),
+        )
+        .route(
+            "/v1/callbacks/{id}",
+            get(callbacks::get_one).patch(callbacks::change),
+        )
+        .route("/v1/callbacks/{id}/call", post(callbacks::call))
         .route("/v1/calls", get(calls::list))
         .route("/v1/calls/{id}", get(calls::get_one))
         .route("/v1/calls/{id}/recordings/{n}", get(calls::recording))

@@ -1,0 +1,148 @@
+//! `/v1/callbacks`: callback requests (콜백 요청, T8) for integrators. A
+//! request made for a number whose request is still open is merged into it
+//! (`merged: true`, the same id). `PATCH` assigns it or marks it done;
+//! `POST .../call` calls back: the agent's phones ring first, then the
+//! customer. Writes take an `Idempotency-Key`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::callback::{Callback, Status};
+use serde::{Deserialize, Serialize};
+
+use super::Integrator;
+use super::accounts::write_whole;
+use super::reply::Reply;
+use crate::ApiError;
+
+#[derive(Debug, Serialize)]
+pub struct CallbackList {
+    #[serde(rename = "callback")]
+    pub callbacks: Vec<Callback>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Asked {
+    #[serde(flatten)]
+    callback: Callback,
+    /// The number already had an open request: this ask was merged into it.
+    merged: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CallBody {
+    agent: String,
+}
+
+fn fail(f: app::Fail, i: &Integrator) -> ApiError {
+    ApiError::from(f).in_format(i.format)
+}
+
+pub async fn list(
+    State(app): State<app::App>,
+    i: Integrator,
+    Query(q): Query<ListQuery>,
+) -> Result<Reply<CallbackList>, ApiError> {
+    i.require("callbacks:read")?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            fail(
+                app::Fail::bad(
+                    "callback_status",
+                    "status",
+                    "status는 open 또는 done 입니다",
+                ),
+                &i,
+            )
+        })?),
+    };
+    let callbacks = app::callbacks::list(&app, &i.tenant, status)
+        .await
+        .map_err(|f| fail(f, &i))?;
+    Ok(Reply::ok(i.format, "callbacks", CallbackList { callbacks }))
+}
+
+pub async fn get_one(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<Reply<Callback>, ApiError> {
+    i.require("callbacks:read")?;
+    let c = app::callbacks::get(&app, &i.tenant, &id)
+        .await
+        .map_err(|f| fail(f, &i))?;
+    Ok(Reply::ok(i.format, "callback", c))
+}
+
+pub async fn create(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let (app, tenant) = (&app, &i.tenant);
+    write_whole(
+        app,
+        &i,
+        &headers,
+        "callbacks:write",
+        "POST /v1/callbacks",
+        &body,
+        (StatusCode::CREATED, "callback"),
+        |f: app::callbacks::AskForm| async move {
+            let (callback, merged) = app::callbacks::create(app, tenant, &f).await?;
+            Ok(Asked { callback, merged })
+        },
+    )
+    .await
+}
+
+pub async fn change(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (app, tenant, id) = (&app, &i.tenant, id.as_str());
+    write_whole(
+        app,
+        &i,
+        &headers,
+        "callbacks:write",
+        &format!("PATCH /v1/callbacks/{id}"),
+        &body,
+        (StatusCode::OK, "callback"),
+        |f: app::callbacks::ChangeForm| async move {
+            app::callbacks::apply(app, tenant, id, &f, None).await
+        },
+    )
+    .await
+}
+
+pub async fn call(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (app, tenant, id) = (&app, &i.tenant, id.as_str());
+    write_whole(
+        app,
+        &i,
+        &headers,
+        "callbacks:write",
+        &format!("POST /v1/callbacks/{id}/call"),
+        &body,
+        (StatusCode::ACCEPTED, "callback"),
+        |b: CallBody| async move { app::callbacks::call_back(app, tenant, id, &b.agent).await },
+    )
+    .await
+}
