@@ -15,11 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use domain::{EdgeId, TenantId};
+use store::repo::originations::{self, Origination};
 use store::repo::{calls, hunt_groups};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::call::{Action, Call, Handover, HandoverError, Replaces, Setup, TrunkAuth};
+use crate::call::{Action, Call, Handover, HandoverError, Placement, Replaces, Setup, TrunkAuth};
 use crate::directory::{Directory, StoreDirectory};
 use crate::fork::ForkPlan;
 use crate::location::Location;
@@ -523,11 +524,104 @@ impl Edge {
         };
         let mut s = setup;
         s.media = [relay.local(Leg::A), relay.local(Leg::B)];
-        let (digits_tx, mut digits): (_, Digits) = mpsc::unbounded_channel();
-        relay.with(|m| m.report_digits(digits_tx));
         // Leg B's identities, for members rung later from a queue.
         let b = (s.b_from.clone(), s.b_to.clone());
-        let (mut call, actions) = Call::start(s, Instant::now());
+        self.drive(a_call_id, rx, relay, b, |now| Call::start(s, now))
+            .await;
+    }
+
+    /// Places the calls ordered for this edge (one-click callbacks), as
+    /// the orders arrive: the table is read every [`ORDER_POLL`].
+    pub async fn place_orders(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(ORDER_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let edge = self.registrar.location().edge().clone();
+        loop {
+            tick.tick().await;
+            let taken = originations::take(&*self.app.store, &edge, store::now_epoch_ms()).await;
+            match taken {
+                Ok(orders) => {
+                    for o in orders {
+                        tokio::spawn(self.clone().place(o));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "call orders unreadable"),
+            }
+        }
+    }
+
+    /// Places one ordered call: the agent's phones here ring, then the
+    /// number is dialled as the agent would dial it (their permissions
+    /// apply). An order that can't be placed is logged and dropped.
+    async fn place(self: Arc<Self>, o: Origination) {
+        let refuse = |why: &str| tracing::warn!(tenant = %o.tenant, agent = %o.agent, why, "a call order was not placed");
+        let agent = match self.directory.account(&o.tenant, &o.agent).await {
+            Ok(Some(a)) if a.status == domain::AccountStatus::Active => a,
+            _ => return refuse("agent unknown or not active"),
+        };
+        let phones = match self.directory.registrations(&o.tenant, &agent.id).await {
+            Ok(regs) => routing::reach(&regs, &self.routing_context()).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        if phones.is_empty() {
+            return refuse("the agent has no phone registered here");
+        }
+        let decided = {
+            let cx = self.routing_context();
+            let origin = Origin::User {
+                tenant: o.tenant.clone(),
+                account: agent.id.clone(),
+            };
+            routing::route(&origin, &o.dial, &*self.directory, &cx).await
+        };
+        let d = match decided {
+            Ok(d) => d,
+            Err(r) => return refuse(r.reason),
+        };
+        let Route::Ring { forks, .. } = d.route else {
+            return refuse("the number is not one to ring from here");
+        };
+        let relay = match Relay::open(&self.ports).await {
+            Ok(r) => r,
+            Err(_) => return refuse("no media ports"),
+        };
+        let realm = &self.app.sip_realm;
+        let agent_number = routing::party_of(&agent).number;
+        let b = (d.b_from.clone(), d.b_to.clone());
+        let p = Placement {
+            record: d.record,
+            agent: ForkPlan::parallel(phones, self.config.ring_timeout),
+            agent_ids: (
+                format!("\"콜백 {}\" <sip:{}@{realm}>", o.display, o.dial),
+                format!("<sip:{agent_number}@{realm}>"),
+            ),
+            customer: forks,
+            customer_ids: b.clone(),
+            media: [relay.local(Leg::A), relay.local(Leg::B)],
+            edge: self.advertised,
+            auto_record: d.auto_record,
+        };
+        let a_call_id = p.a_call_id();
+        let (tx, rx) = mpsc::channel(64);
+        self.listen(&a_call_id, &tx);
+        self.drive(a_call_id, rx, relay, b, |now| Call::place(p, now))
+            .await;
+    }
+
+    /// Carries a call from its start (`start`, given the time) to the end
+    /// of its lingering: its inbox `rx` (messages with the call's Call-IDs),
+    /// its media `relay`, and leg B's identities `b` for rings from a queue.
+    async fn drive(
+        self: Arc<Self>,
+        a_call_id: String,
+        mut rx: mpsc::Receiver<Event>,
+        relay: Relay,
+        b: (String, String),
+        start: impl FnOnce(Instant) -> (Call, Vec<Action>),
+    ) {
+        let (digits_tx, mut digits): (_, Digits) = mpsc::unbounded_channel();
+        relay.with(|m| m.report_digits(digits_tx));
+        let (mut call, actions) = start(Instant::now());
         let mut ctx = CallIo {
             edge: self.clone(),
             relay: Some(relay),
@@ -790,6 +884,9 @@ fn for_tcp(bytes: &[u8]) -> Vec<u8> {
     out.extend_from_slice(body.as_bytes());
     out
 }
+
+/// How often the edge looks for calls it is asked to place.
+const ORDER_POLL: Duration = Duration::from_millis(500);
 
 /// How often a queued call looks at its place in line.
 const QUEUE_TICK: Duration = Duration::from_secs(1);

@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%addr, closed_orphans = closed, "media edge serving SIP (udp, tcp)");
     tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));
     tokio::spawn(edge.clone().serve_tcp(tcp));
+    tokio::spawn(edge.clone().place_orders());
     let run = tokio::spawn(edge.clone().run());
     shutdown().await;
     tracing::info!(active_calls = edge.active_calls(), "stopping");

@@ -71,6 +71,7 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));
     tokio::spawn(edge.clone().run());
+    tokio::spawn(edge.clone().place_orders());
     tokio::spawn(edge.clone().serve_tcp(sip_tcp));
 
     if let Some(embedded) = app.embedded.clone() {

@@ -210,6 +210,87 @@ fn callers_walk_ars_menus_by_keypad() {
         "{list:#}"
     );
 
+    // One click calls back: the agent's phone rings first, then the
+    // customer is dialled through the trunk; the customer hangs up.
+    let id = requests[0]["id"].as_str().expect("id").to_owned();
+    let a_id = api.account_id(&a.extension);
+    let mut agent = callee(
+        w,
+        &a,
+        "agent",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let customer_phone = Phone {
+        user: String::new(),
+        password: String::new(),
+        extension: String::new(),
+        ports: ports(),
+    };
+    let mut customer = e2e::sipp::callee_with(
+        w,
+        &customer_phone,
+        "customer",
+        &["uas_ring", "uas_answer", "uas_hang_up"],
+        &[("talk_ms", "1500")],
+        true,
+    );
+    let (s, body) = api.call(
+        "POST",
+        &format!("/v1/callbacks/{id}/call"),
+        Some(json!({"agent": a_id})),
+    );
+    assert_eq!(s, 202, "{body:#}");
+    assert_eq!(
+        body["attempts"].as_array().map(Vec::len),
+        Some(1),
+        "{body:#}"
+    );
+    assert_eq!(body["assignee"].as_str(), Some(a_id.as_str()));
+    let (ok_c, ok_a) = (
+        customer.wait(Duration::from_secs(40)),
+        agent.wait(Duration::from_secs(10)),
+    );
+    assert!(
+        ok_c && ok_a,
+        "call back: {ok_c} {ok_a}\n{}\n{}",
+        customer.log(),
+        agent.log()
+    );
+    let r = &api.closed_calls(5)[0];
+    assert_eq!(
+        (
+            r["caller"].as_str(),
+            r["callee"].as_str(),
+            r["disposition"].as_str(),
+            r["direction"].as_str()
+        ),
+        (
+            Some(a.extension.as_str()),
+            Some("010-1234-5678"),
+            Some("answered"),
+            Some("outgoing")
+        ),
+        "{r:#}"
+    );
+    // Done: the request leaves the open list.
+    let (s, body) = api.call(
+        "PATCH",
+        &format!("/v1/callbacks/{id}"),
+        Some(json!({"status": "done"})),
+    );
+    assert_eq!(
+        (s, body["status"].as_str()),
+        (200, Some("done")),
+        "{body:#}"
+    );
+    let (_, list) = api.call("GET", "/v1/callbacks?status=open", None);
+    assert_eq!(
+        list["callback"].as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "{list:#}"
+    );
+
     // A scenario saved through the API answers the third employee's 070
     // number: a wrong key is asked again, silence then ends the call.
     let c_number = office.info["users"][2]["number"]
@@ -239,7 +320,7 @@ fn callers_walk_ars_menus_by_keypad() {
     let did = c_number.replace('-', "");
     let mut t = carrier(w, "ivr-silent", ports(), &did, (500, &press("7"), 0), true);
     assert!(t.wait(Duration::from_secs(40)), "silence\n{}", t.log());
-    let r = &api.closed_calls(5)[0];
+    let r = &api.closed_calls(6)[0];
     assert_eq!(
         (r["disposition"].as_str(), r["ivr_path"].as_str()),
         (Some("ivr"), Some("ask=timeout")),

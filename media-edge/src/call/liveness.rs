@@ -54,7 +54,7 @@ impl Call {
                 self.hang_up(Leg::A, now, &mut out);
                 self.end(now, Disposition::Ivr, "no media", &mut out);
             }
-            State::Calling | State::Ended => {}
+            State::Calling | State::Placing | State::Ended => {}
         }
         out
     }

@@ -32,6 +32,7 @@ mod bridge;
 mod farewell;
 mod ivr;
 mod liveness;
+mod place;
 mod queue;
 mod reinvite;
 pub mod ringing;
@@ -40,6 +41,7 @@ pub mod transfer;
 mod voicemail;
 
 pub use farewell::{CALLBACK_REFUSED, CALLBACK_TAKEN, CallbackAsk};
+pub use place::Placement;
 pub use queue::QUEUE_RETRY;
 use reinvite::Reinvite;
 use ringing::{Io, Outcome, Ringing};
@@ -125,6 +127,8 @@ enum State {
     Queued,
     /// The edge answered: an ARS scenario runs, or rings whom it chose.
     Ivr,
+    /// The edge places the call: the agent's phones ring, then the customer.
+    Placing,
     /// Final answer given or BYE sent; lingering for retransmissions.
     Ended,
 }
@@ -177,6 +181,8 @@ pub struct Call {
     farewell: Option<farewell::Farewell>,
     /// A callback request is being filed.
     asking_callback: bool,
+    /// A placed call's customer, dialled once the agent answers.
+    placing: Option<(ForkPlan, (String, String))>,
     /// From of leg B's INVITEs, for ringing from an application.
     b_from: String,
     /// Feature codes being keyed on each side.
@@ -217,6 +223,15 @@ fn failure(code: u16) -> (u16, &'static str, Disposition) {
 impl Call {
     /// Accepts the caller's INVITE and rings every target.
     pub fn start(s: Setup, now: Instant) -> (Self, Vec<Action>) {
+        let forks = s.forks.clone();
+        let (b_from, b_to) = (s.b_from.clone(), s.b_to.clone());
+        let application = s.application.clone();
+        Self::new(s, now).answer_or_ring(forks, (b_from, b_to), application, now)
+    }
+
+    /// The call's state before anything happened: side A's party is the
+    /// INVITE's sender.
+    fn new(s: Setup, now: Instant) -> Self {
         let session = u64::from_str_radix(&s.record.id[..11], 16).unwrap_or(1);
         let started_ms = s.record.started_ms;
         let a_call_id = s.invite.header("Call-ID").unwrap_or("").to_owned();
@@ -228,7 +243,7 @@ impl Call {
         if let Some(o) = &sides[0].sdp {
             sides[0].sending = o.direction;
         }
-        let mut call = Self {
+        Self {
             record_sides: vec![(s.record.id.clone(), Leg::A)],
             record: s.record,
             state: State::Calling,
@@ -258,11 +273,24 @@ impl Call {
             menu: None,
             farewell: None,
             asking_callback: false,
+            placing: None,
             b_from: s.b_from.clone(),
             keys: [Keys::default(), Keys::default()],
             transfer: None,
             invite: s.invite,
-        };
+        }
+    }
+
+    /// The caller's INVITE accepted: the edge's application answers, or
+    /// the targets ring.
+    fn answer_or_ring(
+        self,
+        forks: ForkPlan,
+        (b_from, b_to): (String, String),
+        application: Option<Application>,
+        now: Instant,
+    ) -> (Self, Vec<Action>) {
+        let mut call = self;
         let _ = call.server.begin(&call.invite, call.a_source, now);
         let mut out = vec![Action::Save(Box::new(call.record.clone()))];
         let Some(offer) = call.sides[0].sdp.clone().filter(|o| o.voice().is_some()) else {
@@ -281,7 +309,7 @@ impl Call {
         call.server
             .answer(&call.invite, call.a_source, &a_trying, now);
         out.push(Action::Send(call.a_source, a_trying));
-        match s.application {
+        match application {
             Some(Application::Voicemail(g)) => {
                 call.voicemail(g, now, &mut out);
                 return (call, out);
@@ -300,9 +328,9 @@ impl Call {
         let ring = Ringing::new(
             Leg::B,
             call.sides[1].call_id.clone(),
-            (s.b_from, s.b_to),
+            (b_from, b_to),
             sdp,
-            s.forks,
+            forks,
             now,
         );
         if !call.ring(ring, now, &mut out) {
@@ -490,6 +518,11 @@ impl Call {
             .is_some_and(|t| t.ringing.as_deref() == Some(call_id.as_str()))
         {
             self.transfer_rung(outcome, now, out);
+            return;
+        }
+        if self.state == State::Placing {
+            let side = self.rings[i].side;
+            self.placing_rung(side, outcome, now, out);
             return;
         }
         if let Outcome::Answered {
@@ -875,6 +908,15 @@ impl Call {
                 );
             }
             State::Ivr => self.end(now, Disposition::Ivr, "caller hung up in the ARS", out),
+            State::Placing => {
+                self.give_up_ringing(None, now, out);
+                self.end(
+                    now,
+                    Disposition::Cancelled,
+                    "agent hung up before the customer answered",
+                    out,
+                );
+            }
             State::Calling | State::Ended => {}
         }
     }

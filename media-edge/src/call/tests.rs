@@ -10,6 +10,7 @@ use super::*;
 use crate::sip::message::{Message, Request, Response};
 
 mod ivr_tests;
+mod place_tests;
 mod queue_tests;
 mod transfer_tests;
 

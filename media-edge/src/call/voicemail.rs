@@ -56,6 +56,10 @@ impl Call {
             self.ivr_prompt_done(now, &mut out);
             return out;
         }
+        if self.state == State::Placing {
+            self.placing_prompt_done(&mut out);
+            return out;
+        }
         if self.state == State::Voicemail && !self.recording {
             self.recording = true;
             self.voicemail_deadline = Some(now + VOICEMAIL_MAX);

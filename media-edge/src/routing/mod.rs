@@ -204,7 +204,7 @@ fn user_from(caller: &Account, cx: &Context<'_>) -> String {
 }
 
 /// The phones of `callee` this edge can ring, or the edge to forward to.
-fn reach(
+pub(crate) fn reach(
     callee_regs: &[Registration],
     cx: &Context<'_>,
 ) -> Result<Vec<Target>, (EdgeId, SocketAddr)> {
