@@ -1,8 +1,11 @@
-//! Callers waiting in queues (and IVR menus) with the edge playing to
+//! Callers waiting in queues and in ARS menus with the edge playing to
 //! them: each caller is a phone on loopback whose call has the edge's real
 //! `Relay` (port pairs from the pool, latching) and the edge's prompt
-//! player (`Relay::play`, 20 ms PCMU packets) playing the queue's hold
-//! music and position announcement, as `call::queue` asks. The phones send
+//! player (`Relay::play` / `Relay::player`, 20 ms PCMU packets). A third of
+//! the callers hear the queue's position announcement then hold music, a
+//! third music, and a third an ARS menu spoken by espeak-ng through the
+//! TTS port (`speech::Cached`, as `call::ivr` plays it; the bundled
+//! announcement if espeak-ng is missing), then music. The phones send
 //! their own 20 ms packets too (a caller's line is not silent). Each phone
 //! times what it receives: how far each packet arrives from where a
 //! steady 20 ms clock would put it (from its first packet), and what is
@@ -84,10 +87,25 @@ async fn listen(socket: Arc<UdpSocket>, until: Instant) -> (u64, u64, Vec<u32>) 
     (received, spanned, errors)
 }
 
+/// An ARS main menu as the edge speaks it (espeak-ng through the cached
+/// TTS port), or the bundled announcement without espeak-ng.
+async fn ars_menu() -> Arc<[i16]> {
+    let tts = speech::Cached::new(Arc::new(speech::Espeak::new()), None);
+    let text = "상담원 연결은 1번, 김민수 님은 2번, 콜백 요청은 0번, 내선 번호를 아시면 9번을 눌러 주세요.";
+    match tts.speak(text).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("espeak-ng unavailable ({e}); the ARS callers hear the bundled announcement");
+            samples(Prompt::QueueJoin(3)).into()
+        }
+    }
+}
+
 async fn run(callers: usize, secs: u64) {
     let pool = PortPool::new("127.0.0.1".parse().expect("ip"), 20_000, 60_000);
     let music = samples(Prompt::Music);
     let join = samples(Prompt::QueueJoin(3));
+    let menu = ars_menu().await;
     let mut relays = Vec::with_capacity(callers);
     let mut phones = Vec::with_capacity(callers);
     for _ in 0..callers {
@@ -104,8 +122,12 @@ async fn run(callers: usize, secs: u64) {
     // The edge plays: an announcement or music, loop after loop, callers
     // joining spread over the 20 ms frame.
     for (i, relay) in relays.iter().enumerate() {
-        let first = if i % 2 == 0 { join } else { music };
-        let plays = [relay.play(Leg::A, first), relay.play(Leg::A, music)];
+        let first = match i % 3 {
+            0 => relay.player(Leg::A)(join),
+            1 => relay.player(Leg::A)(music),
+            _ => relay.player(Leg::A)(menu.clone()),
+        };
+        let plays = [first, relay.player(Leg::A)(music)];
         let offset = Duration::from_micros((i as u64 * 20_000 / callers.max(1) as u64) % 20_000);
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(offset).await;

@@ -159,11 +159,23 @@ impl Call {
             .and_then(|m| m.wait_until)
     }
 
+    /// A queue's longest wait sends the caller on to `group`: routing
+    /// decides as for a scenario's hand-over to it.
+    pub(super) fn spill(&mut self, group: domain::HuntGroupId, out: &mut Vec<Action>) {
+        self.state = State::Ivr;
+        self.spilling = true;
+        self.record.hunt_group = Some(group.clone());
+        out.push(Action::HandOff(HandOff {
+            tenant: self.record.tenant.clone(),
+            target: IvrTarget::To(domain::ivr::Destination::Group { group }),
+        }));
+    }
+
     /// Routing decided where the walk's hand-over goes (`Err`: it could
     /// not read the directory).
     pub fn handed_off(&mut self, h: Result<Handoff, String>, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
-        if !self.in_menu() {
+        if !self.in_menu() && !std::mem::take(&mut self.spilling) {
             return out;
         }
         let h = h.unwrap_or_else(|e| {

@@ -181,6 +181,8 @@ pub struct Call {
     farewell: Option<farewell::Farewell>,
     /// A callback request is being filed.
     asking_callback: bool,
+    /// A queue's caller is being handed on to its overflow group.
+    spilling: bool,
     /// A placed call's customer, dialled once the agent answers.
     placing: Option<(ForkPlan, (String, String))>,
     /// From of leg B's INVITEs, for ringing from an application.
@@ -273,6 +275,7 @@ impl Call {
             menu: None,
             farewell: None,
             asking_callback: false,
+            spilling: false,
             placing: None,
             b_from: s.b_from.clone(),
             keys: [Keys::default(), Keys::default()],

@@ -111,6 +111,11 @@ impl Call {
                 self.record.callee = mailbox;
                 self.voicemail(Greeting::Unavailable, now, out);
             }
+            None if w.spec.spill_to.is_some() => {
+                // On to the next group, as an application hands a caller on.
+                let group = w.spec.spill_to.clone().unwrap_or(w.spec.group);
+                self.spill(group, out);
+            }
             None if w.spec.callback => {
                 let group = w.spec.group.clone();
                 self.ask_callback(domain::callback::Source::Queue { group }, out);

@@ -6,9 +6,11 @@
 //!
 //! When nobody is free, or callers already wait, the caller joins the
 //! group's queue (`call::queue`) if the group has one and it has room;
-//! otherwise, and when nobody answered, the group overflows: to a voicemail
-//! box, or the caller hears 480. The other overflow targets (a callback
-//! request, another group) are not built yet: those callers get 480.
+//! otherwise, and when nobody answered or the longest wait ran out, the
+//! group overflows: to a voicemail box, to another group (once: that
+//! group's own overflow to a group is not followed), to a callback request
+//! (for callers from outside, who came through the ARS), or the caller
+//! hears 480.
 
 use std::time::Duration;
 
@@ -95,10 +97,49 @@ pub fn group_party(group: &HuntGroup) -> Party {
     }
 }
 
+/// How a call for a group goes: through `group`, the group the call
+/// reached (the first, or the one it overflowed to).
+#[derive(Debug)]
+pub(super) struct GroupRoute {
+    pub group: HuntGroup,
+    /// None when nobody can take the call.
+    pub route: Option<Route>,
+    /// The group's overflow mailbox, if it has one.
+    pub mailbox: Option<Party>,
+}
+
 /// How a call for `group` goes now: ring free members, wait in the queue,
-/// or overflow to the mailbox (`Route::Run(Voicemail)`, with the mailbox's
-/// owner); None when nobody can take it. Also the overflow's mailbox.
+/// or overflow: to the mailbox (`Route::Run(Voicemail)`), or to another
+/// group, once (that group's own overflow to a group is not followed:
+/// two groups overflowing to each other cannot bounce a caller).
 pub(super) async fn group_route(
+    group: &HuntGroup,
+    caller: Option<&AccountId>,
+    dir: &dyn Directory,
+    cx: &Context<'_>,
+) -> Result<GroupRoute, Unavailable> {
+    let (route, mailbox) = one_group_route(group, caller, dir, cx).await?;
+    if route.is_none()
+        && let Overflow::Group { group: next } = &group.overflow
+        && next != &group.id
+        && let Some(next) = dir.hunt_group(&group.tenant, next).await?
+    {
+        let (route, mailbox) = one_group_route(&next, caller, dir, cx).await?;
+        return Ok(GroupRoute {
+            group: next,
+            route,
+            mailbox,
+        });
+    }
+    Ok(GroupRoute {
+        group: group.clone(),
+        route,
+        mailbox,
+    })
+}
+
+/// [`group_route`] within one group.
+async fn one_group_route(
     group: &HuntGroup,
     caller: Option<&AccountId>,
     dir: &dyn Directory,
@@ -111,8 +152,6 @@ pub(super) async fn group_route(
             .await?
             .filter(|a| a.status == AccountStatus::Active)
             .map(|a| party_of(&a)),
-        // A callback request (when the caller came through the ARS) or
-        // another group (not built yet).
         Overflow::Hangup | Overflow::Callback | Overflow::Group { .. } => None,
     };
     // Callers already waiting go first: a new one joins the line behind
@@ -126,6 +165,10 @@ pub(super) async fn group_route(
                 max_wait: Duration::from_secs(u64::from(group.max_wait_secs)),
                 overflow: mailbox.clone(),
                 callback: group.overflow == Overflow::Callback,
+                spill_to: match &group.overflow {
+                    Overflow::Group { group: next } if next != &group.id => Some(next.clone()),
+                    _ => None,
+                },
             })))
         } else if mailbox.is_some() {
             Some(Route::Run(Application::Voicemail(Greeting::Unavailable)))
@@ -151,19 +194,19 @@ pub(super) async fn to_group(
 ) -> Result<Decision, Refusal> {
     let t = &caller.tenant;
     let group = dir.hunt_group(t, g).await?.ok_or(NOT_FOUND)?;
+    let gr = group_route(&group, Some(&caller.id), dir, cx).await?;
     let mut record = CallRecord::starting(
         t.clone(),
         Direction::Internal,
         party_of(caller),
-        group_party(&group),
+        group_party(&gr.group),
         cx.now_ms,
         cx.edge.as_str(),
     );
-    record.hunt_group = Some(group.id.clone());
-    let (route, mailbox) = group_route(&group, Some(&caller.id), dir, cx).await?;
-    let route = match route {
+    record.hunt_group = Some(gr.group.id.clone());
+    let route = match gr.route {
         Some(r @ Route::Run(Application::Voicemail(_))) => {
-            record.callee = mailbox.ok_or(UNAVAILABLE)?;
+            record.callee = gr.mailbox.ok_or(UNAVAILABLE)?;
             r
         }
         Some(r) => r,
@@ -451,5 +494,38 @@ mod tests {
             Route::Run(Application::Voicemail(Greeting::Unavailable))
         ));
         assert_eq!(d.record.callee.account.as_ref(), Some(&w.lee));
+    }
+
+    #[tokio::test]
+    async fn a_group_nobody_can_take_overflows_to_another_group_once() {
+        let w = world().await;
+        let second = group(&w, "3011", Strategy::RingAll, &[&w.lee], Overflow::Hangup).await;
+        let first = group(
+            &w,
+            "3010",
+            Strategy::Linear,
+            &[&w.kim],
+            Overflow::Group {
+                group: second.id.clone(),
+            },
+        )
+        .await;
+        // Kim is free: the first group rings him.
+        let d = call(&w, &w.cho, "3010").await.expect("routed");
+        assert_eq!(d.record.hunt_group.as_ref(), Some(&first.id));
+        // Kim is busy: the second group's member rings, its record says so.
+        let mut kim_busy = busy(&w, &w.kim);
+        let d = call(&w, &w.cho, "3010").await.expect("overflowed");
+        assert_eq!(stages(&d), [LEE.map(str::to_owned).to_vec()]);
+        assert_eq!(d.record.hunt_group.as_ref(), Some(&second.id));
+        assert_eq!(d.record.callee.number, "3011");
+        // Both busy: the second group's own overflow (none) ends it.
+        let mut lee_busy = busy(&w, &w.lee);
+        assert_eq!(
+            call(&w, &w.cho, "3010").await.expect_err("nobody").code,
+            480
+        );
+        w.dir.presence().hold(&mut kim_busy, None);
+        w.dir.presence().hold(&mut lee_busy, None);
     }
 }

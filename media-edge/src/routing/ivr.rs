@@ -202,20 +202,20 @@ async fn group_hand_off(
     let Some(group) = dir.hunt_group(t, g).await? else {
         return Ok(Handoff::Unavailable("hunt group deleted"));
     };
-    let callee = group_party(&group);
+    let gr = group_route(&group, None, dir, cx).await?;
+    let callee = group_party(&gr.group);
     let b_to = format!("<sip:{}@{}>", callee.number, cx.realm);
-    let (route, mailbox) = group_route(&group, None, dir, cx).await?;
-    Ok(match (route, mailbox) {
+    Ok(match (gr.route, gr.mailbox) {
         (Some(Route::Ring { forks, fallback }), _) => Handoff::Ring {
             forks,
             fallback,
             callee,
-            hunt_group: Some(group.id.clone()),
+            hunt_group: Some(gr.group.id.clone()),
             b_to,
         },
         (Some(Route::Run(Application::Queue(spec))), _) => Handoff::Queue { spec, callee },
         (Some(_), Some(mailbox)) => Handoff::Mailbox(mailbox),
-        _ if group.overflow == domain::hunt::Overflow::Callback => Handoff::Callback,
+        _ if gr.group.overflow == domain::hunt::Overflow::Callback => Handoff::Callback,
         _ => Handoff::Unavailable("nobody in the hunt group is free"),
     })
 }

@@ -79,6 +79,8 @@ pub struct QueueSpec {
     pub overflow: Option<Party>,
     /// Without a mailbox: the caller leaves a callback request instead.
     pub callback: bool,
+    /// Without either: the group the caller moves on to.
+    pub spill_to: Option<domain::HuntGroupId>,
 }
 
 /// What happens when every stage of a fork plan failed or timed out.

@@ -15,6 +15,7 @@ fn queued(now: Instant, overflow: Option<Party>) -> Call {
         max_wait: Duration::from_secs(60),
         overflow,
         callback: false,
+        spill_to: None,
     }));
     let (mut call, out) = Call::start(s, now);
     assert_eq!(responses_to(&out, CALLER).pop().map(|r| r.code), Some(200));
@@ -139,4 +140,50 @@ fn the_longest_wait_ends_the_call_or_hands_it_to_a_mailbox() {
     assert_eq!(call.record.callee.account, Some(account("1003")));
     let out = call.prompt_done(at);
     assert!(out.contains(&Action::RecordVoicemail));
+}
+
+#[test]
+fn the_longest_wait_hands_the_caller_on_to_the_overflow_group() {
+    let now = Instant::now();
+    let mut s = setup(Vec::new());
+    let next = domain::HuntGroupId::parse(&"8".repeat(32)).expect("group");
+    s.application = Some(Application::Queue(QueueSpec {
+        group: domain::HuntGroupId::parse(&"7".repeat(32)).expect("group"),
+        max_wait: Duration::from_secs(60),
+        overflow: None,
+        callback: false,
+        spill_to: Some(next.clone()),
+    }));
+    let (mut call, _) = Call::start(s, now);
+    call.on_request(&caller_ack(), addr(CALLER), now);
+    let out = call.tick(now + Duration::from_secs(60));
+    let h = out
+        .iter()
+        .find_map(|a| match a {
+            Action::HandOff(h) => Some(h.clone()),
+            _ => None,
+        })
+        .expect("handed on");
+    assert_eq!(
+        h.target,
+        crate::routing::IvrTarget::To(domain::ivr::Destination::Group {
+            group: next.clone()
+        })
+    );
+    assert!(call.queued_for().is_none());
+    assert_eq!(call.record.hunt_group.as_ref(), Some(&next));
+    // The next group's member rings and answers: the caller is bridged.
+    let out = call.handed_off(
+        Ok(crate::routing::Handoff::Ring {
+            forks: members_plan(),
+            fallback: Fallback::Fail,
+            callee: member("1002"),
+            hunt_group: Some(next),
+            b_to: "<sip:3001@office>".into(),
+        }),
+        now,
+    );
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), now);
+    assert!(call.answered());
 }
