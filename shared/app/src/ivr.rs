@@ -4,8 +4,14 @@
 //! that every user and hunt group a scenario routes to exists. Every
 //! refusal has a stable code and a Korean message naming the step; an
 //! invalid scenario changes nothing.
+//!
+//! Prompts: an uploaded recording (WAV or MP3) is converted once, on
+//! upload, to the 8 kHz WAV the edge plays ([`upload_prompt`]), and a
+//! scenario may only name recordings that exist. [`prompt_audio`] gives
+//! any prompt as a WAV for the editor's 미리 듣기, spoken by the same
+//! cached TTS the edge uses.
 
-use domain::ivr::{Action, Destination, IvrError, Node, Scenario};
+use domain::ivr::{Action, Destination, IvrError, Node, PROMPT_CHARS, Prompt, Scenario};
 use domain::{IvrId, PhoneNumber, TenantId};
 use serde::{Deserialize, Serialize};
 use store::repo::{RepoError, accounts, hunt_groups, inbox, ivr};
@@ -21,6 +27,18 @@ pub struct ScenarioForm {
     pub numbers: Vec<String>,
     pub start: String,
     pub nodes: Vec<Node>,
+}
+
+impl ScenarioForm {
+    /// A stored scenario as the editor starts from it.
+    pub fn of(s: &Scenario) -> Self {
+        Self {
+            name: s.name.clone(),
+            numbers: s.numbers.iter().map(PhoneNumber::display).collect(),
+            start: s.start.clone(),
+            nodes: s.nodes.clone(),
+        }
+    }
 }
 
 /// The Korean words for a graph problem, naming the step.
@@ -92,6 +110,173 @@ async fn check_destinations(app: &App, t: &TenantId, s: &Scenario) -> Outcome<()
     Ok(())
 }
 
+/// Every recording a scenario plays exists in the blob store (a listing
+/// by key, so a long recording is not read to check it).
+async fn check_recordings(app: &App, t: &TenantId, s: &Scenario) -> Outcome<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for n in &s.nodes {
+        for p in n.action.prompts() {
+            let Prompt::Audio { id } = p else { continue };
+            if seen.contains(&id.as_str()) {
+                continue;
+            }
+            if !recording_exists(app, t, id).await? {
+                return Err(Fail::bad(
+                    "ivr_audio_missing",
+                    "nodes",
+                    format!(
+                        "단계 {}: 음원 {id}을(를) 찾을 수 없습니다. 음원 파일을 다시 올려 주세요",
+                        n.id
+                    ),
+                ));
+            }
+            seen.push(id);
+        }
+    }
+    Ok(())
+}
+
+async fn recording_exists(app: &App, t: &TenantId, id: &str) -> Outcome<bool> {
+    let Some(key) = prompt_key(t, id) else {
+        return Ok(false);
+    };
+    let listed = app.blobs.list(key.as_str()).await.map_err(blob_fail)?;
+    Ok(listed.iter().any(|m| m.key == key.as_str()))
+}
+
+fn blob_fail(e: blobs::BlobError) -> Fail {
+    match e {
+        blobs::BlobError::Unavailable(_) => {
+            tracing::warn!(error = %e, "blob store unavailable");
+            Fail::new(
+                FailKind::Unavailable,
+                "unavailable",
+                "잠시 후 다시 시도해 주세요",
+            )
+        }
+        e => Fail::internal(&e),
+    }
+}
+
+/// The largest prompt file accepted, checked before decoding.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// An uploaded prompt recording, as stored: its id for
+/// [`Prompt::Audio`] and its length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptInfo {
+    pub id: String,
+    pub duration_ms: u64,
+}
+
+/// Why an uploaded file is refused, in Korean; the code is
+/// [`speech::AudioError::code`].
+pub fn audio_refusal(e: &speech::AudioError) -> Fail {
+    use speech::AudioError as E;
+    let message = match e {
+        E::Format(_) => "WAV 또는 MP3 파일만 올릴 수 있습니다".to_owned(),
+        E::Corrupt(_) => {
+            "음원 파일이 손상되어 읽을 수 없습니다. 다시 저장해 올려 주세요".to_owned()
+        }
+        E::Empty { .. } => format!(
+            "녹음이 너무 짧습니다 ({}초 이상이어야 합니다)",
+            f64::from(speech::audio::MIN_MILLIS) / 1000.0
+        ),
+        E::TooLong => "5분보다 긴 녹음은 올릴 수 없습니다".to_owned(),
+    };
+    Fail::bad(e.code(), "audio", message)
+}
+
+/// Stores an uploaded recording (WAV or MP3, at most
+/// [`MAX_UPLOAD_BYTES`], 0.2 s to 5 min) as the 8 kHz mono WAV the edge
+/// plays, under a fresh id. A refused file stores nothing.
+pub async fn upload_prompt(app: &App, t: &TenantId, bytes: Vec<u8>) -> Outcome<PromptInfo> {
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(Fail::bad(
+            "audio_too_large",
+            "audio",
+            "10MB보다 큰 파일은 올릴 수 없습니다",
+        ));
+    }
+    // Decoding and resampling are CPU work: off the request's thread.
+    let samples = tokio::task::spawn_blocking(move || speech::audio::to_prompt(&bytes))
+        .await
+        .map_err(|e| Fail::internal(&e))?
+        .map_err(|e| audio_refusal(&e))?;
+    let id = hex::encode(rand::random::<[u8; 16]>());
+    let key = prompt_key(t, &id).ok_or_else(|| Fail::internal(&"prompt key of a fresh id"))?;
+    let duration_ms = samples.len() as u64 * 1000 / u64::from(speech::RATE);
+    let wav = speech::audio::wav(&samples);
+    app.blobs
+        .put(&key, bytes::Bytes::from(wav), "audio/wav")
+        .await
+        .map_err(blob_fail)?;
+    Ok(PromptInfo { id, duration_ms })
+}
+
+/// What an upload is recognised by for `Idempotency-Key` (its SHA-256):
+/// a retried upload of the same file answers with the first id.
+pub fn upload_fingerprint(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn no_such_recording() -> Fail {
+    Fail::not_found("음원 파일을 찾을 수 없습니다")
+}
+
+/// A prompt as a WAV to listen to in the editor: the text spoken by the
+/// edge's TTS (and cached as it would be for a call), or the stored
+/// recording.
+pub async fn prompt_audio(app: &App, t: &TenantId, prompt: &Prompt) -> Outcome<Vec<u8>> {
+    match prompt {
+        Prompt::Tts { text } => {
+            let n = text.trim().chars().count();
+            if !(1..=PROMPT_CHARS).contains(&n) {
+                return Err(Fail::bad(
+                    "ivr_prompt",
+                    "text",
+                    format!("안내 문구는 1~{PROMPT_CHARS}자여야 합니다"),
+                ));
+            }
+            let samples = app.speech.speak(text).await.map_err(|e| speech_fail(&e))?;
+            Ok(speech::audio::wav(&samples))
+        }
+        Prompt::Audio { id } => {
+            let key = prompt_key(t, id).ok_or_else(no_such_recording)?;
+            let blob = app.blobs.get(&key).await.map_err(blob_fail)?;
+            Ok(blob.ok_or_else(no_such_recording)?.bytes.to_vec())
+        }
+    }
+}
+
+/// A speech engine failure, with its stable code: the preview says what
+/// went wrong instead of a silent player.
+fn speech_fail(e: &speech::SpeechError) -> Fail {
+    use speech::SpeechError as E;
+    tracing::warn!(error = %e, "prompt preview could not be spoken");
+    let (kind, message) = match e {
+        E::EmptyText => (FailKind::BadInput, "읽을 안내 문구가 없습니다"),
+        E::Rejected(_) => (
+            FailKind::BadInput,
+            "음성 합성 서비스가 이 문구를 거절했습니다. 문구를 바꿔 다시 시도해 주세요",
+        ),
+        E::NotInstalled { .. } => (
+            FailKind::Unavailable,
+            "음성 합성 엔진이 설치되어 있지 않아 미리 들을 수 없습니다",
+        ),
+        E::Failed { .. } | E::Audio(_) => (
+            FailKind::Unavailable,
+            "음성 합성에 실패했습니다. 잠시 후 다시 시도해 주세요",
+        ),
+        E::Timeout { .. } | E::Unavailable(_) => (
+            FailKind::Unavailable,
+            "음성 합성 서비스가 응답하지 않습니다. 잠시 후 다시 시도해 주세요",
+        ),
+    };
+    Fail::new(kind, e.code(), message)
+}
+
 /// Where an uploaded prompt recording is kept (converted to an 8 kHz
 /// WAV); None for an id no upload could have.
 pub fn prompt_key(t: &TenantId, id: &str) -> Option<blobs::BlobKey> {
@@ -142,6 +327,7 @@ async fn build(
     s.validate()
         .map_err(|e| Fail::bad(e.code(), "nodes", message(&e)))?;
     check_destinations(app, t, &s).await?;
+    check_recordings(app, t, &s).await?;
     Ok(s)
 }
 

@@ -250,7 +250,8 @@ impl Action {
         matches!(self, Action::Menu { .. } | Action::Collect { .. })
     }
 
-    fn prompts(&self) -> Vec<&Prompt> {
+    /// The prompts the node can play (the invalid-key prompt too).
+    pub fn prompts(&self) -> Vec<&Prompt> {
         match self {
             Action::Play { prompt, .. } => vec![prompt],
             Action::Menu {

@@ -2,15 +2,26 @@
 //! (`PUT` replaces the scenario). A refused scenario gets the problem's
 //! stable code and a message naming the step. Writes take an
 //! `Idempotency-Key`.
+//!
+//! Prompts: `POST /v1/ivr/prompts` takes a recording as the raw body
+//! (`audio/wav`, `audio/x-wav` or `audio/mpeg`, at most 10 MB) and answers
+//! its id for `{"kind": "audio", "id": ...}`; a retry with the same
+//! `Idempotency-Key` and the same file answers the first id instead of
+//! storing a second copy. `GET /v1/ivr/prompts/{id}` gives the stored
+//! 8 kHz WAV, `POST /v1/ivr/preview` speaks a text as the ARS would.
+//! A file that is not audio we read is a 400 (`audio_format`,
+//! `audio_corrupt`); audio of the wrong length a 422.
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use domain::ivr::Scenario;
-use serde::Serialize;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::ivr::{Prompt, Scenario};
+use serde::{Deserialize, Serialize};
 
 use super::Integrator;
-use super::accounts::write_whole;
+use super::accounts::{bad_json, idempotent, write_whole};
 use super::reply::Reply;
 use crate::ApiError;
 
@@ -102,4 +113,125 @@ pub async fn delete(
         .await
         .map_err(|f| fail(f, &i))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The media types a recording may be sent as.
+const AUDIO_TYPES: [&str; 5] = [
+    "audio/wav",
+    "audio/x-wav",
+    "audio/wave",
+    "audio/vnd.wave",
+    "audio/mpeg",
+];
+
+/// An upload refused by the app; a body that is not audio we can read is
+/// a malformed request (400), audio of the wrong length a 422.
+fn audio_fail(f: app::Fail, i: &Integrator) -> ApiError {
+    let malformed = matches!(f.code, "audio_format" | "audio_corrupt");
+    let mut e = fail(f, i);
+    if malformed {
+        e.status = StatusCode::BAD_REQUEST;
+    }
+    e
+}
+
+pub async fn upload_prompt(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(e) = i.require("ivr:write") {
+        return e.into_response();
+    }
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !AUDIO_TYPES.contains(&ctype.as_str()) {
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the recording as the request body with Content-Type audio/wav, audio/x-wav or audio/mpeg",
+        )
+        .in_format(i.format)
+        .into_response();
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "audio_too_large",
+                "10MB보다 큰 파일은 올릴 수 없습니다",
+            )
+            .in_format(i.format)
+            .into_response();
+        }
+        Err(r) => {
+            return ApiError::new(r.status(), "invalid_body", r.body_text())
+                .in_format(i.format)
+                .into_response();
+        }
+    };
+    let fingerprint = format!(
+        "POST /v1/ivr/prompts {}",
+        app::ivr::upload_fingerprint(&body)
+    );
+    let (app, i) = (&app, &i);
+    idempotent(app, i, &headers, &fingerprint, || async move {
+        let info = app::ivr::upload_prompt(app, &i.tenant, body.to_vec())
+            .await
+            .map_err(|f| audio_fail(f, i))?;
+        Ok((
+            StatusCode::CREATED,
+            "prompt",
+            serde_json::to_value(info).unwrap_or_default(),
+        ))
+    })
+    .await
+}
+
+fn wav(bytes: Vec<u8>, cache: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "audio/wav"),
+            (header::CACHE_CONTROL, cache),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn prompt(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    i.require("ivr:read")?;
+    let bytes = app::ivr::prompt_audio(&app, &i.tenant, &Prompt::Audio { id })
+        .await
+        .map_err(|f| fail(f, &i))?;
+    // An id names one upload for good: its content never changes.
+    Ok(wav(bytes, "private, max-age=86400, immutable"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PreviewBody {
+    pub text: String,
+}
+
+pub async fn preview(
+    State(app): State<app::App>,
+    i: Integrator,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    i.require("ivr:read")?;
+    let b: PreviewBody = serde_json::from_slice(&body).map_err(|e| bad_json(i.format, &e))?;
+    let bytes = app::ivr::prompt_audio(&app, &i.tenant, &Prompt::Tts { text: b.text })
+        .await
+        .map_err(|f| fail(f, &i))?;
+    Ok(wav(bytes, "private, max-age=3600"))
 }

@@ -23,6 +23,8 @@ pub enum Menu {
     Calls,
     AdminCalls,
     HuntGroups,
+    Ivr,
+    Callbacks,
     None,
 }
 
@@ -69,6 +71,8 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (item(Menu::Settlement, "/admin/settlement", "정산관리"))
                                 (item(Menu::Org, "/admin/org", "조직도"))
                                 (item(Menu::HuntGroups, "/admin/hunt-groups", "착신그룹"))
+                                (item(Menu::Ivr, "/admin/ivr", "ARS 설정"))
+                                (item(Menu::Callbacks, "/admin/callbacks", "콜백 요청"))
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
                                 (soon("통계"))

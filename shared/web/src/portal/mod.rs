@@ -3,9 +3,11 @@
 //! 페이지), behind one login. Every form carries the session's CSRF token.
 
 mod admin;
+mod callbacks;
 mod calls;
 mod hours;
 mod hunt;
+mod ivr;
 mod layout;
 mod login;
 mod me;
@@ -85,6 +87,38 @@ pub fn routes() -> Router<app::App> {
         .route(
             "/admin/hunt-groups/{id}/members/{account}/pause",
             post(hunt::pause),
+        )
+        .route(
+            "/admin/callbacks",
+            get(callbacks::list).post(callbacks::create),
+        )
+        .route("/admin/callbacks/{id}/assign", post(callbacks::assign))
+        .route("/admin/callbacks/{id}/done", post(callbacks::done))
+        .route("/admin/callbacks/{id}/call", post(callbacks::call))
+        .route("/admin/ivr", get(ivr::list).post(ivr::create))
+        .route("/admin/ivr/new", get(ivr::new_form))
+        .route("/admin/ivr/preview", get(ivr::preview))
+        .route("/admin/ivr/player", get(ivr::player))
+        .route(
+            "/admin/ivr/prompts",
+            post(ivr::upload).layer(axum::extract::DefaultBodyLimit::max(
+                app::ivr::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/admin/ivr/{id}", get(ivr::show).post(ivr::save_settings))
+        .route("/admin/ivr/{id}/json", post(ivr::save_json))
+        .route("/admin/ivr/{id}/delete", post(ivr::delete))
+        .route(
+            "/admin/ivr/{id}/add-node",
+            get(ivr::add_node_form).post(ivr::add_node),
+        )
+        .route(
+            "/admin/ivr/{id}/nodes/{node}",
+            get(ivr::edit_node_form).post(ivr::edit_node),
+        )
+        .route(
+            "/admin/ivr/{id}/nodes/{node}/delete",
+            post(ivr::delete_node),
         )
         .route("/admin/org", get(org::show))
         .route("/admin/org/members", get(org::members))
