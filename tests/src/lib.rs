@@ -77,6 +77,16 @@ impl Office {
         Self::start_with_env(data_dir, extra, &[])
     }
 
+    /// As [`Office::start`], with its SIP trunk at a free local UDP port
+    /// (where a sipp carrier will listen; returned), and `env` besides.
+    pub fn start_with_trunk(data_dir: &Path, env: &[(&str, &str)]) -> anyhow::Result<(Self, u16)> {
+        let port = sipp::free_udp_port();
+        let trunk = format!("127.0.0.1:{port}");
+        let mut all = vec![("OFFICE_SIP_TRUNK", trunk.as_str())];
+        all.extend_from_slice(env);
+        Ok((Self::start_with_env(data_dir, &[], &all)?, port))
+    }
+
     /// As [`Office::start`], with extra environment variables (`OFFICE_*` settings).
     pub fn start_with_env(
         data_dir: &Path,
@@ -258,6 +268,27 @@ pub fn screenshot_dir() -> anyhow::Result<PathBuf> {
 }
 
 /// Saves a PNG screenshot of the browser's page under `name`.
+/// Logs in through the portal's login form at `base` (the next page loads
+/// on its own; wait for what it shows).
+pub async fn log_in(c: &fantoccini::Client, base: &str, email: &str, password: &str) {
+    use fantoccini::Locator;
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    for (css, value) in [("#email", email), ("#password", password)] {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Css("#login"))
+        .await
+        .expect("login button")
+        .click()
+        .await
+        .expect("click");
+}
+
 pub async fn screenshot(c: &fantoccini::Client, name: &str) -> anyhow::Result<PathBuf> {
     let png = c.screenshot().await?;
     let path = screenshot_dir()?.join(format!("{name}.png"));

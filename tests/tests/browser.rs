@@ -8,25 +8,7 @@ use e2e::{Chromedriver, Office, screenshot};
 use fantoccini::{Client, Locator};
 
 async fn login(c: &Client, base: &str, email: &str, password: &str) {
-    c.goto(&format!("{base}/login")).await.expect("login page");
-    c.find(Locator::Css("#email"))
-        .await
-        .expect("email")
-        .send_keys(email)
-        .await
-        .expect("type");
-    c.find(Locator::Css("#password"))
-        .await
-        .expect("password")
-        .send_keys(password)
-        .await
-        .expect("type");
-    c.find(Locator::Css("#login"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    e2e::log_in(c, base, email, password).await;
 }
 
 async fn text(c: &Client, css: &str) -> String {

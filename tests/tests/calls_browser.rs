@@ -99,25 +99,7 @@ async fn a_recorded_call_plays_in_the_history_page() {
     let driver = Chromedriver::start().expect("chromedriver");
     let profile = tempfile::tempdir().expect("profile");
     let c = driver.browser(profile.path()).await.expect("browser");
-    c.goto(&format!("{base}/login")).await.expect("login");
-    c.find(Locator::Css("#email"))
-        .await
-        .expect("email")
-        .send_keys(&u(1, "email"))
-        .await
-        .expect("type");
-    c.find(Locator::Css("#password"))
-        .await
-        .expect("pw")
-        .send_keys(&u(1, "password"))
-        .await
-        .expect("type");
-    c.find(Locator::Css("#login"))
-        .await
-        .expect("login")
-        .click()
-        .await
-        .expect("click");
+    e2e::log_in(&c, &base, &u(1, "email"), &u(1, "password")).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     c.goto(&format!("{base}/calls")).await.expect("calls");
     let row = c

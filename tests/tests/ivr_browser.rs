@@ -78,20 +78,11 @@ async fn the_admin_reads_refuses_and_saves_the_demo_ars_scenario() {
     let profile = tempfile::tempdir().expect("profile");
     let c = driver.browser(profile.path()).await.expect("browser");
 
-    c.goto(&format!("{base}/login")).await.expect("login page");
-    c.find(Locator::Css("#email"))
-        .await
-        .expect("email")
-        .send_keys(admin["email"].as_str().expect("email"))
-        .await
-        .expect("type");
-    c.find(Locator::Css("#password"))
-        .await
-        .expect("password")
-        .send_keys(admin["password"].as_str().expect("pw"))
-        .await
-        .expect("type");
-    click(&c, "#login").await;
+    let (email, password) = (
+        admin["email"].as_str().expect("email"),
+        admin["password"].as_str().expect("pw"),
+    );
+    e2e::log_in(&c, &base, email, password).await;
     text(&c, "#accounts").await;
 
     // ARS 설정 from the side menu, then the demo scenario.

@@ -8,9 +8,7 @@
 
 use std::time::Duration;
 
-use e2e::sipp::{
-    Phone, Ports, Sipp, callee, free_port_pair, free_udp_port, press, register, scenario, tail_text,
-};
+use e2e::sipp::{Phone, Ports, Sipp, callee, free_port_pair, press, register, scenario, tail_text};
 use e2e::{Api, Office};
 use serde_json::json;
 
@@ -73,17 +71,8 @@ fn carrier(
 #[test]
 fn callers_walk_ars_menus_by_keypad() {
     let data = tempfile::tempdir().expect("tempdir");
-    let trunk_port = free_udp_port();
-    let trunk_addr = format!("127.0.0.1:{trunk_port}");
-    let office = Office::start_with_env(
-        data.path(),
-        &[],
-        &[
-            ("OFFICE_SIP_TRUNK", trunk_addr.as_str()),
-            ("OFFICE_RING_SECS", "5"),
-        ],
-    )
-    .expect("office");
+    let (office, trunk_port) =
+        Office::start_with_trunk(data.path(), &[("OFFICE_RING_SECS", "5")]).expect("office");
     let ivr = &office.info["ivr"];
     assert_eq!(ivr["number"], "02-1234-5678", "{ivr:#}");
     let edge = office.info["sip"]["port"].as_u64().expect("sip port");

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use e2e::baresip::wav_levels;
 use e2e::sipp::{
-    PCAP_G711A, Phone, Ports, Sipp, callee, caller, free_port_pair, free_udp_port, register,
-    scenario,
+    PCAP_G711A, Phone, Ports, Sipp, callee, caller, free_port_pair, register, scenario,
 };
 use e2e::{Api, Office};
 use serde_json::{Value, json};
@@ -59,13 +58,9 @@ fn trunk(
 #[test]
 fn the_trunk_carries_calls_out_and_in() {
     let data = tempfile::tempdir().expect("tempdir");
-    let trunk_port = free_udp_port();
-    let trunk_addr = format!("127.0.0.1:{trunk_port}");
-    let office = Office::start_with_env(
+    let (office, trunk_port) = Office::start_with_trunk(
         data.path(),
-        &[],
         &[
-            ("OFFICE_SIP_TRUNK", trunk_addr.as_str()),
             ("OFFICE_SIP_TRUNK_USER", "office-trunk"),
             ("OFFICE_SIP_TRUNK_PASSWORD", "s3cret-trunk"),
             ("OFFICE_RING_SECS", "3"),

@@ -15,25 +15,11 @@ async fn the_counter_counts_korean_bytes_and_the_history_lists_the_send() {
     let driver = Chromedriver::start().expect("chromedriver");
     let profile = tempfile::tempdir().expect("profile");
     let c = driver.browser(profile.path()).await.expect("browser");
-    c.goto(&format!("{base}/login")).await.expect("login");
-    c.find(Locator::Css("#email"))
-        .await
-        .expect("email")
-        .send_keys(admin["email"].as_str().expect("email"))
-        .await
-        .expect("type");
-    c.find(Locator::Css("#password"))
-        .await
-        .expect("pw")
-        .send_keys(admin["password"].as_str().expect("pw"))
-        .await
-        .expect("type");
-    c.find(Locator::Css("#login"))
-        .await
-        .expect("login")
-        .click()
-        .await
-        .expect("click");
+    let (email, password) = (
+        admin["email"].as_str().expect("email"),
+        admin["password"].as_str().expect("pw"),
+    );
+    e2e::log_in(&c, &base, email, password).await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#accounts"))
