@@ -73,11 +73,12 @@ pub async fn get_one(
     i: Integrator,
     Path(id): Path<String>,
 ) -> Result<Reply<Callback>, ApiError> {
-    i.require("callbacks:read")?;
-    let c = app::callbacks::get(&app, &i.tenant, &id)
-        .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(Reply::ok(i.format, "callback", c))
+    i.read(
+        "callbacks:read",
+        "callback",
+        app::callbacks::get(&app, &i.tenant, &id),
+    )
+    .await
 }
 
 pub async fn create(

@@ -27,11 +27,11 @@ pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
 ) -> Result<Reply<GroupList>, ApiError> {
-    i.require("hunt_groups:read")?;
-    let groups = app::hunt::list(&app, &i.tenant)
-        .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(Reply::ok(i.format, "hunt_groups", GroupList { groups }))
+    let work = async {
+        let groups = app::hunt::list(&app, &i.tenant).await?;
+        Ok(GroupList { groups })
+    };
+    i.read("hunt_groups:read", "hunt_groups", work).await
 }
 
 pub async fn get_one(
@@ -39,11 +39,12 @@ pub async fn get_one(
     i: Integrator,
     Path(id): Path<String>,
 ) -> Result<Reply<HuntGroup>, ApiError> {
-    i.require("hunt_groups:read")?;
-    let g = app::hunt::get(&app, &i.tenant, &id)
-        .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(Reply::ok(i.format, "hunt_group", g))
+    i.read(
+        "hunt_groups:read",
+        "hunt_group",
+        app::hunt::get(&app, &i.tenant, &id),
+    )
+    .await
 }
 
 pub async fn create(

@@ -39,11 +39,11 @@ pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
 ) -> Result<Reply<ScenarioList>, ApiError> {
-    i.require("ivr:read")?;
-    let scenarios = app::ivr::list(&app, &i.tenant)
-        .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(Reply::ok(i.format, "ivrs", ScenarioList { scenarios }))
+    let work = async {
+        let scenarios = app::ivr::list(&app, &i.tenant).await?;
+        Ok(ScenarioList { scenarios })
+    };
+    i.read("ivr:read", "ivrs", work).await
 }
 
 pub async fn get_one(
@@ -51,11 +51,8 @@ pub async fn get_one(
     i: Integrator,
     Path(id): Path<String>,
 ) -> Result<Reply<Scenario>, ApiError> {
-    i.require("ivr:read")?;
-    let s = app::ivr::get(&app, &i.tenant, &id)
+    i.read("ivr:read", "ivr", app::ivr::get(&app, &i.tenant, &id))
         .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(Reply::ok(i.format, "ivr", s))
 }
 
 pub async fn create(

@@ -127,6 +127,21 @@ pub struct Integrator {
 }
 
 impl Integrator {
+    /// A read: with `scope`, what `work` finds, under `root` in this
+    /// integrator's format (an app failure as problem details in it).
+    pub async fn read<T: serde::Serialize>(
+        &self,
+        scope: &str,
+        root: &'static str,
+        work: impl std::future::Future<Output = Result<T, app::Fail>>,
+    ) -> Result<Reply<T>, ApiError> {
+        self.require(scope)?;
+        let v = work
+            .await
+            .map_err(|f| ApiError::from(f).in_format(self.format))?;
+        Ok(Reply::ok(self.format, root, v))
+    }
+
     pub fn require(&self, scope: &str) -> Result<(), ApiError> {
         if self.scopes.iter().any(|s| s == scope) {
             Ok(())
