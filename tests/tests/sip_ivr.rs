@@ -1,9 +1,10 @@
 //! ARS scenarios through the media edge inside `office`, with sipp as the
 //! carrier pressing RFC 4733 keys (the pcaps Debian's sip-tester ships)
 //! and sipp phones: the demo's 대표번호 menu reaches a user by one key and
-//! an extension keyed in; a scenario saved through the API answers its
-//! number at once, asks again after a wrong key and says goodbye after
-//! silence. Prompts are spoken by espeak-ng. Each record keeps the
+//! an extension keyed in, a hunt group's free member by another, leaves a
+//! callback request that one click calls back; a scenario saved through
+//! the API answers its number at once, asks again after a wrong key and
+//! says goodbye after silence. Prompts are spoken by espeak-ng. Each record keeps the
 //! caller's choices.
 
 use std::time::Duration;
@@ -165,6 +166,63 @@ fn callers_walk_ars_menus_by_keypad() {
         "{r:#}"
     );
 
+    // 1: the demo's hunt group. With user1 paused (일시정지), user2 is the
+    // member who is free: their phone rings and answers.
+    let group = office.info["hunt_group"]["id"]
+        .as_str()
+        .expect("group")
+        .to_owned();
+    let a_member = api.account_id(&a.extension);
+    let pause = |paused: bool| {
+        let (s, body) = api.call(
+            "PUT",
+            &format!("/v1/hunt-groups/{group}/members/{a_member}/paused"),
+            Some(json!({ "paused": paused })),
+        );
+        assert_eq!(s, 200, "{body:#}");
+    };
+    pause(true);
+    let mut uas = callee(
+        w,
+        &b,
+        "ivr-1",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let mut t = carrier(
+        w,
+        "ivr-key-1",
+        ports(),
+        "0212345678",
+        (4500, &press("1"), 3000),
+        false,
+    );
+    let (ok_t, ok_b) = (
+        t.wait(Duration::from_secs(40)),
+        uas.wait(Duration::from_secs(10)),
+    );
+    assert!(
+        ok_t && ok_b,
+        "key 1: {ok_t} {ok_b}\n{}\n{}",
+        t.log(),
+        uas.log()
+    );
+    let r = &api.closed_calls(3)[0];
+    assert_eq!(
+        (
+            r["callee"].as_str(),
+            r["hunt_group"].as_str(),
+            r["ivr_path"].as_str()
+        ),
+        (
+            Some(b.extension.as_str()),
+            Some(group.as_str()),
+            Some("main=1")
+        ),
+        "{r:#}"
+    );
+    pause(false);
+
     // 0: a callback request, twice from the same number: merged into one.
     for n in 1..=2 {
         let mut t = carrier(
@@ -177,7 +235,7 @@ fn callers_walk_ars_menus_by_keypad() {
         );
         assert!(t.wait(Duration::from_secs(40)), "callback {n}\n{}", t.log());
     }
-    let calls = api.closed_calls(4);
+    let calls = api.closed_calls(5);
     for r in &calls[..2] {
         assert_eq!(
             (r["disposition"].as_str(), r["ivr_path"].as_str()),
@@ -309,7 +367,7 @@ fn callers_walk_ars_menus_by_keypad() {
     let did = c_number.replace('-', "");
     let mut t = carrier(w, "ivr-silent", ports(), &did, (500, &press("7"), 0), true);
     assert!(t.wait(Duration::from_secs(40)), "silence\n{}", t.log());
-    let r = &api.closed_calls(6)[0];
+    let r = &api.closed_calls(7)[0];
     assert_eq!(
         (r["disposition"].as_str(), r["ivr_path"].as_str()),
         (Some("ivr"), Some("ask=timeout")),
