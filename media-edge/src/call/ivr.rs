@@ -231,7 +231,7 @@ impl Call {
                         .unwrap_or_else(domain::IvrId::generate),
                 };
                 self.menu = None;
-                self.ask_callback(source, &mut out);
+                self.ask_callback(source, now, &mut out);
             }
             Handoff::Unavailable(why) => {
                 self.menu = None;

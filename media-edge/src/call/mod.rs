@@ -40,7 +40,7 @@ pub mod side;
 pub mod transfer;
 mod voicemail;
 
-pub use farewell::{CALLBACK_REFUSED, CALLBACK_TAKEN, CallbackAsk};
+pub use farewell::{CALLBACK_KEY_IN, CALLBACK_REFUSED, CALLBACK_TAKEN, CallbackAsk};
 pub use place::Placement;
 pub use queue::QUEUE_RETRY;
 use reinvite::Reinvite;
@@ -181,6 +181,8 @@ pub struct Call {
     farewell: Option<farewell::Farewell>,
     /// A callback request is being filed.
     asking_callback: bool,
+    /// The caller keys in the number to call back.
+    keying: Option<farewell::Keying>,
     /// A queue's caller is being handed on to its overflow group.
     spilling: bool,
     /// A placed call's customer, dialled once the agent answers.
@@ -275,6 +277,7 @@ impl Call {
             menu: None,
             farewell: None,
             asking_callback: false,
+            keying: None,
             spilling: false,
             placing: None,
             b_from: s.b_from.clone(),
@@ -467,6 +470,9 @@ impl Call {
         if self.ivr_deadline().is_some_and(|d| now >= d) {
             self.ivr_timed_out(now, &mut out);
         }
+        if self.keying_deadline().is_some_and(|d| now >= d) {
+            self.keying_timed_out(&mut out);
+        }
         if self.state == State::Voicemail && self.voicemail_deadline.is_some_and(|d| now >= d) {
             self.hang_up(Leg::A, now, &mut out);
             self.end(
@@ -506,6 +512,7 @@ impl Call {
             reoffer,
             self.queue_deadline(),
             self.ivr_deadline(),
+            self.keying_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -683,6 +690,7 @@ impl Call {
             return;
         }
         self.state = State::Ended;
+        self.keying = None;
         self.give_up_ringing(None, now, out);
         if let Some(t) = self.transfer.take() {
             self.abandon_transfer(t, now, out);
@@ -929,6 +937,9 @@ impl Call {
     pub fn on_dtmf(&mut self, leg: Leg, digit: char, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
         tracing::debug!(call = %self.record.id, ?leg, %digit, "key pressed");
+        if leg == Leg::A && self.callback_key(digit, now, &mut out) {
+            return out;
+        }
         if leg == Leg::A && self.state == State::Ivr {
             self.ivr_key(digit, now, &mut out);
             return out;

@@ -118,7 +118,7 @@ impl Call {
             }
             None if w.spec.callback => {
                 let group = w.spec.group.clone();
-                self.ask_callback(domain::callback::Source::Queue { group }, out);
+                self.ask_callback(domain::callback::Source::Queue { group }, now, out);
             }
             None => {
                 self.hang_up(Leg::A, now, out);

@@ -45,7 +45,7 @@ impl Call {
     /// greeting has been played: record the message).
     pub fn prompt_done(&mut self, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
-        if self.farewell_done(now, &mut out) || self.asking_callback {
+        if self.farewell_done(now, &mut out) || self.asking_callback || self.keying() {
             return out;
         }
         if self.state == State::Queued {

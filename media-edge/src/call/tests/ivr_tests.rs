@@ -85,6 +85,8 @@ fn scenario() -> Scenario {
 /// A caller the scenario answered; the welcome is playing.
 fn in_ivr(now: Instant) -> Call {
     let mut s = setup(Vec::new());
+    // From outside: the caller ID is a phone number.
+    s.record.caller.number = "010-1234-5678".into();
     let sc = scenario();
     s.record.ivr = Some(IvrVisit {
         scenario: sc.id.clone(),
@@ -326,7 +328,7 @@ fn a_callback_request_is_filed_then_the_caller_hears_it_was_taken() {
             _ => None,
         })
         .expect("filed");
-    assert_eq!(ask.number, "1001");
+    assert_eq!(ask.number, "010-1234-5678");
     assert_eq!(ask.call_id, call.record.id);
     assert!(matches!(
         ask.source,
@@ -372,5 +374,63 @@ fn a_refused_callback_is_said_and_a_caller_hanging_up_meanwhile_still_counts() {
     assert!(
         call.callback_filed(Ok(true), now).is_empty(),
         "the call is over"
+    );
+}
+
+/// A scenario's caller without a caller ID (the carrier sent `anonymous`).
+fn anonymous_in_ivr(now: Instant) -> Call {
+    let mut call = in_ivr(now);
+    call.record.caller.number = "anonymous".into();
+    call.prompt_done(now);
+    call.on_dtmf(Leg::A, '1', now);
+    call
+}
+
+#[test]
+fn a_caller_without_caller_id_keys_in_the_number_to_call_back() {
+    let now = Instant::now();
+    let mut call = anonymous_in_ivr(now);
+    let out = call.handed_off(Ok(Handoff::Callback), now);
+    assert!(out.contains(&Action::Say(
+        Leg::A,
+        vec![tts(crate::call::CALLBACK_KEY_IN)]
+    )));
+    assert!(!out.iter().any(|a| matches!(a, Action::FileCallback(_))));
+    assert!(call.prompt_done(now).is_empty(), "waits for the keys");
+    // A slip, * to start again, then the number and #.
+    for k in "77*0212345678".chars() {
+        assert!(
+            call.on_dtmf(Leg::A, k, now)
+                .iter()
+                .all(|a| !matches!(a, Action::FileCallback(_)))
+        );
+    }
+    let out = call.on_dtmf(Leg::A, '#', now);
+    let ask = out
+        .iter()
+        .find_map(|a| match a {
+            Action::FileCallback(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("filed");
+    assert_eq!(ask.number, "0212345678");
+}
+
+#[test]
+fn silence_instead_of_a_number_is_a_refused_request() {
+    let now = Instant::now();
+    let mut call = anonymous_in_ivr(now);
+    call.handed_off(Ok(Handoff::Callback), now);
+    let wait = call.next_deadline().expect("a wait for keys");
+    let out = call.tick(wait);
+    assert!(out.contains(&Action::Say(
+        Leg::A,
+        vec![tts(crate::call::CALLBACK_REFUSED)]
+    )));
+    let out = call.prompt_done(wait);
+    assert_eq!(closed(&out).map(|r| r.disposition), Some(Disposition::Ivr));
+    assert!(
+        call.next_deadline().is_none_or(|d| d > wait),
+        "no wait left behind"
     );
 }
