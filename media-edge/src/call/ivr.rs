@@ -257,6 +257,9 @@ impl Call {
                 self.voicemail(Greeting::Unavailable, now, out);
             }
             Fallback::Voicemail => self.voicemail(Greeting::Unavailable, now, out),
+            Fallback::Callback(group) => {
+                self.ask_callback(domain::callback::Source::Queue { group }, now, out);
+            }
             Fallback::Fail => {
                 self.hang_up(Leg::A, now, out);
                 self.end(now, Disposition::NoAnswer, "no answer", out);

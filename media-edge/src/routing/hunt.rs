@@ -178,7 +178,11 @@ async fn one_group_route(
     } else {
         Some(Route::Ring {
             forks,
-            fallback: mailbox.clone().map_or(Fallback::Fail, Fallback::Mailbox),
+            fallback: match (&mailbox, &group.overflow) {
+                (Some(m), _) => Fallback::Mailbox(m.clone()),
+                (None, Overflow::Callback) => Fallback::Callback(group.id.clone()),
+                (None, _) => Fallback::Fail,
+            },
         })
     };
     Ok((route, mailbox))

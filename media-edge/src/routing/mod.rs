@@ -93,6 +93,9 @@ pub enum Fallback {
     /// This party's voicemail answers (a hunt group's overflow): the
     /// record's callee becomes them.
     Mailbox(Party),
+    /// The caller, who missed the group's agents, leaves a callback request
+    /// (a caller from outside, answered by the edge; others get the failure).
+    Callback(domain::HuntGroupId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

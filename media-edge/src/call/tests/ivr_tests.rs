@@ -434,3 +434,35 @@ fn silence_instead_of_a_number_is_a_refused_request() {
         "no wait left behind"
     );
 }
+
+#[test]
+fn a_caller_who_missed_the_groups_agents_leaves_a_callback_request() {
+    let now = Instant::now();
+    let mut call = in_ivr(now);
+    call.prompt_done(now);
+    call.on_dtmf(Leg::A, '1', now);
+    let group = domain::HuntGroupId::parse(&"7".repeat(32)).expect("group");
+    let out = call.handed_off(
+        Ok(Handoff::Ring {
+            forks: ForkPlan::parallel(
+                vec![phone("sip:1002@192.0.2.20:5060", DESK)],
+                Duration::from_secs(15),
+            ),
+            fallback: Fallback::Callback(group.clone()),
+            callee: Party::default(),
+            hunt_group: Some(group.clone()),
+            b_to: "<sip:3000@office>".into(),
+        }),
+        now,
+    );
+    let invite = requests_to(&out, DESK, "INVITE").pop().expect("rings");
+    let out = call.on_response(&answer(&invite, 480, "d1", None), now);
+    let ask = out
+        .iter()
+        .find_map(|a| match a {
+            Action::FileCallback(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("a callback request");
+    assert_eq!(ask.source, domain::callback::Source::Queue { group });
+}
