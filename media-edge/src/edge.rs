@@ -35,6 +35,7 @@ use crate::sip::message::{
     Message, ParseError, Request, Response, param, rejection, response, uri_user,
 };
 use crate::spool::{Note, Spool};
+use crate::tcp::{self, Admission, Deadline, Permit, TcpLimits, Throttled};
 use crate::transaction::{Seen, ServerTransactions};
 use crate::voice::Voice;
 
@@ -50,6 +51,8 @@ pub struct EdgeConfig {
     pub rtp_ports: (u16, u16),
     /// The address put in SDP and Contact (the bind address unless set).
     pub public_ip: Option<IpAddr>,
+    /// How many SIP connections over TCP, and for how long.
+    pub tcp: TcpLimits,
 }
 
 impl Default for EdgeConfig {
@@ -60,6 +63,7 @@ impl Default for EdgeConfig {
             trunk: None,
             rtp_ports: (20_000, 40_000),
             public_ip: None,
+            tcp: TcpLimits::default(),
         }
     }
 }
@@ -67,10 +71,31 @@ impl Default for EdgeConfig {
 impl EdgeConfig {
     /// `OFFICE_EDGE_ID`, `OFFICE_RING_SECS`, `OFFICE_SIP_TRUNK` (host:port),
     /// `OFFICE_SIP_TRUNK_USER` / `_PASSWORD`, `OFFICE_RTP_PORTS` (min-max),
-    /// `OFFICE_PUBLIC_IP`.
+    /// `OFFICE_PUBLIC_IP`, and the TCP limits `OFFICE_SIP_TCP_PER_SOURCE`,
+    /// `OFFICE_SIP_TCP_MAX`, `OFFICE_SIP_TCP_IDLE_SECS`.
     pub fn from_env() -> Result<Self, String> {
         let mut c = Self::default();
         let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let count = |k: &str, min: u64| -> Result<Option<u64>, String> {
+            get(k)
+                .map(|v| {
+                    v.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| *n >= min)
+                        .ok_or_else(|| format!("{k}={v:?} is not a whole number of at least {min}"))
+                })
+                .transpose()
+        };
+        if let Some(n) = count("OFFICE_SIP_TCP_PER_SOURCE", 1)? {
+            c.tcp.per_source = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = count("OFFICE_SIP_TCP_MAX", 1)? {
+            c.tcp.total = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = count("OFFICE_SIP_TCP_IDLE_SECS", 1)? {
+            c.tcp.idle = Duration::from_secs(n);
+        }
         if let Some(v) = get("OFFICE_EDGE_ID") {
             c.edge_id =
                 Some(EdgeId::parse(v.trim()).map_err(|e| format!("OFFICE_EDGE_ID={v:?}: {e}"))?);
@@ -156,6 +181,8 @@ pub struct Edge {
     pub spool: Spool,
     /// The audio of ARS prompts (spoken or uploaded).
     pub voice: Arc<Voice>,
+    /// Who may hold a SIP connection over TCP.
+    admission: Arc<Admission>,
 }
 
 impl std::fmt::Debug for Edge {
@@ -199,6 +226,7 @@ impl Edge {
         Ok(Arc::new(Self {
             spool: Spool::new(app.clone(), spool_dir),
             voice: Arc::new(Voice::new(app.clone())),
+            admission: Admission::new(config.tcp),
             app,
             registrar,
             directory,
@@ -233,19 +261,40 @@ impl Edge {
     /// connection framed by Content-Length, answers and requests for that
     /// peer sent back down it.
     pub async fn serve_tcp(self: Arc<Self>, listener: tokio::net::TcpListener) {
+        static ACCEPT_FAILED: Throttled = Throttled::new("SIP accept failed");
+        static TURNED_AWAY: Throttled = Throttled::new("SIP connection turned away");
+        let mut failures = 0u32;
         loop {
             let (stream, peer) = match listener.accept().await {
                 Ok(x) => x,
                 Err(e) => {
-                    tracing::warn!(error = %e, "SIP accept failed");
+                    // Out of file descriptors, most likely: wait for some
+                    // to close rather than spin on the error.
+                    ACCEPT_FAILED.warn(&e);
+                    tokio::time::sleep(tcp::accept_backoff(failures)).await;
+                    failures = failures.saturating_add(1);
                     continue;
                 }
             };
-            tokio::spawn(self.clone().connection(stream, peer));
+            failures = 0;
+            match self.admission.admit(peer.ip()) {
+                Ok(permit) => {
+                    tokio::spawn(self.clone().connection(stream, peer, permit));
+                }
+                Err(why) => {
+                    TURNED_AWAY.warn(&format_args!("{why:?} limit reached, {peer}"));
+                    drop(stream);
+                }
+            }
         }
     }
 
-    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr) {
+    async fn connection(
+        self: Arc<Self>,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        _permit: Permit,
+    ) {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let (mut reader, mut writer) = stream.into_split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
@@ -261,10 +310,14 @@ impl Edge {
         });
         let mut buf = Vec::with_capacity(4096);
         let mut chunk = [0u8; 8192];
+        let mut deadline = Deadline::new(self.admission.limits());
         loop {
-            let n = match reader.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
+            let wait = deadline.wait(Instant::now());
+            let n = match tokio::time::timeout(wait, reader.read(&mut chunk)).await {
+                // Idle too long, or a message begun and never finished.
+                Err(_) => break,
+                Ok(Ok(0) | Err(_)) => break,
+                Ok(Ok(n)) => n,
             };
             buf.extend_from_slice(&chunk[..n]);
             // A peer that never ends its headers does not get to fill memory.
@@ -285,6 +338,9 @@ impl Edge {
             if unframeable {
                 break;
             }
+            // Keep-alives (CRLFs) between messages leave nothing pending.
+            let pending = buf.iter().skip_while(|b| b.is_ascii_whitespace()).count();
+            deadline.after_read(pending, Instant::now());
         }
         if let Ok(mut m) = self.tcp.lock() {
             m.remove(&peer);

@@ -26,5 +26,6 @@ pub mod sdp;
 pub mod server;
 pub mod sip;
 pub mod spool;
+pub mod tcp;
 pub mod transaction;
 pub mod voice;

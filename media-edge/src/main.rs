@@ -27,6 +27,8 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    let files = media_edge::tcp::raise_fd_limit();
+    tracing::info!(files, "open-file limit");
     let cfg = app::Config::from_env().context("configuration")?;
     let public_url = cfg.public_url.clone().unwrap_or_default();
     let app = app::App::open(&cfg, &public_url)

@@ -19,6 +19,9 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    // Held connections (SIP over TCP, HTTP) each take a descriptor.
+    let files = media_edge::tcp::raise_fd_limit();
+    tracing::debug!(files, "open-file limit");
     match cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
