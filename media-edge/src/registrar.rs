@@ -2,9 +2,15 @@
 //!
 //! Unknown users and wrong passwords get the same answer (403 after the
 //! challenge). Failures are counted per user *and* source address, so one
-//! phone with a stale password behind a company NAT locks only itself; an
-//! address that fails for many users is slowed down as a whole. Only
-//! active accounts register. What a REGISTER does to the bindings is
+//! phone with a stale password behind a company NAT locks only itself (a
+//! guesser gets [`MAX_FAILURES_PER_USER_AND_ADDRESS`] tries per account and
+//! address per [`LOCKOUT_SECS`]). An address that fails for many users is
+//! not locked out as a whole, which would take a whole office behind one
+//! NAT down with it (or anyone forging that address): past
+//! [`SUSPECT_AFTER_FAILURES`] its credential checks are rate-limited
+//! ([`SUSPECT_CHECKS_PER_SEC`], 503 with Retry-After beyond), and phones
+//! that registered from it lately are not held back at all. Only active
+//! accounts register. What a REGISTER does to the bindings is
 //! decided without I/O ([`decide`]); the location service keeps them and
 //! persists them in the table (with `expires_at`).
 
@@ -27,9 +33,35 @@ pub const MAX_EXPIRES: i64 = 3600;
 pub const DEFAULT_EXPIRES: i64 = 3600;
 /// Failures of one user from one address before it is locked out.
 pub const MAX_FAILURES_PER_USER_AND_ADDRESS: u32 = 10;
-/// Failures from one address, for any users, before it is locked out.
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 200;
+/// Failures from one address, for any users, after which its credential
+/// checks are rate-limited.
+pub const SUSPECT_AFTER_FAILURES: u32 = 200;
+/// Credential checks per second a suspect address may have (its bucket
+/// holds two seconds' worth).
+pub const SUSPECT_CHECKS_PER_SEC: u32 = 20;
 pub const LOCKOUT_SECS: i64 = 600;
+/// How long a user who registered from an address passes its rate limit.
+const KNOWN_GOOD_SECS: i64 = 3600;
+/// Entries each failure table keeps at most (forged sources must not fill
+/// memory); past it, those older than the window go.
+const TABLE_LIMIT: usize = 100_000;
+
+/// One address's failures in the window, and its check bucket.
+#[derive(Debug, Clone, Copy)]
+struct AddressState {
+    failures: u32,
+    /// The last failure (the window runs from it).
+    at: i64,
+    tokens: u32,
+    refilled: i64,
+}
+
+/// Drops old entries once `m` is large.
+fn prune<K: std::hash::Hash + Eq, V>(m: &mut HashMap<K, V>, now: i64, at: impl Fn(&V) -> i64) {
+    if m.len() > TABLE_LIMIT {
+        m.retain(|_, v| now - at(v) < LOCKOUT_SECS);
+    }
+}
 
 /// User agents that fail on a challenge list holding SHA-256 (libre before
 /// 2.0, hence baresip 0.x and 1.x, stops at the first algorithm it doesn't
@@ -46,7 +78,9 @@ pub struct Registrar {
     /// Credentials and account status, cached; the location service.
     directory: Arc<StoreDirectory>,
     failures: Mutex<HashMap<(String, IpAddr), (u32, i64)>>,
-    address_failures: Mutex<HashMap<IpAddr, (u32, i64)>>,
+    addresses: Mutex<HashMap<IpAddr, AddressState>>,
+    /// Who registered from where lately (not held back by the address's limit).
+    known_good: Mutex<HashMap<(String, IpAddr), i64>>,
 }
 
 impl std::fmt::Debug for Registrar {
@@ -64,7 +98,8 @@ impl Registrar {
             realm,
             directory,
             failures: Mutex::new(HashMap::new()),
-            address_failures: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
+            known_good: Mutex::new(HashMap::new()),
         }
     }
 
@@ -106,47 +141,91 @@ impl Registrar {
         response(req, code, reason, &challenges, Some("edge"))
     }
 
+    /// Whether `user` is locked out at `ip` (too many failures of theirs there).
     fn locked(&self, user: &str, ip: IpAddr, now: i64) -> bool {
-        let recent = |&(n, at): &(u32, i64), max: u32| n >= max && now - at < LOCKOUT_SECS;
-        let by_user = self
-            .failures
+        self.failures
+            .lock()
+            .map(|m| {
+                m.get(&(user.to_owned(), ip)).is_some_and(|&(n, at)| {
+                    n >= MAX_FAILURES_PER_USER_AND_ADDRESS && now - at < LOCKOUT_SECS
+                })
+            })
+            .unwrap_or(false)
+    }
+
+    /// Whether a credential check for `user` from a suspect `ip` must wait
+    /// (its bucket is empty); takes a token otherwise. Users who
+    /// registered from there lately always pass.
+    fn throttled(&self, user: &str, ip: IpAddr, now: i64) -> bool {
+        let known = self
+            .known_good
             .lock()
             .map(|m| {
                 m.get(&(user.to_owned(), ip))
-                    .is_some_and(|e| recent(e, MAX_FAILURES_PER_USER_AND_ADDRESS))
+                    .is_some_and(|&at| now - at < KNOWN_GOOD_SECS)
             })
             .unwrap_or(false);
-        let by_addr = self
-            .address_failures
-            .lock()
-            .map(|m| {
-                m.get(&ip)
-                    .is_some_and(|e| recent(e, MAX_FAILURES_PER_ADDRESS))
-            })
-            .unwrap_or(false);
-        by_user || by_addr
+        if known {
+            return false;
+        }
+        let Ok(mut m) = self.addresses.lock() else {
+            return false;
+        };
+        let Some(a) = m.get_mut(&ip) else {
+            return false;
+        };
+        if a.failures < SUSPECT_AFTER_FAILURES || now - a.at >= LOCKOUT_SECS {
+            return false;
+        }
+        let burst = 2 * SUSPECT_CHECKS_PER_SEC;
+        let elapsed = u32::try_from((now - a.refilled).max(0)).unwrap_or(u32::MAX);
+        a.tokens = a
+            .tokens
+            .saturating_add(elapsed.saturating_mul(SUSPECT_CHECKS_PER_SEC))
+            .min(burst);
+        a.refilled = now;
+        if a.tokens == 0 {
+            return true;
+        }
+        a.tokens -= 1;
+        false
     }
 
     fn fail(&self, req: &Request, user: &str, ip: IpAddr, now: i64) -> Vec<u8> {
-        let bump = |e: &mut (u32, i64)| {
+        if let Ok(mut m) = self.failures.lock() {
+            prune(&mut m, now, |&(_, at)| at);
+            let e = m.entry((user.to_owned(), ip)).or_insert((0, now));
             if now - e.1 >= LOCKOUT_SECS {
                 *e = (0, now);
             }
             e.0 += 1;
             e.1 = now;
-        };
-        if let Ok(mut m) = self.failures.lock() {
-            bump(m.entry((user.to_owned(), ip)).or_insert((0, now)));
         }
-        if let Ok(mut m) = self.address_failures.lock() {
-            bump(m.entry(ip).or_insert((0, now)));
+        if let Ok(mut m) = self.addresses.lock() {
+            prune(&mut m, now, |a| a.at);
+            let burst = 2 * SUSPECT_CHECKS_PER_SEC;
+            let a = m.entry(ip).or_insert(AddressState {
+                failures: 0,
+                at: now,
+                tokens: burst,
+                refilled: now,
+            });
+            if now - a.at >= LOCKOUT_SECS {
+                a.failures = 0;
+            }
+            a.failures += 1;
+            a.at = now;
         }
         response(req, 403, "Forbidden", &[], Some("edge"))
     }
 
-    fn succeed(&self, user: &str, ip: IpAddr) {
+    fn succeed(&self, user: &str, ip: IpAddr, now: i64) {
         if let Ok(mut m) = self.failures.lock() {
             m.remove(&(user.to_owned(), ip));
+        }
+        if let Ok(mut m) = self.known_good.lock() {
+            prune(&mut m, now, |&at| at);
+            m.insert((user.to_owned(), ip), now);
         }
     }
 
@@ -203,6 +282,16 @@ impl Registrar {
         let Some(creds) = req.header(auth_header).and_then(Credentials::parse) else {
             return Err(self.challenge(req, now, false));
         };
+        if self.throttled(&user, ip, now) {
+            // A flood of failures from this address: checks wait their turn.
+            return Err(response(
+                req,
+                503,
+                "Service Unavailable",
+                &[("Retry-After", "5".into())],
+                Some("edge"),
+            ));
+        }
         if creds.username != user || creds.realm != self.realm {
             return Err(self.fail(req, &user, ip, now));
         }
@@ -252,7 +341,7 @@ impl Registrar {
         if !active {
             return Err(self.fail(req, &user, ip, now));
         }
-        self.succeed(&user, ip);
+        self.succeed(&user, ip, now);
         Ok(sip)
     }
 

@@ -1,5 +1,6 @@
 //! The registrar with literal REGISTER messages over the embedded store.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use md5::{Digest as _, Md5};
@@ -481,4 +482,92 @@ async fn credentials_are_cached_yet_a_reset_or_a_suspension_takes_effect() {
     tokio::time::sleep(media_edge::directory::CREDENTIALS_RECHECK).await;
     let refused = register_with(&w, &third, src(9), 1003).await;
     assert!(refused.starts_with("SIP/2.0 403"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_flood_of_wrong_passwords_from_an_office_address_does_not_lock_its_phones_out() {
+    let w = world().await;
+    // A colleague behind the same NAT, registered there earlier today.
+    let t = domain::TenantId::parse("acme").expect("id");
+    let c = app::admin::create_member(
+        &w.app,
+        &t,
+        app::admin::NewMember {
+            name: "이영희".into(),
+            sip_password: Some(PASSWORD.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("member");
+    let colleague = c.account.sip_username.clone().expect("sip user");
+    let office = src(9);
+    let register = |user: String, password: &'static str, cseq: u32, now: i64| {
+        let reg = &w.reg;
+        async move {
+            let ch = text(
+                reg.handle(&msg(&user, cseq, "", "<sip:u@h>"), office, now)
+                    .await,
+            );
+            if !ch.starts_with("SIP/2.0 401") {
+                return ch; // Locked out before any challenge.
+            }
+            let nonce = nonce_of(&ch, "MD5");
+            let a = auth(&user, password, &nonce, "00000001", false);
+            text(
+                reg.handle(&msg(&user, cseq + 1, &a, "<sip:u@h>"), office, now)
+                    .await,
+            )
+        }
+    };
+    assert!(
+        register(colleague.clone(), PASSWORD, 1, 1000)
+            .await
+            .starts_with("SIP/2.0 200")
+    );
+    // Ten wrong passwords for w.user lock w.user out there, then 20,000
+    // wrong REGISTERs for made-up users, within a few seconds.
+    for _ in 0..10 {
+        register(w.user.clone(), "wrong", 10, 1001).await;
+    }
+    let mut answers: HashMap<u16, u32> = HashMap::new();
+    for i in 0..20_000u32 {
+        let user = format!("guess{i}");
+        let now = 1001 + i64::from(i / 5000);
+        let r = register(user, "wrong", 10, now).await;
+        let code = r[8..11].parse().expect("status");
+        *answers.entry(code).or_default() += 1;
+    }
+    let checked = answers.get(&403).copied().unwrap_or(0);
+    assert!(
+        answers.get(&503).copied().unwrap_or(0) > 19_000,
+        "the flood is rate-limited: {answers:?}"
+    );
+    assert!(
+        checked < 600,
+        "few credential checks reach the store: {answers:?}"
+    );
+    // The colleague who registered from there goes on registering.
+    let ok = register(colleague, PASSWORD, 30, 1005).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    // A phone new to that address still gets in once the flood stops, with the right password...
+    let ok = register(w.user.clone(), PASSWORD, 40, 1008).await;
+    assert!(
+        ok.starts_with("SIP/2.0 403"),
+        "...unless it is the account the guesses were for (locked there): {ok}"
+    );
+    let d = app::admin::create_member(
+        &w.app,
+        &t,
+        app::admin::NewMember {
+            name: "박철수".into(),
+            sip_password: Some(PASSWORD.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("member");
+    let newcomer = d.account.sip_username.clone().expect("sip user");
+    let ok = register(newcomer, PASSWORD, 50, 1008).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
 }
