@@ -2,10 +2,21 @@
 //! throttling per e-mail and per client address, and CSRF tokens.
 //!
 //! Unknown e-mail and wrong password get the same answer and take the same
-//! time (a dummy hash is verified). Ten failures for one e-mail within the
-//! lockout window lock that e-mail until the window ends, whether or not the
-//! account exists, so the lock reveals nothing either. A client address gets
-//! more room (a company NAT shares one) before it is throttled.
+//! time (a dummy hash is verified). Failures are counted so that a guesser
+//! is slowed without the owner being locked out:
+//!
+//! - ten failures for one e-mail from one client address within the window
+//!   stop that e-mail at that address until the window ends;
+//! - fifty for one e-mail from anywhere stop it everywhere *except* at
+//!   addresses its owner logged in from lately ([`KNOWN_ADDRESS_SECS`]),
+//!   so spreading guesses over many addresses buys an attacker little and
+//!   costs the owner nothing at their desk;
+//! - a hundred from one address (for any e-mails) stop that address, again
+//!   except for its known owners (a company NAT shares one address).
+//!
+//! Every limit counts whether or not the account exists, and the known
+//! addresses are only those of real logins, so no answer reveals which
+//! e-mails exist.
 
 use domain::{Account, AccountStatus, Email};
 use sha2::{Digest as _, Sha256};
@@ -22,8 +33,13 @@ pub const SESSION_IDLE_SECS: i64 = 2 * 3600;
 /// ... and never longer than this after login.
 pub const SESSION_MAX_SECS: i64 = 12 * 3600;
 pub const LOCKOUT_WINDOW_SECS: i64 = 15 * 60;
+/// Failures for one e-mail from one address.
 pub const MAX_FAILURES_PER_EMAIL: i64 = 10;
+/// Failures for one e-mail from all addresses (not holding back its known ones).
+pub const MAX_FAILURES_PER_EMAIL_ANYWHERE: i64 = 50;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 100;
+/// How long an address the owner logged in from counts as theirs.
+pub const KNOWN_ADDRESS_SECS: i64 = 30 * 24 * 3600;
 
 /// A fresh random token (session id, CSRF token), URL-safe.
 pub fn token() -> String {
@@ -74,17 +90,23 @@ pub async fn login(
 ) -> Outcome<LoggedIn> {
     let store = &*app.store;
     let addr_subject = format!("LOGINIP#{client}");
-    let (addr_failures, _) = throttle::count(store, &addr_subject, LOCKOUT_WINDOW_SECS).await?;
-    if addr_failures >= MAX_FAILURES_PER_ADDRESS {
-        return Err(locked());
-    }
     let Ok(email) = Email::parse(email) else {
         throttle::hit(store, &addr_subject, LOCKOUT_WINDOW_SECS).await?;
         return Err(invalid_credentials());
     };
-    let email_subject = format!("LOGIN#{}", hash(email.as_str()));
-    let (failures, _) = throttle::count(store, &email_subject, LOCKOUT_WINDOW_SECS).await?;
-    if failures >= MAX_FAILURES_PER_EMAIL {
+    let email_key = hash(email.as_str());
+    let known_subject = format!("LOGINOK#{email_key}#{client}");
+    let known = throttle::count_recent(store, &known_subject, KNOWN_ADDRESS_SECS).await? > 0;
+    let pair_subject = format!("LOGIN#{email_key}#{client}");
+    let email_subject = format!("LOGIN#{email_key}");
+    let over = |subject: String, max: i64| async move {
+        let (n, _) = throttle::count(store, &subject, LOCKOUT_WINDOW_SECS).await?;
+        Ok::<bool, store::repo::RepoError>(n >= max)
+    };
+    if over(pair_subject.clone(), MAX_FAILURES_PER_EMAIL).await?
+        || (!known && over(email_subject.clone(), MAX_FAILURES_PER_EMAIL_ANYWHERE).await?)
+        || (!known && over(addr_subject.clone(), MAX_FAILURES_PER_ADDRESS).await?)
+    {
         return Err(locked());
     }
     let account = accounts::find_by_email(store, &email).await?;
@@ -99,8 +121,9 @@ pub async fn login(
     let account = match account {
         Some(a) if ok => a,
         _ => {
-            throttle::hit(store, &email_subject, LOCKOUT_WINDOW_SECS).await?;
-            throttle::hit(store, &addr_subject, LOCKOUT_WINDOW_SECS).await?;
+            for subject in [&pair_subject, &email_subject, &addr_subject] {
+                throttle::hit(store, subject, LOCKOUT_WINDOW_SECS).await?;
+            }
             return Err(invalid_credentials());
         }
     };
@@ -118,7 +141,10 @@ pub async fn login(
             "정지된 계정입니다. 관리자에게 문의해 주세요",
         ));
     }
-    throttle::clear(store, &email_subject, LOCKOUT_WINDOW_SECS).await?;
+    // The owner's own failures at this address are forgiven; those from
+    // elsewhere (a guesser's) keep counting. This address is now theirs.
+    throttle::clear(store, &pair_subject, LOCKOUT_WINDOW_SECS).await?;
+    throttle::hit(store, &known_subject, KNOWN_ADDRESS_SECS).await?;
     let now = now_epoch_seconds();
     let token = token();
     let session = Session {

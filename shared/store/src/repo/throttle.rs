@@ -38,6 +38,22 @@ pub async fn count(store: &dyn Store, subject: &str, window_secs: i64) -> RepoRe
     Ok((n, ends))
 }
 
+/// Events counted for `subject` in this window and the one before (a
+/// look back of one to two windows, so a long window's end does not
+/// forget at once what just happened).
+pub async fn count_recent(store: &dyn Store, subject: &str, window_secs: i64) -> RepoResult<i64> {
+    let (w, _) = window(window_secs);
+    let mut n = 0;
+    for k in [w - 1, w] {
+        n += store
+            .get(&keys::throttle(subject, k))
+            .await?
+            .and_then(|i| i.n("count"))
+            .unwrap_or(0);
+    }
+    Ok(n)
+}
+
 /// Forgets `subject`'s events in this window (after a successful login).
 pub async fn clear(store: &dyn Store, subject: &str, window_secs: i64) -> RepoResult<()> {
     let (w, _) = window(window_secs);
