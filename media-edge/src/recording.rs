@@ -33,7 +33,7 @@ struct Channel {
 impl Channel {
     fn open(path: PathBuf) -> std::io::Result<Self> {
         Ok(Self {
-            raw: BufWriter::new(File::create(&path)?),
+            raw: BufWriter::new(blobs::private::create(&path)?),
             path,
             anchor: None,
             flushed: 0,
@@ -109,7 +109,7 @@ impl Recorder {
     /// Starts a segment that will become `wav`; `start` is the relay's clock now.
     pub fn create(wav: &Path, start: Duration) -> std::io::Result<Self> {
         if let Some(dir) = wav.parent() {
-            std::fs::create_dir_all(dir)?;
+            blobs::private::dir(dir)?;
         }
         let raw = |n: &str| wav.with_extension(format!("{n}.raw"));
         Ok(Self {
@@ -158,7 +158,7 @@ impl Recorder {
         })?;
         let tmp = self.wav.with_extension("wav.part");
         {
-            let mut out = BufWriter::new(File::create(&tmp)?);
+            let mut out = BufWriter::new(blobs::private::create(&tmp)?);
             out.write_all(&wav_header(channels, RATE, data_len))?;
             let mut ra = BufReader::new(File::open(&a_path)?);
             let mut rb = BufReader::new(File::open(&b_path)?);

@@ -59,7 +59,7 @@ impl Spool {
     pub fn enqueue(&self, wav: &Path, note: &Note) -> std::io::Result<()> {
         let json = serde_json::to_vec(note).map_err(std::io::Error::other)?;
         let tmp = wav.with_extension("json.part");
-        std::fs::write(&tmp, json)?;
+        blobs::private::write(&tmp, &json)?;
         std::fs::rename(&tmp, wav.with_extension("json"))?;
         self.kick.notify_one();
         Ok(())

@@ -78,10 +78,27 @@ async fn demo_is_idempotent_and_data_survives_a_restart() {
         "tenant_id",
         "join_code",
         "hunt_group",
+        "ivr",
     ] {
         assert_eq!(second.info[field], creds[field], "{field} is reused");
     }
     assert!(second.stop().expect("stop"));
+    // Only this user may read the data: the directory 0700, the table,
+    // the secrets and the kept files 0600.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| {
+            std::fs::metadata(p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(dir.path()), 0o700, "the data directory");
+        for f in ["office.redb", "demo.json"] {
+            assert_eq!(mode(&dir.path().join(f)), 0o600, "{f}");
+        }
+    }
 
     let out = office(dir.path(), &["tenant", "list"]).expect("run");
     let listed = stdout(&out);

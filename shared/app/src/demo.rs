@@ -155,7 +155,7 @@ fn save(path: &Path, info: &DemoInfo) -> Result<(), AppError> {
 
 /// Creates whatever part of the demo is missing and returns its credentials.
 pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| AppError::Io {
+    blobs::private::dir(data_dir).map_err(|source| AppError::Io {
         context: "creating the data directory".into(),
         source,
     })?;

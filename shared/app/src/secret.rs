@@ -18,7 +18,7 @@ pub(crate) fn load_or_create(data_dir: &Path) -> std::io::Result<Vec<u8>> {
             )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir)?;
+            blobs::private::dir(data_dir)?;
             let secret = crate::password::random_bytes(32);
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);

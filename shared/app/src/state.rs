@@ -78,6 +78,11 @@ impl App {
     pub async fn open(cfg: &Config, public_url: &str) -> Result<Self, AppError> {
         let (store, embedded): (Arc<dyn Store>, Option<EmbeddedStore>) = match &cfg.store {
             StoreConfig::Embedded { path } => {
+                // Everything local lives in the data directory: ours alone.
+                blobs::private::dir(&cfg.data_dir).map_err(|source| AppError::Io {
+                    context: format!("creating the data directory {}", cfg.data_dir.display()),
+                    source,
+                })?;
                 let s = EmbeddedStore::open(path).map_err(|e| match e {
                     StoreError::Backend(detail)
                         if detail.contains("already open") || detail.contains("lock") =>

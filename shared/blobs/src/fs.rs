@@ -87,8 +87,9 @@ impl FsBlobStore {
                 "signing secret must be at least 32 bytes".into(),
             ));
         }
+        crate::private::dir(root).map_err(io)?;
         for sub in ["objects", "meta", "tmp"] {
-            std::fs::create_dir_all(root.join(sub)).map_err(io)?;
+            crate::private::dir(&root.join(sub)).map_err(io)?;
         }
         Ok(Self {
             root: root.to_owned(),
@@ -164,7 +165,7 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
         N.fetch_add(1, Ordering::Relaxed),
         nanos
     ));
-    let f = std::fs::OpenOptions::new()
+    let f = crate::private::options()
         .write(true)
         .create_new(true)
         .open(&path)?;

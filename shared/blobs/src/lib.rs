@@ -10,6 +10,7 @@
 
 pub mod fs;
 mod key;
+pub mod private;
 #[cfg(feature = "s3")]
 pub mod s3;
 

@@ -126,6 +126,13 @@ impl EmbeddedStore {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
         let db = Database::create(path).map_err(backend)?;
+        // The table holds everyone's data: only this user may read it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(backend)?;
+        }
         Self::init(db)
     }
 
