@@ -61,6 +61,6 @@ async fn unknown_route_event_gets_problem_json() {
         v["detail"]
             .as_str()
             .unwrap_or_default()
-            .contains("/no/such/page")
+            .contains("/v1/no/such/thing")
     );
 }

@@ -114,6 +114,9 @@ impl From<app::Fail> for ApiError {
     }
 }
 
-pub(crate) async fn not_found(uri: axum::http::Uri) -> ApiError {
+/// No route: a problem in the client's format (the portal's pages get a
+/// Korean page from `uniform`).
+pub(crate) async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> ApiError {
     ApiError::not_found(format!("no resource at {}", uri.path()))
+        .in_format(crate::api::Format::of(&headers))
 }

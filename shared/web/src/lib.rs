@@ -10,6 +10,7 @@ pub mod error;
 mod health;
 mod landing;
 pub mod portal;
+mod uniform;
 
 use axum::Router;
 use axum::routing::get;
@@ -25,5 +26,6 @@ pub fn router(app: app::App) -> Router {
         .route("/health", get(health::check))
         .route("/blobs/{*key}", get(blobs_route::download))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(uniform::errors))
         .with_state(app)
 }

@@ -60,14 +60,18 @@ async fn landing_page_is_korean_html() {
 }
 
 #[tokio::test]
-async fn unknown_paths_get_problem_json() {
+async fn unknown_paths_get_problem_json_under_v1_and_a_korean_page_elsewhere() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let resp = get(&app(&dir), "/nothing/here").await;
+    let resp = get(&app(&dir), "/v1/nothing/here").await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value = serde_json::from_slice(&body_bytes(resp).await).expect("json");
     assert_eq!(body["code"], "not_found");
     assert_eq!(body["status"], 404);
+    let resp = get(&app(&dir), "/nothing/here").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let html = String::from_utf8(body_bytes(resp).await).expect("utf-8");
+    assert!(html.contains("페이지를 찾을 수 없습니다"), "{html}");
 }
 
 #[tokio::test]

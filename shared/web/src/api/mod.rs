@@ -67,7 +67,7 @@ pub fn routes() -> Router<app::App> {
         .route(
             "/v1/ivr/prompts",
             post(ivr::upload_prompt).layer(axum::extract::DefaultBodyLimit::max(
-                app::ivr::MAX_UPLOAD_BYTES,
+                crate::uniform::PROMPT_BODY,
             )),
         )
         .route("/v1/ivr/prompts/{id}", get(ivr::prompt))

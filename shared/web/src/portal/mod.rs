@@ -8,7 +8,7 @@ mod calls;
 mod hours;
 mod hunt;
 mod ivr;
-mod layout;
+pub(crate) mod layout;
 mod login;
 mod me;
 mod org;
@@ -47,7 +47,9 @@ pub fn routes() -> Router<app::App> {
             "/sms",
             get(sms::user_page)
                 .post(sms::user_send)
-                .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::uniform::SHEET_BODY,
+                )),
         )
         .route("/sms/sample", get(sms::sample))
         .route("/sms/{id}", get(sms::user_detail))
@@ -57,7 +59,9 @@ pub fn routes() -> Router<app::App> {
             "/admin/sms",
             get(sms::admin_page)
                 .post(sms::admin_send)
-                .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::uniform::SHEET_BODY,
+                )),
         )
         .route("/admin/sms/sample", get(sms::sample))
         .route("/admin/sms/{id}", get(sms::admin_detail))
@@ -102,7 +106,7 @@ pub fn routes() -> Router<app::App> {
         .route(
             "/admin/ivr/prompts",
             post(ivr::upload).layer(axum::extract::DefaultBodyLimit::max(
-                app::ivr::MAX_UPLOAD_BYTES + 64 * 1024,
+                crate::uniform::PROMPT_FORM_BODY,
             )),
         )
         .route("/admin/ivr/{id}", get(ivr::show).post(ivr::save_settings))
@@ -126,7 +130,9 @@ pub fn routes() -> Router<app::App> {
         .route("/admin/org/sample", get(org::sample))
         .route(
             "/admin/org/upload",
-            post(org::upload).layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+            post(org::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::uniform::SHEET_BODY,
+            )),
         )
         .route(
             "/admin/apikeys",
