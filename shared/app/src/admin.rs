@@ -122,7 +122,10 @@ pub async fn edit_account(
                 Fail::bad(
                     "invalid_number",
                     "number",
-                    format!("번호 형식이 올바르지 않습니다: {e}"),
+                    format!(
+                        "번호 형식이 올바르지 않습니다: {}",
+                        crate::labels::phone_error(&e)
+                    ),
                 )
             })?;
             if n.kind() != PhoneKind::Internet {
@@ -173,7 +176,10 @@ pub struct Created {
 
 fn opt_text(kind: &'static str, field: &'static str, v: Option<String>) -> Outcome<Option<String>> {
     v.filter(|s| !s.trim().is_empty())
-        .map(|s| parse_name(kind, &s).map_err(|e| Fail::bad("invalid_text", field, e.to_string())))
+        .map(|s| {
+            parse_name(kind, &s)
+                .map_err(|e| Fail::bad("invalid_text", field, crate::labels::name_error(&e)))
+        })
         .transpose()
 }
 
@@ -205,7 +211,10 @@ pub async fn create_member(app: &App, t: &TenantId, m: NewMember) -> Outcome<Cre
             Fail::bad(
                 "invalid_mobile",
                 "mobile",
-                format!("휴대폰 번호가 올바르지 않습니다: {e}"),
+                format!(
+                    "휴대폰 번호가 올바르지 않습니다: {}",
+                    crate::labels::phone_error(&e)
+                ),
             )
         })?;
     if mobile
@@ -229,7 +238,10 @@ pub async fn create_member(app: &App, t: &TenantId, m: NewMember) -> Outcome<Cre
             Fail::bad(
                 "invalid_email",
                 "email",
-                format!("이메일 형식이 올바르지 않습니다: {e}"),
+                format!(
+                    "이메일 형식이 올바르지 않습니다: {}",
+                    crate::labels::email_error(&e)
+                ),
             )
         })?;
     let extension = parse_extension(m.extension.as_deref())?;

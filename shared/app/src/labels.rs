@@ -65,3 +65,54 @@ mod tests {
         }
     }
 }
+
+/// Why a phone number was refused, in Korean (the portal speaks Korean
+/// only; the API's `detail` may stay English).
+pub fn phone_error(e: &domain::PhoneError) -> String {
+    use domain::PhoneError as E;
+    match e {
+        E::Empty => "번호를 입력해 주세요".into(),
+        E::InvalidCharacter { ch, .. } => {
+            format!("\'{ch}\'는 쓸 수 없습니다. 숫자와 하이픈(-)만 입력해 주세요")
+        }
+        E::ForeignCountryCode(_) => "국내 번호(+82)만 등록할 수 있습니다".into(),
+        E::MissingTrunkPrefix => {
+            "0으로 시작하는 번호(010, 02, 070 등)나 15xx·16xx·18xx 대표번호를 입력해 주세요".into()
+        }
+        E::UnknownPrefix(p) => format!("{p}(으)로 시작하는 번호는 쓸 수 없습니다"),
+        E::WrongLength {
+            prefix,
+            expected,
+            got,
+        } => {
+            format!("{prefix} 번호는 앞자리 뒤에 {expected}자리여야 합니다 (입력: {got}자리)")
+        }
+        E::InvalidSubscriber(c) => format!("국번은 {c}(으)로 시작할 수 없습니다"),
+    }
+}
+
+/// Why an e-mail address was refused, in Korean.
+pub fn email_error(e: &domain::EmailError) -> String {
+    use domain::EmailError as E;
+    match e {
+        E::Empty => "이메일을 입력해 주세요".into(),
+        E::TooLong => "이메일이 너무 깁니다 (254자 이하)".into(),
+        E::At => "이메일에는 @가 하나 있어야 합니다".into(),
+        E::LocalPartLength => "@ 앞부분은 1~64자여야 합니다".into(),
+        E::LocalPartCharacter(c) => format!("@ 앞부분에 \'{c}\'는 쓸 수 없습니다"),
+        E::LocalPartDots => {
+            "@ 앞부분은 점(.)으로 시작하거나 끝날 수 없고, 점을 연달아 쓸 수 없습니다".into()
+        }
+        E::Domain(d) => format!("{d}은(는) 올바른 도메인이 아닙니다"),
+    }
+}
+
+/// Why a name (a person's, a position's) was refused, in Korean.
+pub fn name_error(e: &domain::account::NameError) -> String {
+    use domain::account::NameError as E;
+    match e {
+        E::Empty(_) => "비워 둘 수 없습니다".into(),
+        E::TooLong(_) => "100자 이하로 입력해 주세요".into(),
+        E::Control(_) => "줄바꿈 같은 제어 문자는 쓸 수 없습니다".into(),
+    }
+}

@@ -381,7 +381,10 @@ pub async fn history_in(
                     Fail::bad(
                         "invalid_number",
                         "recipient",
-                        format!("수신번호 형식이 올바르지 않습니다 ({e})"),
+                        format!(
+                            "수신번호 형식이 올바르지 않습니다 ({})",
+                            crate::labels::phone_error(&e)
+                        ),
                     )
                 })?
                 .e164(),

@@ -248,7 +248,10 @@ pub async fn set_email(
         Fail::bad(
             "invalid_email",
             "email",
-            format!("이메일 형식이 올바르지 않습니다: {e}"),
+            format!(
+                "이메일 형식이 올바르지 않습니다: {}",
+                crate::labels::email_error(&e)
+            ),
         )
     })?;
     password::check_strength(password_input).map_err(|_| {

@@ -6,7 +6,7 @@ pub(crate) async fn page() -> Html<&'static str> {
     Html(PAGE)
 }
 
-const PAGE: &str = r#"<!doctype html>
+const PAGE: &str = r#"<!DOCTYPE html>
 <html lang="ko">
 <head>
 <meta charset="utf-8">
@@ -35,19 +35,17 @@ const PAGE: &str = r#"<!doctype html>
 <main>
   <div class="cards">
     <section class="card">
-      <h2>관리자 페이지</h2>
-      <p>계정관리, 문자발송, 정산관리, 조직도, URL 관리</p>
-      <span class="soon">준비 중</span>
+      <h2><a href="/login" id="admin-portal">관리자 페이지</a></h2>
+      <p>계정관리, 통화기록, 문자발송, 정산관리, 조직도, 착신그룹, ARS 설정, 콜백 요청, URL 관리, API 키</p>
     </section>
     <section class="card">
-      <h2>사용자 페이지</h2>
+      <h2><a href="/login" id="user-portal">사용자 페이지</a></h2>
       <p>나의정보, 통화이력조회, 통화시간설정, 메시지조회(발송)</p>
-      <span class="soon">준비 중</span>
     </section>
     <section class="card">
-      <h2>CTI API</h2>
-      <p>통화기록, 녹취, 콜백, 클릭투콜 — JSON / XML</p>
-      <span class="soon">준비 중</span>
+      <h2>CTI API <code>/v1</code></h2>
+      <p>계정, 번호, 통화기록과 녹취, 문자, 착신그룹, ARS, 콜백 요청 — JSON / XML, API 키(관리자 페이지의 API 키)로 호출합니다.</p>
+      <span class="soon">API 문서(OpenAPI) 준비 중</span>
     </section>
     <section class="card">
       <h2>서비스 상태</h2>

@@ -30,7 +30,6 @@ pub enum Menu {
 
 pub fn head(title: &str) -> Markup {
     html! {
-        (DOCTYPE)
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
@@ -53,6 +52,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
     };
     let soon = |label: &str| html! { span { (label) small { "준비 중" } } };
     html! {
+        (DOCTYPE)
         html lang="ko" {
             (head(title))
             body {
@@ -100,6 +100,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
 
 pub fn bare(title: &str, body: Markup) -> Markup {
     html! {
+        (DOCTYPE)
         html lang="ko" {
             (head(title))
             body { (body) }
