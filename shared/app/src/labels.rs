@@ -53,19 +53,6 @@ pub fn strategy(s: domain::hunt::Strategy) -> &'static str {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_direction_reads_back_from_its_korean_label() {
-        for d in Direction::ALL {
-            assert_eq!(parse_direction(direction(d)), Some(d));
-            assert_eq!(parse_direction(d.as_str()), Some(d));
-        }
-    }
-}
-
 /// Why a phone number was refused, in Korean (the portal speaks Korean
 /// only; the API's `detail` may stay English).
 pub fn phone_error(e: &domain::PhoneError) -> String {
@@ -114,5 +101,18 @@ pub fn name_error(e: &domain::account::NameError) -> String {
         E::Empty(_) => "비워 둘 수 없습니다".into(),
         E::TooLong(_) => "100자 이하로 입력해 주세요".into(),
         E::Control(_) => "줄바꿈 같은 제어 문자는 쓸 수 없습니다".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_direction_reads_back_from_its_korean_label() {
+        for d in Direction::ALL {
+            assert_eq!(parse_direction(direction(d)), Some(d));
+            assert_eq!(parse_direction(d.as_str()), Some(d));
+        }
     }
 }
