@@ -69,6 +69,29 @@ fn carrier(
     Sipp::spawn(w, name, &text, ports, None, &[])
 }
 
+/// A carrier's call to the 대표번호 pressing `keys` while the menu speaks,
+/// which `phone` answers; both sipp runs must finish.
+fn answered_by(w: &std::path::Path, ports: Ports, phone: &Phone, name: &str, keys: &str) {
+    let mut uas = callee(
+        w,
+        phone,
+        &format!("{name}-phone"),
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let mut t = carrier(w, name, ports, "0212345678", (4500, keys, 3000), false);
+    let (ok_t, ok_p) = (
+        t.wait(Duration::from_secs(40)),
+        uas.wait(Duration::from_secs(10)),
+    );
+    assert!(
+        ok_t && ok_p,
+        "{name}: {ok_t} {ok_p}\n{}\n{}",
+        t.log(),
+        uas.log()
+    );
+}
+
 #[test]
 fn callers_walk_ars_menus_by_keypad() {
     let data = tempfile::tempdir().expect("tempdir");
@@ -91,31 +114,7 @@ fn callers_walk_ars_menus_by_keypad() {
     register(w, &b);
 
     // 2 while the menu speaks: the first employee's phone rings and answers.
-    let mut uas = callee(
-        w,
-        &a,
-        "ivr-2",
-        &["uas_ring", "uas_answer", "uas_wait_bye"],
-        0,
-    );
-    let mut t = carrier(
-        w,
-        "ivr-key-2",
-        ports(),
-        "0212345678",
-        (4500, &press("2"), 3000),
-        false,
-    );
-    let (ok_t, ok_a) = (
-        t.wait(Duration::from_secs(40)),
-        uas.wait(Duration::from_secs(10)),
-    );
-    assert!(
-        ok_t && ok_a,
-        "key 2: {ok_t} {ok_a}\n{}\n{}",
-        t.log(),
-        uas.log()
-    );
+    answered_by(w, ports(), &a, "ivr-key-2", &press("2"));
     let r = &api.closed_calls(1)[0];
     assert_eq!(
         (
@@ -132,32 +131,8 @@ fn callers_walk_ars_menus_by_keypad() {
     // 9 (RFC 4733), then an extension and # by SIP INFO (sipp's pcaps
     // can't press one key twice in a row: each replay has the same RTP
     // timestamp, so the second is the first one's retransmission).
-    let mut uas = callee(
-        w,
-        &b,
-        "ivr-9",
-        &["uas_ring", "uas_answer", "uas_wait_bye"],
-        0,
-    );
     let keys = format!("{}{}", press("9"), info_keys(&format!("{}#", b.extension)));
-    let mut t = carrier(
-        w,
-        "ivr-key-9",
-        ports(),
-        "0212345678",
-        (4500, &keys, 3000),
-        false,
-    );
-    let (ok_t, ok_b) = (
-        t.wait(Duration::from_secs(40)),
-        uas.wait(Duration::from_secs(10)),
-    );
-    assert!(
-        ok_t && ok_b,
-        "key 9: {ok_t} {ok_b}\n{}\n{}",
-        t.log(),
-        uas.log()
-    );
+    answered_by(w, ports(), &b, "ivr-key-9", &keys);
     let r = &api.closed_calls(2)[0];
     let path = format!("main=9 > extension={}", b.extension);
     assert_eq!(
@@ -182,31 +157,7 @@ fn callers_walk_ars_menus_by_keypad() {
         assert_eq!(s, 200, "{body:#}");
     };
     pause(true);
-    let mut uas = callee(
-        w,
-        &b,
-        "ivr-1",
-        &["uas_ring", "uas_answer", "uas_wait_bye"],
-        0,
-    );
-    let mut t = carrier(
-        w,
-        "ivr-key-1",
-        ports(),
-        "0212345678",
-        (4500, &press("1"), 3000),
-        false,
-    );
-    let (ok_t, ok_b) = (
-        t.wait(Duration::from_secs(40)),
-        uas.wait(Duration::from_secs(10)),
-    );
-    assert!(
-        ok_t && ok_b,
-        "key 1: {ok_t} {ok_b}\n{}\n{}",
-        t.log(),
-        uas.log()
-    );
+    answered_by(w, ports(), &b, "ivr-key-1", &press("1"));
     let r = &api.closed_calls(3)[0];
     assert_eq!(
         (

@@ -110,6 +110,14 @@ fn hand_off(out: &[Action]) -> Option<HandOff> {
     })
 }
 
+/// The callback request the call asked the I/O layer to file, if any.
+fn filed(out: &[Action]) -> Option<crate::call::CallbackAsk> {
+    out.iter().find_map(|a| match a {
+        Action::FileCallback(c) => Some(c.clone()),
+        _ => None,
+    })
+}
+
 fn closed(out: &[Action]) -> Option<CallRecord> {
     out.iter().find_map(|a| match a {
         Action::Close(r) => Some((**r).clone()),
@@ -321,13 +329,7 @@ fn a_callback_request_is_filed_then_the_caller_hears_it_was_taken() {
     call.prompt_done(now);
     call.on_dtmf(Leg::A, '1', now);
     let out = call.handed_off(Ok(Handoff::Callback), now);
-    let ask = out
-        .iter()
-        .find_map(|a| match a {
-            Action::FileCallback(c) => Some(c.clone()),
-            _ => None,
-        })
-        .expect("filed");
+    let ask = filed(&out).expect("filed");
     assert_eq!(ask.number, "010-1234-5678");
     assert_eq!(ask.call_id, call.record.id);
     assert!(matches!(
@@ -406,13 +408,7 @@ fn a_caller_without_caller_id_keys_in_the_number_to_call_back() {
         );
     }
     let out = call.on_dtmf(Leg::A, '#', now);
-    let ask = out
-        .iter()
-        .find_map(|a| match a {
-            Action::FileCallback(c) => Some(c.clone()),
-            _ => None,
-        })
-        .expect("filed");
+    let ask = filed(&out).expect("filed");
     assert_eq!(ask.number, "0212345678");
 }
 
@@ -457,12 +453,6 @@ fn a_caller_who_missed_the_groups_agents_leaves_a_callback_request() {
     );
     let invite = requests_to(&out, DESK, "INVITE").pop().expect("rings");
     let out = call.on_response(&answer(&invite, 480, "d1", None), now);
-    let ask = out
-        .iter()
-        .find_map(|a| match a {
-            Action::FileCallback(c) => Some(c.clone()),
-            _ => None,
-        })
-        .expect("a callback request");
+    let ask = filed(&out).expect("a callback request");
     assert_eq!(ask.source, domain::callback::Source::Queue { group });
 }
