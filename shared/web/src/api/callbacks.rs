@@ -39,33 +39,26 @@ pub struct CallBody {
     agent: String,
 }
 
-fn fail(f: app::Fail, i: &Integrator) -> ApiError {
-    ApiError::from(f).in_format(i.format)
-}
-
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
     Query(q): Query<ListQuery>,
 ) -> Result<Reply<CallbackList>, ApiError> {
-    i.require("callbacks:read")?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
-            fail(
+    let work = async {
+        let status = match q.status.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(Status::parse(s).ok_or_else(|| {
                 app::Fail::bad(
                     "callback_status",
                     "status",
                     "status는 open 또는 done 입니다",
-                ),
-                &i,
-            )
-        })?),
+                )
+            })?),
+        };
+        let callbacks = app::callbacks::list(&app, &i.tenant, status).await?;
+        Ok(CallbackList { callbacks })
     };
-    let callbacks = app::callbacks::list(&app, &i.tenant, status)
-        .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(Reply::ok(i.format, "callbacks", CallbackList { callbacks }))
+    i.read("callbacks:read", "callbacks", work).await
 }
 
 pub async fn get_one(

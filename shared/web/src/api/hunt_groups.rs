@@ -19,10 +19,6 @@ pub struct GroupList {
     pub groups: Vec<HuntGroup>,
 }
 
-fn fail(f: app::Fail, i: &Integrator) -> ApiError {
-    ApiError::from(f).in_format(i.format)
-}
-
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
@@ -97,11 +93,8 @@ pub async fn delete(
     i: Integrator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    i.require("hunt_groups:write")?;
-    app::hunt::delete(&app, &i.tenant, &id)
+    i.delete("hunt_groups:write", app::hunt::delete(&app, &i.tenant, &id))
         .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, serde::Deserialize, Serialize)]
@@ -121,6 +114,6 @@ pub async fn set_paused(
     let b: PausedBody = serde_json::from_slice(&body).map_err(|e| bad_json(i.format, &e))?;
     app::hunt::set_paused(&app, &i.tenant, &id, &account, b.paused)
         .await
-        .map_err(|f| fail(f, &i))?;
+        .map_err(|f| i.fail(f))?;
     Ok(Reply::ok(i.format, "member", b))
 }

@@ -31,10 +31,6 @@ pub struct ScenarioList {
     pub scenarios: Vec<Scenario>,
 }
 
-fn fail(f: app::Fail, i: &Integrator) -> ApiError {
-    ApiError::from(f).in_format(i.format)
-}
-
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
@@ -105,11 +101,8 @@ pub async fn delete(
     i: Integrator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    i.require("ivr:write")?;
-    app::ivr::delete(&app, &i.tenant, &id)
+    i.delete("ivr:write", app::ivr::delete(&app, &i.tenant, &id))
         .await
-        .map_err(|f| fail(f, &i))?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The media types a recording may be sent as.
@@ -125,7 +118,7 @@ const AUDIO_TYPES: [&str; 5] = [
 /// a malformed request (400), audio of the wrong length a 422.
 fn audio_fail(f: app::Fail, i: &Integrator) -> ApiError {
     let malformed = matches!(f.code, "audio_format" | "audio_corrupt");
-    let mut e = fail(f, i);
+    let mut e = i.fail(f);
     if malformed {
         e.status = StatusCode::BAD_REQUEST;
     }
@@ -210,7 +203,7 @@ pub async fn prompt(
     i.require("ivr:read")?;
     let bytes = app::ivr::prompt_audio(&app, &i.tenant, &Prompt::Audio { id })
         .await
-        .map_err(|f| fail(f, &i))?;
+        .map_err(|f| i.fail(f))?;
     // An id names one upload for good: its content never changes.
     Ok(wav(bytes, "private, max-age=86400, immutable"))
 }
@@ -229,6 +222,6 @@ pub async fn preview(
     let b: PreviewBody = serde_json::from_slice(&body).map_err(|e| bad_json(i.format, &e))?;
     let bytes = app::ivr::prompt_audio(&app, &i.tenant, &Prompt::Tts { text: b.text })
         .await
-        .map_err(|f| fail(f, &i))?;
+        .map_err(|f| i.fail(f))?;
     Ok(wav(bytes, "private, max-age=3600"))
 }

@@ -136,10 +136,24 @@ impl Integrator {
         work: impl std::future::Future<Output = Result<T, app::Fail>>,
     ) -> Result<Reply<T>, ApiError> {
         self.require(scope)?;
-        let v = work
-            .await
-            .map_err(|f| ApiError::from(f).in_format(self.format))?;
+        let v = work.await.map_err(|f| self.fail(f))?;
         Ok(Reply::ok(self.format, root, v))
+    }
+
+    /// A delete: with `scope`, `work` done answers 204.
+    pub async fn delete(
+        &self,
+        scope: &str,
+        work: impl std::future::Future<Output = Result<(), app::Fail>>,
+    ) -> Result<axum::http::StatusCode, ApiError> {
+        self.require(scope)?;
+        work.await.map_err(|f| self.fail(f))?;
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    }
+
+    /// An app failure as problem details in this integrator's format.
+    pub fn fail(&self, f: app::Fail) -> ApiError {
+        ApiError::from(f).in_format(self.format)
     }
 
     pub fn require(&self, scope: &str) -> Result<(), ApiError> {
