@@ -42,9 +42,13 @@ pub const SUSPECT_CHECKS_PER_SEC: u32 = 20;
 pub const LOCKOUT_SECS: i64 = 600;
 /// How long a user who registered from an address passes its rate limit.
 const KNOWN_GOOD_SECS: i64 = 3600;
-/// Entries each failure table keeps at most (forged sources must not fill
-/// memory); past it, those older than the window go.
+/// Past this many entries a table drops those older than its window
+/// (forged sources must not fill memory with stale entries). Entries within
+/// the window stay: a sustained flood of forged sources still grows a
+/// table for as long as the window lasts.
 const TABLE_LIMIT: usize = 100_000;
+/// A large table is swept once per this many new entries, not on each.
+const PRUNE_EVERY: usize = 4096;
 
 /// One address's failures in the window, and its check bucket.
 #[derive(Debug, Clone, Copy)]
@@ -56,10 +60,16 @@ struct AddressState {
     refilled: i64,
 }
 
-/// Drops old entries once `m` is large.
-fn prune<K: std::hash::Hash + Eq, V>(m: &mut HashMap<K, V>, now: i64, at: impl Fn(&V) -> i64) {
-    if m.len() > TABLE_LIMIT {
-        m.retain(|_, v| now - at(v) < LOCKOUT_SECS);
+/// Drops entries older than `window` once `m` is large (amortised: a
+/// table full of recent entries is not swept on every insert).
+fn prune<K: std::hash::Hash + Eq, V>(
+    m: &mut HashMap<K, V>,
+    now: i64,
+    window: i64,
+    at: impl Fn(&V) -> i64,
+) {
+    if m.len() > TABLE_LIMIT && m.len().is_multiple_of(PRUNE_EVERY) {
+        m.retain(|_, v| now - at(v) < window);
     }
 }
 
@@ -157,17 +167,6 @@ impl Registrar {
     /// (its bucket is empty); takes a token otherwise. Users who
     /// registered from there lately always pass.
     fn throttled(&self, user: &str, ip: IpAddr, now: i64) -> bool {
-        let known = self
-            .known_good
-            .lock()
-            .map(|m| {
-                m.get(&(user.to_owned(), ip))
-                    .is_some_and(|&at| now - at < KNOWN_GOOD_SECS)
-            })
-            .unwrap_or(false);
-        if known {
-            return false;
-        }
         let Ok(mut m) = self.addresses.lock() else {
             return false;
         };
@@ -175,6 +174,18 @@ impl Registrar {
             return false;
         };
         if a.failures < SUSPECT_AFTER_FAILURES || now - a.at >= LOCKOUT_SECS {
+            return false;
+        }
+        // Only a suspect address looks its user up (no work on the usual path).
+        let known = self
+            .known_good
+            .lock()
+            .map(|k| {
+                k.get(&(user.to_owned(), ip))
+                    .is_some_and(|&at| now - at < KNOWN_GOOD_SECS)
+            })
+            .unwrap_or(false);
+        if known {
             return false;
         }
         let burst = 2 * SUSPECT_CHECKS_PER_SEC;
@@ -193,7 +204,7 @@ impl Registrar {
 
     fn fail(&self, req: &Request, user: &str, ip: IpAddr, now: i64) -> Vec<u8> {
         if let Ok(mut m) = self.failures.lock() {
-            prune(&mut m, now, |&(_, at)| at);
+            prune(&mut m, now, LOCKOUT_SECS, |&(_, at)| at);
             let e = m.entry((user.to_owned(), ip)).or_insert((0, now));
             if now - e.1 >= LOCKOUT_SECS {
                 *e = (0, now);
@@ -202,7 +213,7 @@ impl Registrar {
             e.1 = now;
         }
         if let Ok(mut m) = self.addresses.lock() {
-            prune(&mut m, now, |a| a.at);
+            prune(&mut m, now, LOCKOUT_SECS, |a| a.at);
             let burst = 2 * SUSPECT_CHECKS_PER_SEC;
             let a = m.entry(ip).or_insert(AddressState {
                 failures: 0,
@@ -224,7 +235,7 @@ impl Registrar {
             m.remove(&(user.to_owned(), ip));
         }
         if let Ok(mut m) = self.known_good.lock() {
-            prune(&mut m, now, |&at| at);
+            prune(&mut m, now, KNOWN_GOOD_SECS, |&at| at);
             m.insert((user.to_owned(), ip), now);
         }
     }
