@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use domain::call::{CallRecord, Direction, Party};
 use domain::hunt::{HuntGroup, MemberState, Overflow, plan};
-use domain::{Account, AccountId, AccountStatus, HuntGroupId};
+use domain::{Account, AccountId, HuntGroupId};
 
 use super::{
     Application, Context, Decision, Fallback, NOT_FOUND, QueueSpec, Refusal, Route, UNAVAILABLE,
-    party_of, reach, user_from,
+    active_account, party_of, reach, user_from,
 };
 use crate::directory::{Directory, Unavailable};
 use crate::fork::{ForkPlan, Stage};
@@ -41,10 +41,7 @@ pub async fn ring_plan(
     let mut states = Vec::with_capacity(group.members.len());
     let mut phones = Vec::with_capacity(group.members.len());
     for m in &group.members {
-        let member = dir
-            .account(t, &m.account)
-            .await?
-            .filter(|a| a.status == AccountStatus::Active);
+        let member = active_account(dir, t, &m.account).await?;
         let here = match &member {
             // Members registered only at another edge do not ring from here.
             Some(a) => reach(&dir.registrations(t, &a.id).await?, cx).unwrap_or_default(),
@@ -147,10 +144,8 @@ async fn one_group_route(
 ) -> Result<(Option<Route>, Option<Party>), Unavailable> {
     let forks = ring_plan(group, caller, dir, cx).await?;
     let mailbox = match &group.overflow {
-        Overflow::Voicemail { account } => dir
-            .account(&group.tenant, account)
+        Overflow::Voicemail { account } => active_account(dir, &group.tenant, account)
             .await?
-            .filter(|a| a.status == AccountStatus::Active)
             .map(|a| party_of(&a)),
         Overflow::Hangup | Overflow::Callback | Overflow::Group { .. } => None,
     };

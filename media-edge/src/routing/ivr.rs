@@ -11,11 +11,13 @@ use std::collections::BTreeSet;
 
 use domain::call::{CallRecord, Direction, Party};
 use domain::ivr::{Action as Node, Destination, Scenario};
-use domain::{AccountId, AccountStatus, Extension, HuntGroupId, PhoneNumber, TenantId};
+use domain::{AccountId, Extension, HuntGroupId, PhoneNumber, TenantId};
 use store::repo::hunt_groups::ExtensionHolder;
 
 use super::hunt::{group_party, group_route};
-use super::{Application, Context, Decision, Fallback, Refusal, Route, party_of, reach};
+use super::{
+    Application, Context, Decision, Fallback, Refusal, Route, active_account, party_of, reach,
+};
 use crate::directory::{Directory, Unavailable};
 use crate::fork::{ForkPlan, Target};
 
@@ -160,11 +162,7 @@ async fn active(
     a: &AccountId,
     dir: &dyn Directory,
 ) -> Result<Option<Party>, Unavailable> {
-    Ok(dir
-        .account(t, a)
-        .await?
-        .filter(|a| a.status == AccountStatus::Active)
-        .map(|a| party_of(&a)))
+    Ok(active_account(dir, t, a).await?.map(|a| party_of(&a)))
 }
 
 /// A user's phones ring; their voicemail answers if nobody does, or at

@@ -176,6 +176,18 @@ pub fn party_of(a: &Account) -> Party {
     }
 }
 
+/// The account, if it exists and is active (suspended ones take no calls).
+async fn active_account(
+    dir: &dyn Directory,
+    t: &TenantId,
+    a: &domain::AccountId,
+) -> Result<Option<Account>, Unavailable> {
+    Ok(dir
+        .account(t, a)
+        .await?
+        .filter(|a| a.status == AccountStatus::Active))
+}
+
 /// Decides what the INVITE for `dialled` (the Request-URI's user) gets.
 pub async fn route(
     origin: &Origin,
@@ -187,10 +199,8 @@ pub async fn route(
         Origin::Trunk { caller } => from_trunk(caller, dialled, dir, cx).await,
         Origin::User { tenant, account } => {
             dir.refresh(tenant).await?;
-            let caller = dir
-                .account(tenant, account)
+            let caller = active_account(dir, tenant, account)
                 .await?
-                .filter(|a| a.status == AccountStatus::Active)
                 .ok_or(FORBIDDEN)?;
             from_user(&caller, dialled, dir, cx).await
         }
@@ -254,10 +264,8 @@ async fn from_trunk(
     }
     let owner = owner.ok_or(NOT_FOUND)?;
     let (tenant, aid) = owner;
-    let callee = dir
-        .account(&tenant, &aid)
+    let callee = active_account(dir, &tenant, &aid)
         .await?
-        .filter(|a| a.status == AccountStatus::Active)
         .ok_or(UNAVAILABLE)?;
     let caller_display =
         PhoneNumber::parse(caller).map_or_else(|_| caller.to_owned(), |p| p.display());
