@@ -56,6 +56,13 @@ pub struct Config {
     pub sms_queue_url: Option<String>,
     /// Who speaks ARS prompts.
     pub tts: TtsConfig,
+    /// The SNS topic call events are published to (AWS); locally they go
+    /// to in-process consumers.
+    pub events_topic: Option<String>,
+    /// Webhook endpoints may be `http://` on this machine's loopback
+    /// (`OFFICE_WEBHOOKS_LOOPBACK`; on by default with the embedded store,
+    /// never wanted on AWS).
+    pub webhooks_loopback: bool,
 }
 
 /// The text-to-speech engine (`OFFICE_TTS`).
@@ -192,6 +199,18 @@ impl Config {
                 }
             },
         };
+        let webhooks_loopback = match get("OFFICE_WEBHOOKS_LOOPBACK").as_deref() {
+            Some("1" | "true") => true,
+            Some("0" | "false") => false,
+            Some(other) => {
+                return Err(ConfigError::Choice {
+                    var: "OFFICE_WEBHOOKS_LOOPBACK",
+                    allowed: "0, 1, true, false",
+                    got: other.to_owned(),
+                });
+            }
+            None => matches!(store, StoreConfig::Embedded { .. }),
+        };
         Ok(Self {
             data_dir,
             store,
@@ -204,6 +223,8 @@ impl Config {
             sip_realm,
             inbound_secret: get("OFFICE_INBOUND_SECRET"),
             sms_queue_url: get("OFFICE_SMS_QUEUE_URL"),
+            events_topic: get("OFFICE_EVENTS_TOPIC_ARN"),
+            webhooks_loopback,
             tts,
         })
     }

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod config;
 pub mod demo;
 pub mod dispatch;
+pub mod events;
 pub mod fail;
 pub mod hours;
 pub mod hunt;
@@ -23,6 +24,7 @@ mod secret;
 pub mod signup;
 pub mod sip;
 mod state;
+pub mod webhooks;
 
 pub use config::{BlobConfig, Config, ConfigError, StoreConfig};
 pub use fail::{Fail, FailKind, Outcome};

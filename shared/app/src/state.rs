@@ -45,6 +45,15 @@ pub struct App {
     /// Speaks ARS prompts (espeak-ng locally, Polly on AWS), each text once
     /// per voice: cached in memory and in the blob store.
     pub speech: Arc<speech::Cached>,
+    /// Where staged call events are published (SNS on AWS, `live` locally).
+    pub events: Arc<dyn events::Publisher>,
+    /// In-process events: the webhook intake is attached; streams subscribe.
+    pub live: events::Local,
+    /// Webhook endpoints may be `http://` on the loopback (local product, tests).
+    pub webhooks_loopback: bool,
+    /// Wakes the in-process webhook dispatcher.
+    pub webhook_kick: Arc<tokio::sync::Notify>,
+    pub webhook_http: reqwest::Client,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,8 +140,18 @@ impl App {
             crate::config::TtsConfig::Espeak => Arc::new(speech::Espeak::new()),
             crate::config::TtsConfig::Polly { voice } => polly(voice).await?,
         };
+        let (live, webhook_kick) = local_events(&store);
+        let events: Arc<dyn events::Publisher> = match &cfg.events_topic {
+            Some(arn) => sns_events(arn).await?,
+            None => Arc::new(live.clone()),
+        };
         Ok(Self {
             speech: Arc::new(speech::Cached::new(tts, Some(blobs.clone()))),
+            events,
+            live,
+            webhooks_loopback: cfg.webhooks_loopback,
+            webhook_kick,
+            webhook_http: crate::webhooks::client(),
             store,
             blobs,
             local_blobs,
@@ -171,7 +190,13 @@ impl App {
     ) -> Result<Self, AppError> {
         let fs = FsBlobStore::new(&dir.join("blobs"), public_url, &[42u8; 32])?;
         let blobs: Arc<dyn BlobStore> = Arc::new(fs.clone());
+        let (live, webhook_kick) = local_events(&store);
         Ok(Self {
+            events: Arc::new(live.clone()),
+            live,
+            webhooks_loopback: true,
+            webhook_kick,
+            webhook_http: crate::webhooks::client(),
             speech: Arc::new(speech::Cached::new(
                 Arc::new(speech::Espeak::new()),
                 Some(blobs.clone()),
@@ -200,6 +225,28 @@ impl App {
         self.store.get(&Key::new("#HEALTH", "#PROBE")).await?;
         Ok(())
     }
+}
+
+/// In-process events with the webhook intake attached.
+fn local_events(store: &Arc<dyn Store>) -> (events::Local, Arc<tokio::sync::Notify>) {
+    let live = events::Local::new();
+    let kick = Arc::new(tokio::sync::Notify::new());
+    live.attach(Arc::new(crate::webhooks::Intake::new(
+        store.clone(),
+        kick.clone(),
+    )));
+    (live, kick)
+}
+
+#[cfg(feature = "aws")]
+async fn sns_events(arn: &str) -> Result<Arc<dyn events::Publisher>, AppError> {
+    let client = events::sns::Client::new(&aws_config().await);
+    Ok(Arc::new(events::sns::SnsPublisher::new(client, arn)))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn sns_events(_arn: &str) -> Result<Arc<dyn events::Publisher>, AppError> {
+    Err(AppError::NoAws("OFFICE_EVENTS_TOPIC_ARN"))
 }
 
 #[cfg(feature = "aws")]

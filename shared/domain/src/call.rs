@@ -2,12 +2,12 @@
 //! The media edge fills them in as a call progresses; the store maps them
 //! to items; the web layer gives them their Korean labels.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{AccountId, TenantId};
 
 /// How a call appears in the history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// A user called outside the company.
@@ -58,7 +58,7 @@ impl Direction {
 }
 
 /// How a call ended (or that it has not yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     InProgress,

@@ -10,6 +10,7 @@ pub mod call;
 pub mod callback;
 pub mod dialplan;
 pub mod email;
+pub mod event;
 pub mod extension;
 pub mod holidays;
 pub mod hours;
@@ -22,6 +23,7 @@ pub mod org;
 pub mod phone;
 pub mod registration;
 pub mod sms;
+pub mod webhook;
 
 pub use account::{
     Account, AccountStatus, NameError, Permissions, Role, Tenant, TenantLinks, parse_name,

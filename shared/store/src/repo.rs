@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod departments;
 pub mod directory;
+pub mod events;
 pub mod hours;
 pub mod hunt_groups;
 pub mod idempotency;
@@ -23,6 +24,7 @@ pub mod sink;
 pub mod tenants;
 pub mod throttle;
 pub mod verifications;
+pub mod webhooks;
 
 use crate::{Item, Key, Query, Store, StoreError};
 
