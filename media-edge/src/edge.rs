@@ -183,6 +183,8 @@ pub struct Edge {
     pub voice: Arc<Voice>,
     /// Who may hold a SIP connection over TCP.
     admission: Arc<Admission>,
+    /// Call and device events, on their way to the events port.
+    pub events: app::events::Outbox,
 }
 
 impl std::fmt::Debug for Edge {
@@ -216,7 +218,15 @@ impl Edge {
             Some(id) => id.clone(),
             None => EdgeId::parse(&app.region).map_err(std::io::Error::other)?,
         };
+        let events = app::events::Outbox::start(
+            app.store.clone(),
+            app.events.clone(),
+            &format!("edge-{edge_id}"),
+        );
         let location = Arc::new(Location::new(app.store.clone(), edge_id, advertised));
+        location.emit_to(events.clone());
+        let spool = Spool::new(app.clone(), spool_dir);
+        spool.emit_to(events.clone());
         let directory = Arc::new(StoreDirectory::new(app.clone(), location));
         let registrar = Arc::new(Registrar::new(
             app.sip_realm.clone(),
@@ -224,9 +234,10 @@ impl Edge {
             directory.clone(),
         ));
         Ok(Arc::new(Self {
-            spool: Spool::new(app.clone(), spool_dir),
+            spool,
             voice: Arc::new(Voice::new(app.clone())),
             admission: Admission::new(config.tcp),
+            events,
             app,
             registrar,
             directory,
@@ -690,6 +701,7 @@ impl Edge {
             plays: 0,
             held: Held::default(),
             group_answered: None,
+            tracker: domain::event::Tracker::default(),
         };
         ctx.perform(&mut call, actions).await;
         let queues = self.directory.queues().clone();
@@ -869,9 +881,18 @@ impl Edge {
             };
         let mut n = 0;
         for mut r in open {
-            r.close_abandoned(store::now_epoch_ms(), "edge restart");
+            let now = store::now_epoch_ms();
+            r.close_abandoned(now, "edge restart");
             if calls::close(&*self.app.store, &r).await.is_ok() {
                 n += 1;
+                let ended = domain::event::Kind::Ended(domain::event::Ended::of(&r));
+                self.events.emit(vec![domain::event::Event::new(
+                    r.tenant.clone(),
+                    &r.id,
+                    domain::event::ORPHAN_ENDED_SEQ,
+                    now,
+                    ended,
+                )]);
             }
         }
         n
@@ -954,8 +975,9 @@ struct CallIo {
     relay: Option<Relay>,
     segment: u32,
     segment_started_ms: i64,
-    /// The record the segment being made belongs to (tenant, id).
-    segment_of: Option<(TenantId, String)>,
+    /// The record the segment being made belongs to (tenant, id), and the
+    /// users on it.
+    segment_of: Option<(TenantId, String, Vec<domain::AccountId>)>,
     /// The last call-record write; the next waits for it (writes stay in order).
     writes: Option<tokio::task::JoinHandle<()>>,
     /// The call's own inbox (a finished greeting reports there).
@@ -967,6 +989,8 @@ struct CallIo {
     held: Held,
     /// The record whose answer by a hunt group's member was counted.
     group_answered: Option<String>,
+    /// Turns the call's record versions into numbered events.
+    tracker: domain::event::Tracker,
 }
 
 impl Drop for CallIo {
@@ -1044,7 +1068,11 @@ impl CallIo {
                 }
                 Action::Save(r) => self.write(*r, false),
                 Action::Close(mut r) => {
-                    if self.segment_of.as_ref().is_some_and(|(_, id)| *id == r.id) {
+                    if self
+                        .segment_of
+                        .as_ref()
+                        .is_some_and(|(_, id, _)| *id == r.id)
+                    {
                         self.stop_segment().await;
                     }
                     let caller = call.caller_leg(&r.id);
@@ -1084,6 +1112,12 @@ impl CallIo {
                 Action::HandOver(r) => {
                     let result = self.edge.hand_over(r).await;
                     queue.extend(call.handed_over(result, Instant::now()));
+                }
+                Action::Notify(h) => {
+                    let now = store::now_epoch_ms();
+                    if let Some(e) = self.tracker.note(&call.record, h, now) {
+                        self.edge.events.emit(vec![e]);
+                    }
                 }
             }
         }
@@ -1158,6 +1192,9 @@ impl CallIo {
 
     fn write(&mut self, r: calls::CallRecord, close: bool) {
         self.hunt_progress(&r, close);
+        self.edge
+            .events
+            .emit(self.tracker.observe(&r, close, store::now_epoch_ms()));
         let previous = self.writes.take();
         let store = self.edge.app.store.clone();
         self.writes = Some(tokio::spawn(async move {
@@ -1185,7 +1222,12 @@ impl CallIo {
         if self.media(|m| m.recording()).unwrap_or(true) {
             return;
         }
-        self.segment_of = Some((call.record.tenant.clone(), call.record.id.clone()));
+        let users = [&call.record.caller.account, &call.record.callee.account]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        self.segment_of = Some((call.record.tenant.clone(), call.record.id.clone(), users));
         self.segment += 1;
         let path = self.edge.spool.segment_path(&call.record.id, self.segment);
         let started = self.media(|m| m.elapsed()).unwrap_or(Duration::ZERO);
@@ -1210,7 +1252,7 @@ impl CallIo {
         let Some(Some(rec)) = self.media(|m| m.stop_recording()) else {
             return;
         };
-        let Some((tenant, call_id)) = self.segment_of.take() else {
+        let Some((tenant, call_id, accounts)) = self.segment_of.take() else {
             return;
         };
         let n = self.segment;
@@ -1225,6 +1267,7 @@ impl CallIo {
                     call_id,
                     started_ms,
                     duration_ms: i64::try_from(len.as_millis()).unwrap_or(0),
+                    accounts,
                 };
                 if let Err(e) = spool.enqueue(&wav, &note) {
                     tracing::error!(error = %e, "cannot queue a recording");

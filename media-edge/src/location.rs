@@ -46,6 +46,8 @@ pub struct Location {
     /// This edge's SIP address, recorded with its bindings.
     edge_addr: SocketAddr,
     accounts: Mutex<HashMap<AccountKey, Entry>>,
+    /// Where `device.registered` / `device.unregistered` events go.
+    events: std::sync::OnceLock<app::events::Outbox>,
 }
 
 impl std::fmt::Debug for Location {
@@ -63,7 +65,13 @@ impl Location {
             edge,
             edge_addr,
             accounts: Mutex::new(HashMap::new()),
+            events: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sends device events to `outbox` from now on.
+    pub fn emit_to(&self, outbox: app::events::Outbox) {
+        let _ = self.events.set(outbox);
     }
 
     pub fn edge(&self) -> &EdgeId {
@@ -155,13 +163,13 @@ impl Location {
         writes: Vec<Write>,
     ) {
         let key = (t.clone(), a.clone());
-        self.with(|m| {
+        let before = self.with(|m| {
             let e = m.entry(key.clone()).or_insert_with(|| Entry {
                 regs: Vec::new(),
                 persisted_until: HashMap::new(),
                 read_at: Instant::now(),
             });
-            e.regs = next;
+            let before = std::mem::replace(&mut e.regs, next.clone());
             for w in &writes {
                 match w {
                     Write::Put(r) => {
@@ -172,7 +180,11 @@ impl Location {
                     }
                 }
             }
+            before
         });
+        if let Some(outbox) = self.events.get() {
+            outbox.emit(device_events(t, &before, &next, &writes));
+        }
         for w in writes {
             let (result, contact) = match w {
                 Write::Put(r) => (registrations::put(&*self.store, &r).await, r.contact),
@@ -189,4 +201,50 @@ impl Location {
             }
         }
     }
+}
+
+/// What a registrar decision means to monitoring: phones that appeared
+/// (a binding that was not live before) and phones that unregistered.
+/// Refreshes say nothing.
+fn device_events(
+    t: &TenantId,
+    before: &[Registration],
+    after: &[Registration],
+    writes: &[Write],
+) -> Vec<domain::event::Event> {
+    use domain::event::{Device, Event, Kind};
+    let now_ms = store::now_epoch_ms();
+    let now = now_ms / 1000;
+    let device = |r: &Registration, live: bool| Device {
+        account: r.account.clone(),
+        contact: r.contact.clone(),
+        source: r.source.to_string(),
+        transport: r.transport.as_str().to_owned(),
+        user_agent: r.user_agent.clone(),
+        edge: r.edge.to_string(),
+        expires_ms: live.then_some(r.expires_at * 1000),
+    };
+    let was_live = |c: &str| before.iter().any(|b| b.contact == c && b.is_live(now));
+    let mut kinds = Vec::new();
+    for w in writes {
+        match w {
+            Write::Put(r) if !was_live(&r.contact) => kinds.push(Kind::Registered(device(r, true))),
+            Write::Remove(c) => {
+                if let Some(r) = before.iter().find(|b| &b.contact == c && b.is_live(now))
+                    && !after.iter().any(|a| &a.contact == c)
+                {
+                    kinds.push(Kind::Unregistered(device(r, false)));
+                }
+            }
+            Write::Put(_) => {}
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|k| {
+            // Each device event is its own subject: nothing to order it by.
+            let subject = format!("dev-{}", domain::call::new_id(now_ms));
+            Event::new(t.clone(), &subject, 1, now_ms, k)
+        })
+        .collect()
 }

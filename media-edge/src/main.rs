@@ -54,6 +54,10 @@ async fn main() -> anyhow::Result<()> {
         |_| cfg.data_dir.join("recordings").join("spool"),
         std::path::PathBuf::from,
     );
+    if cfg.events_topic.is_none() {
+        // No topic (not on AWS): this process delivers the webhooks too.
+        tokio::spawn(app::webhooks::dispatch_forever(app.clone()));
+    }
     let edge = Edge::new(app, &nonce_key, udp, config, spool)?;
     let closed = edge.close_orphans().await;
     tracing::info!(%addr, closed_orphans = closed, "media edge serving SIP (udp, tcp)");

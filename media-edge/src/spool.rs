@@ -20,6 +20,9 @@ pub struct Note {
     pub key: String,
     pub started_ms: i64,
     pub duration_ms: i64,
+    /// The users on the call (whose event streams hear it is ready).
+    #[serde(default)]
+    pub accounts: Vec<domain::AccountId>,
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +30,8 @@ pub struct Spool {
     dir: PathBuf,
     app: app::App,
     kick: Arc<tokio::sync::Notify>,
+    /// Where `recording.ready` events go.
+    events: Arc<std::sync::OnceLock<app::events::Outbox>>,
 }
 
 impl Spool {
@@ -35,7 +40,13 @@ impl Spool {
             dir,
             app,
             kick: Arc::new(tokio::sync::Notify::new()),
+            events: Arc::default(),
         }
+    }
+
+    /// Announces each uploaded recording to `outbox` from now on.
+    pub fn emit_to(&self, outbox: app::events::Outbox) {
+        let _ = self.events.set(outbox);
     }
 
     pub fn dir(&self) -> &Path {
@@ -113,6 +124,9 @@ impl Spool {
         )
         .await
         .map_err(|e| e.to_string())?;
+        if let Some(outbox) = self.events.get() {
+            outbox.emit(vec![ready(&tenant, &note)]);
+        }
         std::fs::remove_file(&wav).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_file(note_path);
         Ok(())
@@ -126,4 +140,30 @@ impl Spool {
             let _ = tokio::time::timeout(every, self.kick.notified()).await;
         }
     }
+}
+
+/// The `recording.ready` event of an uploaded segment (numbered by segment,
+/// so an upload repeated after a crash announces the same event).
+fn ready(tenant: &TenantId, note: &Note) -> domain::event::Event {
+    use domain::event::{Event, Kind, RECORDING_SEQ_BASE, RecordingReady};
+    let segment = note
+        .key
+        .rsplit_once('-')
+        .and_then(|(_, n)| n.trim_end_matches(".wav").parse::<u32>().ok())
+        .unwrap_or(0);
+    let kind = Kind::RecordingReady(RecordingReady {
+        call_id: note.call_id.clone(),
+        key: note.key.clone(),
+        segment,
+        started_ms: note.started_ms,
+        duration_ms: note.duration_ms,
+        accounts: note.accounts.clone(),
+    });
+    Event::new(
+        tenant.clone(),
+        &note.call_id,
+        RECORDING_SEQ_BASE + segment,
+        store::now_epoch_ms(),
+        kind,
+    )
 }

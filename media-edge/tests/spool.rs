@@ -95,6 +95,12 @@ async fn a_failed_upload_is_retried_from_disk_and_lands_once() {
     calls::close(&*app.store, &r).await.expect("close");
 
     let spool = Spool::new(app.clone(), dir.path().join("spool"));
+    spool.emit_to(app::events::Outbox::start(
+        app.store.clone(),
+        app.events.clone(),
+        "edge-test",
+    ));
+    let mut events = app.live.subscribe();
     let wav = spool.segment_path(&r.id, 1);
     let mut rec = Recorder::create(&wav, Duration::ZERO).expect("recorder");
     for i in 0..100u32 {
@@ -116,6 +122,7 @@ async fn a_failed_upload_is_retried_from_disk_and_lands_once() {
                 key: key.clone(),
                 started_ms: r.started_ms,
                 duration_ms: i64::try_from(len.as_millis()).expect("ms"),
+                accounts: Vec::new(),
             },
         )
         .expect("enqueue");
@@ -126,6 +133,12 @@ async fn a_failed_upload_is_retried_from_disk_and_lands_once() {
     assert_eq!(spool.upload_pending().await, (1, 0), "back up: delivered");
     assert!(!wav.exists(), "removed only after delivery");
     assert_eq!(spool.upload_pending().await, (0, 0), "nothing twice");
+    let ready = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .expect("announced")
+        .expect("event");
+    assert_eq!(ready.type_name(), "recording.ready");
+    assert_eq!(ready.id, format!("{}.10001", r.id), "numbered by segment");
 
     let stored = calls::get(&*app.store, &r.tenant, &r.id)
         .await

@@ -88,6 +88,11 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         });
     }
 
+    // Webhook deliveries: woken by each new one, and every second for retries.
+    if cfg.events_topic.is_none() {
+        tokio::spawn(app::webhooks::dispatch_forever(app.clone()));
+    }
+
     // The SMS outbox: send what is due, twice a second.
     let dispatcher = app.clone();
     tokio::spawn(async move {

@@ -64,7 +64,14 @@ impl Call {
         }
         self.voicemail_deadline = None;
         self.greeting = None;
-        if self.waiting.take().is_some() || self.record.answered_ms.is_none() {
+        let waited = self.waiting.take();
+        if let Some(w) = &waited {
+            out.push(Action::Notify(domain::event::Happening::LeftQueue(
+                w.spec.group.clone(),
+                domain::event::LeftQueue::Answered,
+            )));
+        }
+        if waited.is_some() || self.record.answered_ms.is_none() {
             // Talk time starts now; the wait or the menu was not talk.
             self.record.answered_ms = Some(self.wall_ms(now));
         }

@@ -114,6 +114,9 @@ pub enum Action {
     HandOff(HandOff),
     /// File the caller's callback request; answer with [`Call::callback_filed`].
     FileCallback(CallbackAsk),
+    /// Something for the call's events that its record does not show
+    /// (hold, resume, queueing).
+    Notify(domain::event::Happening),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -902,6 +905,12 @@ impl Call {
                 self.end(now, d, "caller hung up", out);
             }
             State::Queued => {
+                if let Some(group) = self.queued_for().cloned() {
+                    out.push(Action::Notify(domain::event::Happening::LeftQueue(
+                        group,
+                        domain::event::LeftQueue::Abandoned,
+                    )));
+                }
                 self.give_up_ringing(None, now, out);
                 self.end(
                     now,

@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use domain::call::Disposition;
+use domain::event::{Happening, LeftQueue};
 
 use super::{Action, Call, State};
 use crate::prompts::{Greeting, Prompt};
@@ -48,6 +49,9 @@ impl Call {
             retry_at: None,
         });
         out.push(Action::Save(Box::new(self.record.clone())));
+        if let Some(w) = &self.waiting {
+            out.push(Action::Notify(Happening::Queued(w.spec.group.clone())));
+        }
         out.push(Action::Play(Leg::A, Prompt::QueueJoin(1)));
     }
 
@@ -103,6 +107,10 @@ impl Call {
         let Some(w) = self.waiting.take() else {
             return;
         };
+        out.push(Action::Notify(Happening::LeftQueue(
+            w.spec.group.clone(),
+            LeftQueue::TimedOut,
+        )));
         self.give_up_ringing(None, now, out);
         out.push(Action::StopPrompt);
         match w.spec.overflow {

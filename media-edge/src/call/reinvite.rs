@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use super::side::{answer_payloads, own_answer};
 use super::{Action, Call, State, contact, new_branch, via};
+use domain::event::{Happening, Side};
+
 use crate::rtp::{Leg, LegMedia};
 use crate::sdp::{Direction as MediaDirection, Sdp, offer_for_far_leg};
 use crate::sip::message::{Request, Response, response, response_with};
@@ -101,6 +103,20 @@ impl Call {
             return;
         }
         if let Some(s) = &sdp {
+            let by = if from == self.caller_leg(&self.record.id) {
+                Side::Caller
+            } else {
+                Side::Callee
+            };
+            let was = self.sides[from as usize].sending;
+            let holding = |d: MediaDirection| {
+                matches!(d, MediaDirection::SendOnly | MediaDirection::Inactive)
+            };
+            if holding(s.direction) && !holding(was) {
+                out.push(Action::Notify(Happening::Held(by)));
+            } else if !holding(s.direction) && holding(was) {
+                out.push(Action::Notify(Happening::Resumed(by)));
+            }
             let side = &mut self.sides[from as usize];
             side.sending = s.direction;
             side.sdp = Some(s.clone());

@@ -1,6 +1,7 @@
 //! The B2BUA state machine with literal SIP messages: no sockets, no clock
 //! but the one passed in. Transfers are in `transfer_tests`.
 
+use domain::event::{Happening, Side};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -361,6 +362,10 @@ fn a_reinvite_for_hold_is_passed_on_with_the_edge_in_the_sdp() {
         &Request::parse(reinvite.as_bytes()).expect("re-invite"),
         addr(CALLER),
         now,
+    );
+    assert!(
+        out.contains(&Action::Notify(Happening::Held(Side::Caller))),
+        "the hold is an event"
     );
     let passed = requests_to(&out, DESK, "INVITE")
         .pop()

@@ -30,6 +30,7 @@ pub const SCOPES: &[&str] = &[
     "hunt_groups:write",
     "ivr:read",
     "ivr:write",
+    "webhooks:read",
     "webhooks:write",
 ];
 

@@ -166,15 +166,18 @@ pub async fn delete(app: &App, t: &TenantId, id: &str) -> Outcome<()> {
     }
 }
 
+/// An endpoint's deliveries, newest first; `next_token` continues a list.
 pub async fn deliveries(
     app: &App,
     t: &TenantId,
     id: &str,
     limit: usize,
-    cursor: Option<store::Cursor>,
-) -> Outcome<(Vec<Delivery>, Option<store::Cursor>)> {
+    next_token: Option<&str>,
+) -> Outcome<(Vec<Delivery>, Option<String>)> {
     get(app, t, id).await?;
-    Ok(repo::deliveries(&*app.store, t, id, limit, cursor).await?)
+    let cursor = next_token.map(|c| store::Cursor(c.to_owned()));
+    let (list, next) = repo::deliveries(&*app.store, t, id, limit, cursor).await?;
+    Ok((list, next.map(|c| c.0)))
 }
 
 /// Sends a delivery again (its endpoint must be enabled).

@@ -103,6 +103,7 @@ fn call(t: &TenantId) -> Vec<Event> {
     let mut tracker = Tracker::default();
     let mut out = tracker.observe(&r, false, now);
     r.answered_ms = Some(now + 1);
+    r.disposition = Disposition::Answered;
     out.extend(tracker.observe(&r, false, now + 1));
     r.ended_ms = Some(now + 2);
     r.disposition = Disposition::Answered;

@@ -10,6 +10,10 @@
 //! happened (rang, answered, an ARS key, transferred, ended). Only what a
 //! record does not show (hold, queueing) is [`Tracker::note`]d.
 //!
+//! `call.answered` means a person answered: the edge answering a caller
+//! for an ARS menu, a queue or a mailbox is not it (those calls show as
+//! `call.ivr_option` and `call.queued` until someone picks up).
+//!
 //! Numbering: a call's lifecycle events count from 1 in the order they
 //! happened. Two kinds come from elsewhere and use fixed numbers so that a
 //! redelivery keeps its id: `recording.ready` of segment `n` is
@@ -181,8 +185,8 @@ pub enum Side {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeftQueue {
-    /// A member's phone rings for them.
-    Connecting,
+    /// A member answered.
+    Answered,
     /// The caller hung up.
     Abandoned,
     /// The wait ran out: the group's overflow takes the call.
@@ -333,20 +337,21 @@ impl Tracker {
     pub fn observe(&mut self, r: &CallRecord, closing: bool, now_ms: i64) -> Vec<Event> {
         let mut kinds = Vec::new();
         let steps = r.ivr.as_ref().map_or(0, |v| v.path.len());
+        let answered = r.disposition == Disposition::Answered;
         let seen = match self.seen.get_mut(&r.id) {
             Some(s) => s,
             None => {
                 kinds.push(if r.previous.is_some() {
                     Kind::Transferred(r.into())
-                } else if r.answered_ms.is_some() {
-                    // Answered at once (the edge answered, or a placed call).
+                } else if answered {
+                    // Answered at once (a placed call's agent, say).
                     Kind::Answered(r.into())
                 } else {
                     Kind::Ringing(r.into())
                 });
                 self.seen.entry(r.id.clone()).or_insert(Seen {
                     seq: 0,
-                    answered: r.previous.is_none() && r.answered_ms.is_some(),
+                    answered,
                     ivr_steps: 0,
                     ended: false,
                 })
@@ -365,7 +370,7 @@ impl Tracker {
             }
         }
         seen.ivr_steps = seen.ivr_steps.max(steps);
-        if r.answered_ms.is_some() && !seen.answered {
+        if answered && !seen.answered {
             seen.answered = true;
             kinds.push(Kind::Answered(r.into()));
         }
@@ -495,6 +500,7 @@ mod tests {
         assert_eq!(first[0].id, format!("{}.1", r.id));
         assert!(t.observe(&r, false, 1_100).is_empty(), "nothing new");
         r.answered_ms = Some(3_000);
+        r.disposition = Disposition::Answered;
         let answered = t.observe(&r, false, 3_000);
         assert_eq!(types(&answered), ["call.answered"]);
         r.ended_ms = Some(9_000);
@@ -518,7 +524,11 @@ mod tests {
             path: vec![],
         });
         r.answered_ms = Some(1_000);
-        assert_eq!(types(&t.observe(&r, false, 1_000)), ["call.answered"]);
+        assert_eq!(
+            types(&t.observe(&r, false, 1_000)),
+            ["call.ringing"],
+            "the ARS answering is not a person answering"
+        );
         let step = |node: &str, chose: &str| Choice {
             node: node.into(),
             chose: chose.into(),

@@ -7,6 +7,7 @@ use super::*;
 use crate::call::queue::QUEUE_RETRY;
 use crate::routing::QueueSpec;
 use domain::call::Disposition;
+use domain::event::{Happening, LeftQueue};
 
 fn queued(now: Instant, overflow: Option<Party>) -> Call {
     let mut s = setup(Vec::new());
@@ -91,6 +92,10 @@ fn a_queued_caller_hears_music_and_its_position_and_reaches_a_member() {
     let desk = ring(&mut call, retry);
     let out = call.on_response(&answer(&desk, 200, "d1", Some(ANSWER_PCMA)), retry);
     assert!(out.contains(&Action::StopPrompt));
+    assert!(out.iter().any(|a| matches!(
+        a,
+        Action::Notify(Happening::LeftQueue(_, LeftQueue::Answered))
+    )));
     assert!(call.answered());
     assert!(call.queued_for().is_none());
     assert_eq!(call.record.callee.account, Some(account("1002")));
@@ -110,6 +115,10 @@ fn a_caller_who_hangs_up_in_the_queue_is_counted_as_abandoned() {
     let out = call.on_request(&bye, addr(CALLER), now + Duration::from_secs(5));
     let r = closed(&out).expect("closed");
     assert_eq!(r.disposition, Disposition::Abandoned);
+    assert!(out.iter().any(|a| matches!(
+        a,
+        Action::Notify(Happening::LeftQueue(_, LeftQueue::Abandoned))
+    )));
     assert!(call.queued_for().is_none());
 }
 

@@ -105,6 +105,7 @@ pub async fn delete_endpoint(store: &dyn Store, t: &TenantId, id: &str) -> RepoR
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Delivery {
     /// `<at_ms>#<event id>`: unique within the endpoint.
+    #[serde(skip)]
     pub id: String,
     pub endpoint: String,
     pub event_id: String,

@@ -12,6 +12,7 @@ mod hunt_groups;
 mod ivr;
 mod messages;
 pub(crate) mod reply;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -81,6 +82,18 @@ pub fn routes() -> Router<app::App> {
             get(callbacks::get_one).patch(callbacks::change),
         )
         .route("/v1/callbacks/{id}/call", post(callbacks::call))
+        .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/v1/webhooks/{id}",
+            get(webhooks::get_one)
+                .patch(webhooks::change)
+                .delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/v1/webhooks/{id}/deliveries/{delivery}/resend",
+            post(webhooks::resend),
+        )
         .route("/v1/calls", get(calls::list))
         .route("/v1/calls/{id}", get(calls::get_one))
         .route("/v1/calls/{id}/recordings/{n}", get(calls::recording))
