@@ -1,7 +1,10 @@
-//! The media edge's binary as it runs on AWS: its store is a DynamoDB table
-//! and its recordings go to S3, both served here by moto. Phones register
-//! (the bindings land in the table), a call is recorded automatically, and
-//! the WAV ends up in the bucket, linked from the call record.
+//! The media edge's binary as it runs on AWS: its store is a DynamoDB table,
+//! its recordings go to S3 and its call events to an SNS topic fanned out
+//! to an SQS queue, all served here by moto. Phones register (the bindings
+//! land in the table), a call is recorded automatically, the WAV ends up in
+//! the bucket, linked from the call record, and the call's events, read
+//! from the queue, go through the webhooks Lambda's handler to a local
+//! receiver.
 //!
 //! Needs the edge built with its AWS adapters (`cargo build -p media-edge
 //! --features aws`; the README test command does that).
@@ -26,7 +29,7 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
     let seed_dir = tempfile::tempdir().expect("seed dir");
 
     // The table and bucket the deployment would have, seeded with the demo tenant.
-    let (app, info, tenant) = rt.block_on(async {
+    let (app, info, tenant, (topic, queue, sqs)) = rt.block_on(async {
         let conf = testkit::aws_config_for(&endpoint).await;
         let ddb = aws_sdk_dynamodb::Client::new(&conf);
         DynamoStore::create_table(&ddb, &table)
@@ -48,6 +51,47 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
         .expect("app");
         app.blobs = Arc::new(S3BlobStore::new(s3, bucket.clone()));
         let info = app::demo::seed(&app, seed_dir.path()).await.expect("seed");
+        // The events topic and the webhooks queue subscribed to it (raw).
+        let sns = aws_sdk_sns::Client::new(&conf);
+        let sqs = aws_sdk_sqs::Client::new(&conf);
+        let topic = sns
+            .create_topic()
+            .name(testkit::unique_name("events"))
+            .send()
+            .await
+            .expect("topic")
+            .topic_arn
+            .expect("topic arn");
+        let queue = sqs
+            .create_queue()
+            .queue_name(testkit::unique_name("webhooks"))
+            .send()
+            .await
+            .expect("queue")
+            .queue_url
+            .expect("queue url");
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("attributes")
+            .attributes
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
+            .expect("queue arn");
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .attributes("RawMessageDelivery", "true")
+            .send()
+            .await
+            .expect("subscribe");
+
         // The caller's account records every call.
         let sip = accounts::sip_user(&*app.store, &info.users[0].sip_username)
             .await
@@ -62,7 +106,7 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
         accounts::set_permissions(&*app.store, &sip.tenant, &sip.account, a.role, p)
             .await
             .expect("auto record");
-        (app, info, sip.tenant)
+        (app, info, sip.tenant, (topic, queue, sqs))
     });
 
     let port = free_sip_port();
@@ -76,6 +120,7 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
             ("OFFICE_BLOBS", "s3"),
             ("OFFICE_BUCKET", &bucket),
             ("OFFICE_S3_PATH_STYLE", "1"),
+            ("OFFICE_EVENTS_TOPIC_ARN", &topic),
             ("AWS_ENDPOINT_URL", &endpoint),
             ("AWS_ACCESS_KEY_ID", "testing"),
             ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -162,6 +207,89 @@ fn on_dynamodb_and_s3_the_edge_keeps_bindings_in_the_table_and_recordings_in_the
             .unwrap_or(true),
         "nothing left waiting in the spool"
     );
+
+    // The call's events went to SNS and on to the queue: through the
+    // webhooks handler, they reach an endpoint of the tenant.
+    let received: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+    let seen = received.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let hook = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        use std::io::{BufRead as _, Read as _, Write as _};
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut r = std::io::BufReader::new(s.try_clone().expect("clone"));
+            let (mut line, mut len) = (String::new(), 0usize);
+            while r.read_line(&mut line).unwrap_or(0) > 2 {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            seen.lock()
+                .expect("lock")
+                .push(String::from_utf8_lossy(&body).into_owned());
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    rt.block_on(async {
+        app::webhooks::create(
+            &app,
+            &tenant,
+            &app::webhooks::Form {
+                url: Some(hook),
+                events: Some(vec!["call.*".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("endpoint");
+        let mut records = Vec::new();
+        for _ in 0..20 {
+            let got = sqs
+                .receive_message()
+                .queue_url(&queue)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("receive");
+            for m in got.messages.unwrap_or_default() {
+                records.push(serde_json::json!({
+                    "messageId": m.message_id,
+                    "receiptHandle": m.receipt_handle,
+                    "body": m.body,
+                    "eventSource": "aws:sqs",
+                }));
+            }
+            let types = records
+                .iter()
+                .filter(|r| r["body"].as_str().is_some_and(|b| b.contains("call.ended")))
+                .count();
+            if types > 0 {
+                break;
+            }
+        }
+        let input: webhooks::Input =
+            serde_json::from_value(serde_json::json!({ "Records": records })).expect("SQS event");
+        let response = webhooks::handle(&app, input).await;
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "every message is an event"
+        );
+    });
+    let bodies = received.lock().expect("lock").clone();
+    let types: Vec<String> = bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        .filter_map(|e| e["type"].as_str().map(str::to_owned))
+        .collect();
+    for t in ["call.ringing", "call.answered", "call.ended"] {
+        assert!(types.iter().any(|x| x == t), "{t} delivered: {types:?}");
+    }
 
     assert!(terminate(&mut edge).expect("stop"), "clean stop on SIGTERM");
 }
