@@ -7,6 +7,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod calls;
 pub mod config;
+pub mod cti;
 pub mod demo;
 pub mod dispatch;
 pub mod events;

@@ -24,6 +24,7 @@ pub const SCOPES: &[&str] = &[
     "sms:send",
     "callbacks:read",
     "callbacks:write",
+    "cti:write",
     "accounts:read",
     "accounts:write",
     "hunt_groups:read",

@@ -49,6 +49,9 @@ pub struct App {
     pub events: Arc<dyn events::Publisher>,
     /// In-process events: the webhook intake is attached; streams subscribe.
     pub live: events::Local,
+    /// Whether published events reach `live` in this process (streams are
+    /// woken by it, rather than reading the log each second as on AWS).
+    pub live_fed: bool,
     /// Webhook endpoints may be `http://` on the loopback (local product, tests).
     pub webhooks_loopback: bool,
     /// Wakes the in-process webhook dispatcher.
@@ -149,6 +152,7 @@ impl App {
             speech: Arc::new(speech::Cached::new(tts, Some(blobs.clone()))),
             events,
             live,
+            live_fed: cfg.events_topic.is_none(),
             webhooks_loopback: cfg.webhooks_loopback,
             webhook_kick,
             webhook_http: crate::webhooks::client(),
@@ -194,6 +198,7 @@ impl App {
         Ok(Self {
             events: Arc::new(live.clone()),
             live,
+            live_fed: true,
             webhooks_loopback: true,
             webhook_kick,
             webhook_http: crate::webhooks::client(),

@@ -85,6 +85,12 @@ pub fn app_token(sha256_hex: &str) -> Key {
     Key::new(format!("APPTOKEN#{sha256_hex}"), "#T")
 }
 
+/// A screen-pop stream token (a customer's web page subscribes with it),
+/// by the SHA-256 of its value.
+pub fn stream_token(sha256_hex: &str) -> Key {
+    Key::new(format!("CTITOKEN#{sha256_hex}"), "#T")
+}
+
 /// A rate-limit counter for `subject` in time window `window`.
 pub fn throttle(subject: &str, window: i64) -> Key {
     Key::new(format!("THROTTLE#{subject}"), format!("W#{window}"))

@@ -8,6 +8,7 @@ mod accounts;
 mod app_api;
 mod callbacks;
 mod calls;
+mod cti;
 mod hunt_groups;
 mod ivr;
 mod messages;
@@ -82,6 +83,9 @@ pub fn routes() -> Router<app::App> {
             get(callbacks::get_one).patch(callbacks::change),
         )
         .route("/v1/callbacks/{id}/call", post(callbacks::call))
+        .route("/v1/cti/tokens", post(cti::mint))
+        .route("/v1/cti/stream", get(cti::stream))
+        .route("/cti.js", get(cti::script))
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/v1/webhooks/{id}",
