@@ -70,11 +70,7 @@ fn ringing(t: &TenantId, callee: &domain::Account) -> Vec<domain::event::Event> 
             ..Party::default()
         },
         Party {
-            number: callee
-                .extension
-                .clone()
-                .map(|e| e.to_string())
-                .unwrap_or_default(),
+            number: callee.extension.map(|e| e.to_string()).unwrap_or_default(),
             account: Some(callee.id.clone()),
             name: Some(callee.name.clone()),
         },
