@@ -24,7 +24,7 @@ pub const REMOTE_TTL: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
     /// Store (or refresh) the binding.
-    Put(Registration),
+    Put(Box<Registration>),
     /// The contact unregistered.
     Remove(String),
 }
@@ -187,7 +187,7 @@ impl Location {
         }
         for w in writes {
             let (result, contact) = match w {
-                Write::Put(r) => (registrations::put(&*self.store, &r).await, r.contact),
+                Write::Put(r) => (registrations::put(&*self.store, &r).await, r.contact.clone()),
                 Write::Remove(c) => (registrations::remove(&*self.store, t, a, &c).await, c),
             };
             if let Err(e) = result {

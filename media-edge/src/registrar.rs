@@ -503,21 +503,26 @@ pub fn decide(
                     edge_addr: here.addr,
                     user_agent: req.header("User-Agent").map(str::to_owned),
                     expires_at,
+                    since: now,
                 };
                 match list.iter_mut().find(|b| b.contact == contact) {
                     Some(b) => {
+                        let fresh = Registration {
+                            since: if b.since > 0 { b.since } else { now },
+                            ..fresh
+                        };
                         let copy_until = persisted.get(&contact).copied().unwrap_or(0);
                         let moved = b.source != here.source
                             || b.edge != here.edge
                             || b.transport != transport;
                         *b = fresh.clone();
                         if moved || copy_until - now < secs / 2 {
-                            writes.push(Write::Put(fresh));
+                            writes.push(Write::Put(Box::new(fresh)));
                         }
                     }
                     None => {
                         list.push(fresh.clone());
-                        writes.push(Write::Put(fresh));
+                        writes.push(Write::Put(Box::new(fresh)));
                     }
                 }
             }

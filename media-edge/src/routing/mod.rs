@@ -495,6 +495,7 @@ mod tests {
                 user_agent: None,
                 // Real time: the table hides lapsed registrations.
                 expires_at: store::now_epoch_seconds() + 3600,
+                since: store::now_epoch_seconds(),
             },
         )
         .await

@@ -17,6 +17,7 @@ pub mod hunt;
 pub mod ivr;
 pub mod labels;
 pub mod messaging;
+pub mod monitoring;
 pub mod operator;
 pub mod org;
 pub mod orgfile;

@@ -25,6 +25,7 @@ pub const SCOPES: &[&str] = &[
     "callbacks:read",
     "callbacks:write",
     "cti:write",
+    "monitoring:read",
     "accounts:read",
     "accounts:write",
     "hunt_groups:read",

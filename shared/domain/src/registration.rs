@@ -47,6 +47,9 @@ pub struct Registration {
     pub user_agent: Option<String>,
     /// Unix seconds.
     pub expires_at: i64,
+    /// When the phone registered this contact (Unix seconds; refreshes
+    /// keep it; 0 when not known).
+    pub since: i64,
 }
 
 impl Registration {

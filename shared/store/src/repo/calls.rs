@@ -9,7 +9,9 @@
 //!   tenant's users has two accounts, which one GSI entry per item could not
 //!   index; the copies are written in the same transaction as the record.
 //! - While a call is up, a marker `EDGE#<edge id>#OPEN` / `<call id>` lets
-//!   the edge that carries it close, after a crash, the records it left open.
+//!   the edge that carries it close, after a crash, the records it left open,
+//!   and a marker `TENANT#<t>#LIVE` / `<call id>` lists the tenant's calls in
+//!   progress (monitoring); both are written and removed with the record.
 //!
 //! The call id starts with the start time (hex milliseconds), so a record
 //! is found from its id alone.
@@ -47,6 +49,10 @@ fn sort_key(started_ms: i64, id: &str) -> String {
 
 fn open_key(edge: &str, id: &str) -> Key {
     Key::new(format!("EDGE#{edge}#OPEN"), id)
+}
+
+fn live_key(t: &TenantId, id: &str) -> Key {
+    Key::new(format!("{}#LIVE", keys::tenant_pk(t)), id)
 }
 
 fn key(t: &TenantId, id: &str) -> Option<Key> {
@@ -222,16 +228,28 @@ async fn write(
             })
             .collect();
         match marker {
-            Marker::Open => ops.push(TxOp::Put {
-                item: Item::new(&open_key(&r.edge, &r.id))
-                    .with("type", "open_call")
-                    .with("tenant_id", r.tenant.as_str()),
-                condition: None,
-            }),
-            Marker::Close => ops.push(TxOp::Delete {
-                key: open_key(&r.edge, &r.id),
-                condition: None,
-            }),
+            Marker::Open => {
+                ops.push(TxOp::Put {
+                    item: Item::new(&open_key(&r.edge, &r.id))
+                        .with("type", "open_call")
+                        .with("tenant_id", r.tenant.as_str()),
+                    condition: None,
+                });
+                ops.push(TxOp::Put {
+                    item: Item::new(&live_key(&r.tenant, &r.id)).with("type", "live_call"),
+                    condition: None,
+                });
+            }
+            Marker::Close => {
+                ops.push(TxOp::Delete {
+                    key: open_key(&r.edge, &r.id),
+                    condition: None,
+                });
+                ops.push(TxOp::Delete {
+                    key: live_key(&r.tenant, &r.id),
+                    condition: None,
+                });
+            }
             Marker::Keep => {}
         }
         match store.transact_write(ops).await {
@@ -298,6 +316,23 @@ pub async fn add_recording(
         Ok(Some(r))
     })
     .await
+}
+
+/// The tenant's calls in progress (monitoring), oldest first.
+pub async fn live(store: &dyn Store, t: &TenantId) -> RepoResult<Vec<CallRecord>> {
+    let q = Query::partition(format!("{}#LIVE", keys::tenant_pk(t)));
+    let ids = super::every(store, q, |i| Ok(i.key().map(|k| k.sk))).await?;
+    let keys: Vec<Key> = ids.iter().flatten().filter_map(|id| key(t, id)).collect();
+    let mut out = Vec::new();
+    for chunk in keys.chunks(crate::MAX_BATCH_GET) {
+        for i in store.batch_get(chunk).await? {
+            let r = from_item(&i)?;
+            if r.ended_ms.is_none() {
+                out.push(r);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The calls the edge `edge` left open (after a crash): only its own.

@@ -34,6 +34,7 @@ fn to_item(r: &Registration) -> Item {
         .with("edge_addr", r.edge_addr.to_string())
         .with_opt("user_agent", r.user_agent.as_deref())
         .with(ATTR_EXPIRES_AT, r.expires_at)
+        .with("since", r.since)
 }
 
 fn from_item(t: &TenantId, i: &Item) -> RepoResult<Registration> {
@@ -65,6 +66,7 @@ fn from_item(t: &TenantId, i: &Item) -> RepoResult<Registration> {
             .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
         user_agent: i.s("user_agent").map(str::to_owned),
         expires_at: i.n(ATTR_EXPIRES_AT).unwrap_or(0),
+        since: i.n("since").unwrap_or(0),
     })
 }
 
@@ -83,6 +85,13 @@ pub async fn remove(
 ) -> RepoResult<()> {
     store.delete(&key(t, a, contact), None).await?;
     Ok(())
+}
+
+/// Every live contact of the tenant's accounts (monitoring), by account.
+pub async fn of_tenant(store: &dyn Store, t: &TenantId, now: i64) -> RepoResult<Vec<Registration>> {
+    let q = Query::partition(keys::tenant_pk(t)).sk(SortKey::BeginsWith("REG#".into()));
+    let all = super::every(store, q, |i| from_item(t, i)).await?;
+    Ok(all.into_iter().filter(|r| r.is_live(now)).collect())
 }
 
 /// Every live contact of an account, wherever it registered.

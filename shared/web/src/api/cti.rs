@@ -172,3 +172,48 @@ pub async fn script() -> Response {
     )
         .into_response()
 }
+
+/// `GET /v1/monitoring`: registered phones and live calls, now.
+pub async fn monitoring(
+    State(app): State<app::App>,
+    i: Integrator,
+) -> Result<super::Reply<app::monitoring::Snapshot>, ApiError> {
+    i.read(
+        "monitoring:read",
+        "monitoring",
+        app::monitoring::snapshot(&app, &i.tenant),
+    )
+    .await
+}
+
+/// `GET /v1/monitoring/stream`: every event of the tenant, as server-sent
+/// events (what keeps a snapshot current).
+pub async fn monitoring_stream(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: HeaderMap,
+    Query(q): Query<StreamQuery>,
+) -> Result<Response, ApiError> {
+    i.require("monitoring:read")?;
+    Ok(tenant_stream(app, i.tenant, &headers, q.last_event_id))
+}
+
+/// A tenant-wide event stream (the API's and the portal's 모니터링).
+pub fn tenant_stream(
+    app: app::App,
+    tenant: domain::TenantId,
+    headers: &HeaderMap,
+    last_event_id: Option<String>,
+) -> Response {
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(last_event_id);
+    let reader = app::cti::Reader::new(tenant, None, last.as_deref(), store::now_epoch_ms());
+    let sse = axum::response::Sse::new(events(app, reader)).keep_alive(KeepAlive::default());
+    let mut r = sse.into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}

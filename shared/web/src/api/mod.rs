@@ -8,7 +8,7 @@ mod accounts;
 mod app_api;
 mod callbacks;
 mod calls;
-mod cti;
+pub(crate) mod cti;
 mod hunt_groups;
 mod ivr;
 mod messages;
@@ -86,6 +86,8 @@ pub fn routes() -> Router<app::App> {
         .route("/v1/cti/tokens", post(cti::mint))
         .route("/v1/cti/stream", get(cti::stream))
         .route("/cti.js", get(cti::script))
+        .route("/v1/monitoring", get(cti::monitoring))
+        .route("/v1/monitoring/stream", get(cti::monitoring_stream))
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/v1/webhooks/{id}",

@@ -25,6 +25,7 @@ pub enum Menu {
     HuntGroups,
     Ivr,
     Callbacks,
+    Monitoring,
     None,
 }
 
@@ -76,7 +77,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
                                 (soon("통계"))
-                                (soon("모니터링"))
+                                (item(Menu::Monitoring, "/admin/monitoring", "모니터링"))
                             }
                             (item(Menu::Me, "/me", "나의정보"))
                             (item(Menu::Calls, "/calls", "통화이력조회"))

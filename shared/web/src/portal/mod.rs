@@ -11,6 +11,7 @@ mod ivr;
 pub(crate) mod layout;
 mod login;
 mod me;
+mod monitoring;
 mod org;
 mod sms;
 
@@ -138,6 +139,9 @@ pub fn routes() -> Router<app::App> {
             "/admin/apikeys",
             get(admin::api_keys).post(admin::create_api_key),
         )
+        .route("/admin/monitoring", get(monitoring::page_view))
+        .route("/admin/monitoring/stream", get(monitoring::stream))
+        .route("/assets/monitoring.js", get(monitoring::script))
         .route("/assets/app.css", get(css))
         .route("/assets/htmx.min.js", get(htmx))
 }
@@ -156,7 +160,7 @@ async fn htmx() -> Response {
     )
 }
 
-fn asset(ctype: &'static str, body: &'static str) -> Response {
+pub(crate) fn asset(ctype: &'static str, body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, ctype),

@@ -1,0 +1,135 @@
+//! 모니터링 (T3): who is registered and which calls are up, right now.
+//!
+//! The snapshot reads the table (live registrations, the tenant's live-call
+//! markers); the page and `/v1/monitoring/stream` then follow the tenant's
+//! event stream (`crate::cti`) to keep it current without reloading. A
+//! call's state comes from its record; hold is known from events only.
+
+use domain::call::{CallRecord, Direction, Disposition};
+use domain::event::PartyInfo;
+use domain::{AccountId, TenantId};
+use serde::Serialize;
+use store::repo::{accounts, calls, registrations};
+
+use crate::fail::Outcome;
+use crate::state::App;
+
+/// One registered phone.
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    pub account: AccountId,
+    pub name: String,
+    pub extension: Option<String>,
+    /// The phone's software (its User-Agent).
+    pub user_agent: Option<String>,
+    /// Where the phone registered from.
+    pub address: String,
+    pub transport: String,
+    pub edge: String,
+    /// Unix seconds (0 when not known).
+    pub since: i64,
+    pub expires_at: i64,
+}
+
+/// What a live call is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveState {
+    /// Phones ring.
+    Ringing,
+    /// In an ARS menu.
+    Ivr,
+    /// Waiting in a hunt group's queue (or ringing its members).
+    Queued,
+    /// Two people talk.
+    Talking,
+}
+
+impl LiveState {
+    pub fn of(r: &CallRecord) -> Self {
+        if r.disposition == Disposition::Answered {
+            Self::Talking
+        } else if r.ivr.is_some() && r.hunt_group.is_none() {
+            Self::Ivr
+        } else if r.hunt_group.is_some() && r.answered_ms.is_some() {
+            Self::Queued
+        } else {
+            Self::Ringing
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ringing => "연결 중",
+            Self::Ivr => "ARS",
+            Self::Queued => "대기 중",
+            Self::Talking => "통화 중",
+        }
+    }
+}
+
+/// One call in progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveCall {
+    pub call_id: String,
+    pub direction: Direction,
+    pub caller: PartyInfo,
+    pub callee: PartyInfo,
+    pub state: LiveState,
+    pub started_ms: i64,
+    pub answered_ms: Option<i64>,
+    pub hunt_group: Option<String>,
+    pub edge: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub devices: Vec<Device>,
+    pub calls: Vec<LiveCall>,
+    /// When it was taken (Unix ms); the stream goes on from here.
+    pub at_ms: i64,
+}
+
+pub async fn snapshot(app: &App, t: &TenantId) -> Outcome<Snapshot> {
+    let at_ms = store::now_epoch_ms();
+    let people = accounts::all(&*app.store, t).await?;
+    let mut devices: Vec<Device> = registrations::of_tenant(&*app.store, t, at_ms / 1000)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let who = people.iter().find(|a| a.id == r.account);
+            Device {
+                name: who.map(|a| a.name.clone()).unwrap_or_default(),
+                extension: who.and_then(|a| a.extension).map(|e| e.to_string()),
+                account: r.account,
+                user_agent: r.user_agent,
+                address: r.source.to_string(),
+                transport: r.transport.as_str().to_owned(),
+                edge: r.edge.to_string(),
+                since: r.since,
+                expires_at: r.expires_at,
+            }
+        })
+        .collect();
+    devices.sort_by(|a, b| (&a.extension, &a.name).cmp(&(&b.extension, &b.name)));
+    let calls = calls::live(&*app.store, t)
+        .await?
+        .into_iter()
+        .map(|r| LiveCall {
+            call_id: r.id.clone(),
+            direction: r.direction,
+            caller: (&r.caller).into(),
+            callee: (&r.callee).into(),
+            state: LiveState::of(&r),
+            started_ms: r.started_ms,
+            answered_ms: r.answered_ms,
+            hunt_group: r.hunt_group.as_ref().map(ToString::to_string),
+            edge: r.edge.clone(),
+        })
+        .collect();
+    Ok(Snapshot {
+        devices,
+        calls,
+        at_ms,
+    })
+}
