@@ -621,17 +621,21 @@ impl Edge {
     /// number is dialled as the agent would dial it (their permissions
     /// apply). An order that can't be placed is logged and dropped.
     async fn place(self: Arc<Self>, o: Origination) {
-        let refuse = |why: &str| tracing::warn!(tenant = %o.tenant, agent = %o.agent, why, "a call order was not placed");
         let agent = match self.directory.account(&o.tenant, &o.agent).await {
             Ok(Some(a)) if a.status == domain::AccountStatus::Active => a,
-            _ => return refuse("agent unknown or not active"),
+            _ => {
+                return self
+                    .not_placed(&o, None, "agent unknown or not active")
+                    .await;
+            }
         };
+        let refuse = |why: &'static str| self.not_placed(&o, Some(&agent), why);
         let phones = match self.directory.registrations(&o.tenant, &agent.id).await {
             Ok(regs) => routing::reach(&regs, &self.routing_context()).unwrap_or_default(),
             Err(_) => Vec::new(),
         };
         if phones.is_empty() {
-            return refuse("the agent has no phone registered here");
+            return refuse("the agent has no phone registered here").await;
         }
         let decided = {
             let cx = self.routing_context();
@@ -641,16 +645,25 @@ impl Edge {
             };
             routing::route(&origin, &o.dial, &*self.directory, &cx).await
         };
-        let d = match decided {
+        let mut d = match decided {
             Ok(d) => d,
-            Err(r) => return refuse(r.reason),
+            Err(r) => return refuse(r.reason).await,
         };
         let Route::Ring { forks, .. } = d.route else {
-            return refuse("the number is not one to ring from here");
+            return refuse("the number is not one to ring from here").await;
         };
         let relay = match Relay::open(&self.ports).await {
             Ok(r) => r,
-            Err(_) => return refuse("no media ports"),
+            Err(_) => return refuse("no media ports").await,
+        };
+        if let Some(id) = &o.call_id {
+            // The id the order's answer promised.
+            d.record.id.clone_from(id);
+        }
+        let label = if o.callback.is_some() {
+            "콜백"
+        } else {
+            "발신"
         };
         let realm = &self.app.sip_realm;
         let agent_number = routing::party_of(&agent).number;
@@ -659,7 +672,7 @@ impl Edge {
             record: d.record,
             agent: ForkPlan::parallel(phones, self.config.ring_timeout),
             agent_ids: (
-                format!("\"콜백 {}\" <sip:{}@{realm}>", o.display, o.dial),
+                format!("\"{label} {}\" <sip:{}@{realm}>", o.display, o.dial),
                 format!("<sip:{agent_number}@{realm}>"),
             ),
             customer: forks,
@@ -673,6 +686,48 @@ impl Edge {
         self.listen(&a_call_id, &tx);
         self.drive(a_call_id, rx, relay, b, |now| Call::place(p, now))
             .await;
+    }
+
+    /// An order that could not be placed: logged; one with a promised call
+    /// id also gets a failed record and its `call.ended`, so whoever
+    /// ordered it learns why.
+    async fn not_placed(&self, o: &Origination, agent: Option<&domain::Account>, why: &str) {
+        tracing::warn!(tenant = %o.tenant, agent = %o.agent, why, "a call order was not placed");
+        let Some(id) = &o.call_id else { return };
+        let now = store::now_epoch_ms();
+        let caller = agent
+            .map(routing::party_of)
+            .unwrap_or_else(|| calls::Party {
+                account: Some(o.agent.clone()),
+                ..calls::Party::default()
+            });
+        let callee = calls::Party {
+            number: o.display.clone(),
+            ..calls::Party::default()
+        };
+        let mut r = calls::CallRecord::starting(
+            o.tenant.clone(),
+            calls::Direction::Outgoing,
+            caller,
+            callee,
+            now,
+            self.registrar.location().edge().as_str(),
+        );
+        r.id.clone_from(id);
+        r.ended_ms = Some(now);
+        r.disposition = calls::Disposition::Failed;
+        r.cause = Some(why.to_owned());
+        if let Err(e) = calls::close(&*self.app.store, &r).await {
+            tracing::warn!(error = %e, "the failed order's record was not written");
+        }
+        let ended = domain::event::Kind::Ended(domain::event::Ended::of(&r));
+        self.events.emit(vec![domain::event::Event::new(
+            r.tenant.clone(),
+            id,
+            1,
+            now,
+            ended,
+        )]);
     }
 
     /// Carries a call from its start (`start`, given the time) to the end

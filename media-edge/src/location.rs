@@ -187,7 +187,10 @@ impl Location {
         }
         for w in writes {
             let (result, contact) = match w {
-                Write::Put(r) => (registrations::put(&*self.store, &r).await, r.contact.clone()),
+                Write::Put(r) => (
+                    registrations::put(&*self.store, &r).await,
+                    r.contact.clone(),
+                ),
                 Write::Remove(c) => (registrations::remove(&*self.store, t, a, &c).await, c),
             };
             if let Err(e) = result {

@@ -325,6 +325,17 @@ impl Api {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
+        self.call_with(method, path, body, &[])
+    }
+
+    /// As [`Api::call`], with extra headers (`Idempotency-Key`...).
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
         self.rt.block_on(async {
             let mut req = reqwest::Client::new()
                 .request(
@@ -332,6 +343,9 @@ impl Api {
                     format!("{}{path}", self.base),
                 )
                 .bearer_auth(&self.key);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
             if let Some(b) = body {
                 req = req.json(&b);
             }

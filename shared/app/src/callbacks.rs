@@ -225,6 +225,7 @@ pub async fn call_back(app: &App, t: &TenantId, id: &str, agent_id: &str) -> Out
         display: c.number.display(),
         callback: Some(c.id.to_string()),
         ordered_ms: now,
+        call_id: None,
     };
     originations::order(&*app.store, &edge, &order).await?;
     change(app, t, id, |c| {
@@ -240,7 +241,7 @@ pub async fn call_back(app: &App, t: &TenantId, id: &str, agent_id: &str) -> Out
 }
 
 /// The edge holding the agent's most recently registered phone.
-async fn phone_edge(app: &App, t: &TenantId, a: &AccountId) -> Outcome<EdgeId> {
+pub(crate) async fn phone_edge(app: &App, t: &TenantId, a: &AccountId) -> Outcome<EdgeId> {
     registrations::of_account(&*app.store, t, a, store::now_epoch_seconds())
         .await?
         .into_iter()

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod config;
 pub mod cti;
 pub mod demo;
+pub mod dial;
 pub mod dispatch;
 pub mod events;
 pub mod fail;

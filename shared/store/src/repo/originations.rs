@@ -28,6 +28,10 @@ pub struct Origination {
     #[serde(default)]
     pub callback: Option<String>,
     pub ordered_ms: i64,
+    /// The id the call's record and events get (click-to-call answers
+    /// with it at once); a fresh one when absent.
+    #[serde(default)]
+    pub call_id: Option<String>,
 }
 
 fn pk(edge: &EdgeId) -> String {

@@ -176,3 +176,26 @@ pub async fn recording(
         },
     ))
 }
+
+/// `POST /v1/calls` (click-to-call, T6): the user's phones ring, then the
+/// target is dialled; the answer (202) names the call id its events and
+/// record carry. Takes an `Idempotency-Key` (a retried request places one call).
+pub async fn create(
+    State(app): State<app::App>,
+    i: Integrator,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let (app, tenant) = (&app, &i.tenant);
+    super::accounts::write_whole(
+        app,
+        &i,
+        &headers,
+        "calls:write",
+        "POST /v1/calls",
+        &body,
+        (StatusCode::ACCEPTED, "call"),
+        |f: app::dial::DialForm| async move { app::dial::click_to_call(app, tenant, &f).await },
+    )
+    .await
+}

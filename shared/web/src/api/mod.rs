@@ -100,7 +100,7 @@ pub fn routes() -> Router<app::App> {
             "/v1/webhooks/{id}/deliveries/{delivery}/resend",
             post(webhooks::resend),
         )
-        .route("/v1/calls", get(calls::list))
+        .route("/v1/calls", get(calls::list).post(calls::create))
         .route("/v1/calls/{id}", get(calls::get_one))
         .route("/v1/calls/{id}/recordings/{n}", get(calls::recording))
         .route("/v1/messages", get(messages::history).post(messages::send))

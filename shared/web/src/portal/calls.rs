@@ -27,6 +27,8 @@ pub struct CallQuery {
     #[serde(default)]
     number: String,
     next: Option<String>,
+    /// Back from a 통화 button: the number being called.
+    dialing: Option<String>,
 }
 
 impl CallQuery {
@@ -141,6 +143,7 @@ async fn history_page(app: &app::App, p: &Portal, as_admin: bool, q: &CallQuery)
         title,
         html! {
             (error_box(error.as_deref()))
+            (super::dial::notice(q.dialing.as_deref()))
             div class="card" {
                 h2 { "검색조건" }
                 form method="get" action=(base) class="row" id="call-search" {
@@ -170,7 +173,7 @@ async fn history_page(app: &app::App, p: &Portal, as_admin: bool, q: &CallQuery)
                         th { "구분" } th { "발신" } th { "수신" } th { "통화일시" } th { "통화시간" } th { "결과" } th { "녹취" }
                     } }
                     tbody {
-                        @for r in &rows { (row(base, r, can_listen)) }
+                        @for r in &rows { (row(p, base, r, can_listen)) }
                         @if rows.is_empty() { tr { td colspan="7" class="muted" { "통화 기록이 없습니다" } } }
                     }
                 }
@@ -186,12 +189,12 @@ fn party(number: &str, name: Option<&str>) -> maud::Markup {
     html! { (number) @if let Some(n) = name { " " span class="muted" { (n) } } }
 }
 
-fn row(base: &str, r: &CallRow, can_listen: bool) -> maud::Markup {
+fn row(p: &Portal, base: &str, r: &CallRow, can_listen: bool) -> maud::Markup {
     html! {
         tr class="call" data-id=(r.id) style="white-space:nowrap" {
             td { (r.direction_label) }
-            td { (party(&r.caller, r.caller_name.as_deref())) }
-            td { (party(&r.callee, r.callee_name.as_deref())) }
+            td { (party(&r.caller, r.caller_name.as_deref())) (super::dial::button(p, &r.caller)) }
+            td { (party(&r.callee, r.callee_name.as_deref())) (super::dial::button(p, &r.callee)) }
             td { (r.started_at) }
             td { (duration_text(r.duration_secs)) }
             td { (r.disposition_label) }

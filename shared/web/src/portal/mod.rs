@@ -5,6 +5,7 @@
 mod admin;
 mod callbacks;
 mod calls;
+mod dial;
 mod hours;
 mod hunt;
 mod ivr;
@@ -139,6 +140,7 @@ pub fn routes() -> Router<app::App> {
             "/admin/apikeys",
             get(admin::api_keys).post(admin::create_api_key),
         )
+        .route("/dial", post(dial::dial))
         .route("/admin/monitoring", get(monitoring::page_view))
         .route("/admin/monitoring/stream", get(monitoring::stream))
         .route("/assets/monitoring.js", get(monitoring::script))

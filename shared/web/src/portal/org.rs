@@ -25,7 +25,7 @@ fn tree(nodes: &[app::org::OrgNode]) -> Markup {
     }
 }
 
-fn members_table(members: &[app::org::Member]) -> Markup {
+fn members_table(p: &Portal, members: &[app::org::Member]) -> Markup {
     html! {
         table class="members" {
             thead { tr { th { "직원이름" } th { "부서이름" } th { "직급" } th { "070번호" } th { "핸드폰번호" } } }
@@ -35,8 +35,14 @@ fn members_table(members: &[app::org::Member]) -> Markup {
                         td { (m.name) }
                         td { (m.department.clone().unwrap_or_default()) }
                         td { (m.position.clone().unwrap_or_default()) }
-                        td { (m.number.clone().unwrap_or_default()) }
-                        td { (m.mobile.clone().unwrap_or_default()) }
+                        td {
+                            (m.number.clone().unwrap_or_default())
+                            @if let Some(n) = &m.number { (super::dial::button(p, n)) }
+                        }
+                        td {
+                            (m.mobile.clone().unwrap_or_default())
+                            @if let Some(n) = &m.mobile { (super::dial::button(p, n)) }
+                        }
                     }
                 }
                 @if members.is_empty() { tr { td colspan="5" class="muted" { "부서원이 없습니다" } } }
@@ -52,6 +58,8 @@ pub struct OrgQuery {
     page: Option<usize>,
     saved: Option<String>,
     imported: Option<usize>,
+    /// Back from a 통화 button: the number being called.
+    dialing: Option<String>,
 }
 
 async fn org_page(app: &app::App, p: &Portal, q: &OrgQuery, error: Option<&str>) -> Response {
@@ -88,6 +96,7 @@ async fn org_page_with(
         @if q.saved.is_some() { div class="notice" role="status" { "저장되었습니다" } }
         @if let Some(n) = q.imported { div class="notice" role="status" id="imported" { "조직도를 새로 올렸습니다 (" (n) "명)" } }
         (error_box(error))
+        (super::dial::notice(q.dialing.as_deref()))
         div class="card" {
             h2 { "조직도 업로드" }
             form method="post" action="/admin/org/upload" enctype="multipart/form-data" class="row" {
@@ -122,7 +131,7 @@ async fn org_page_with(
                 input type="text" name="q" value=(q.q) placeholder="직원이름" style="width:240px";
                 button type="submit" class="secondary" id="search" { "검색하기" }
             }
-            div id="search-results" { (members_table(&found)) }
+            div id="search-results" { (members_table(p, &found)) }
             div class="pager" {
                 @if pg > 1 { a href=(link(pg - 1)) { "<" } " " }
                 (pg) " / " (pages) " 페이지"
@@ -176,7 +185,7 @@ pub async fn members(
     Query(q): Query<DeptQuery>,
 ) -> Response {
     match app::org::members(&app, &p.session.tenant, &q.dept).await {
-        Ok(m) => ok(html! { h3 { (q.dept) } (members_table(&m)) }),
+        Ok(m) => ok(html! { h3 { (q.dept) } (members_table(&p, &m)) }),
         Err(f) => render_fail(Some(&p), &f),
     }
 }
