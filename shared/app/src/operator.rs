@@ -34,7 +34,23 @@ pub const SCOPES: &[&str] = &[
     "ivr:write",
     "webhooks:read",
     "webhooks:write",
+    "api_keys:read",
+    "api_keys:write",
 ];
+
+/// The tenant's API keys (never the keys themselves), newest first.
+pub async fn api_keys(app: &App, t: &TenantId) -> crate::Outcome<Vec<ApiKeyRecord>> {
+    Ok(api_keys::list(&*app.store, t).await?)
+}
+
+/// Revokes a key: requests with it are refused from now on.
+pub async fn revoke_api_key(app: &App, t: &TenantId, id: &str) -> crate::Outcome<()> {
+    if api_keys::revoke(&*app.store, t, id).await? {
+        Ok(())
+    } else {
+        Err(crate::Fail::not_found("API 키를 찾을 수 없습니다"))
+    }
+}
 
 /// The default plan name new accounts get (as in the manual's screens).
 pub const DEFAULT_PLAN: &str = "무제한PIN요금제";
@@ -335,6 +351,8 @@ pub async fn create_api_key(
         scopes: scopes.to_vec(),
         prefix: secret[..12].to_owned(),
         created_at: now_epoch_seconds(),
+        last_used_at: 0,
+        id: api_key_hash(&secret)[..16].to_owned(),
     };
     api_keys::create(&*app.store, &api_key_hash(&secret), &record).await?;
     Ok(NewApiKey { secret, record })

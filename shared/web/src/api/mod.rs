@@ -5,6 +5,7 @@
 //! (`next_token`).
 
 mod accounts;
+mod api_keys;
 mod app_api;
 mod callbacks;
 mod calls;
@@ -88,6 +89,8 @@ pub fn routes() -> Router<app::App> {
         .route("/cti.js", get(cti::script))
         .route("/v1/monitoring", get(cti::monitoring))
         .route("/v1/monitoring/stream", get(cti::monitoring_stream))
+        .route("/v1/api-keys", get(api_keys::list))
+        .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/v1/webhooks/{id}",
@@ -208,10 +211,21 @@ impl FromRequestParts<app::App> for Integrator {
         let key = bearer(parts)
             .filter(|k| k.starts_with("mto_"))
             .ok_or_else(unauth)?;
-        let rec = store::repo::api_keys::find(&*app.store, &app::auth::sha256_hex(key))
+        let hash = app::auth::sha256_hex(key);
+        let rec = store::repo::api_keys::find(&*app.store, &hash)
             .await
             .map_err(|e| ApiError::from(app::Fail::from(e)).in_format(format))?
             .ok_or_else(unauth)?;
+        let now = store::now_epoch_seconds();
+        if now - rec.last_used_at >= store::repo::api_keys::TOUCH_EVERY_SECS {
+            // Noted off the request's path; a lost note only shows an older time.
+            let (store, rec) = (app.store.clone(), rec.clone());
+            tokio::spawn(async move {
+                if let Err(e) = store::repo::api_keys::touch(&*store, &hash, &rec, now).await {
+                    tracing::debug!(error = %e, "API key use not noted");
+                }
+            });
+        }
         Ok(Self {
             tenant: rec.tenant,
             scopes: rec.scopes,

@@ -512,7 +512,19 @@ pub async fn save_urls(
     }
 }
 
-fn keys_page(p: &Portal, shown: Option<&str>, error: Option<&str>) -> Markup {
+fn keys_page(
+    p: &Portal,
+    keys: &[store::repo::api_keys::ApiKeyRecord],
+    shown: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    let when = |secs: i64| {
+        if secs > 0 {
+            app::calls::local_text(secs * 1000)
+        } else {
+            "사용 기록 없음".to_owned()
+        }
+    };
     page(
         p,
         Menu::ApiKeys,
@@ -523,6 +535,28 @@ fn keys_page(p: &Portal, shown: Option<&str>, error: Option<&str>) -> Markup {
                 div class="notice" role="status" { "새 API 키입니다. 지금 한 번만 표시됩니다: " span class="secret" id="api-key" { (k) } }
             }
             p class="muted" { "연동 시스템이 HTTP API(/v1)를 호출할 때 Authorization: Bearer <키> 로 사용합니다." }
+            @if !keys.is_empty() {
+                table id="api-keys" {
+                    thead { tr { th { "이름" } th { "키" } th { "권한" } th { "만든 날" } th { "마지막 사용" } th {} } }
+                    tbody {
+                        @for k in keys {
+                            tr data-key=(k.id) {
+                                td { (k.name) }
+                                td { code { (k.prefix) "…" } }
+                                td { @for s in &k.scopes { code { (s) } " " } }
+                                td { (when(k.created_at)) }
+                                td class="last-used" { (when(k.last_used_at)) }
+                                td {
+                                    form method="post" action=(format!("/admin/apikeys/{}/revoke", k.id)) onsubmit="return confirm('이 키를 폐기할까요? 이 키를 쓰는 연동은 즉시 멈춥니다.')" {
+                                        (csrf(p))
+                                        button type="submit" class="secondary revoke" { "폐기" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             div class="card" {
                 form method="post" action="/admin/apikeys" {
                     (csrf(p))
@@ -539,8 +573,44 @@ fn keys_page(p: &Portal, shown: Option<&str>, error: Option<&str>) -> Markup {
     )
 }
 
-pub async fn api_keys(Admin(p): Admin) -> Response {
-    ok(keys_page(&p, None, None))
+async fn keys_of(app: &app::App, p: &Portal) -> Vec<store::repo::api_keys::ApiKeyRecord> {
+    app::operator::api_keys(app, &p.session.tenant)
+        .await
+        .unwrap_or_default()
+}
+
+pub async fn api_keys(State(app): State<app::App>, Admin(p): Admin) -> Response {
+    ok(keys_page(&p, &keys_of(&app, &p).await, None, None))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+pub async fn revoke_api_key(
+    State(app): State<app::App>,
+    Admin(p): Admin,
+    Path(id): Path<String>,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&p, f.csrf.as_deref()) {
+        return r;
+    }
+    match app::operator::revoke_api_key(&app, &p.session.tenant, &id).await {
+        Ok(()) => Redirect::to("/admin/apikeys").into_response(),
+        Err(fail) => (
+            status_for(fail.kind),
+            ok(keys_page(
+                &p,
+                &keys_of(&app, &p).await,
+                None,
+                Some(&fail.message),
+            )),
+        )
+            .into_response(),
+    }
 }
 
 pub async fn create_api_key(
@@ -567,12 +637,22 @@ pub async fn create_api_key(
     )
     .await
     {
-        Ok(k) => ok(keys_page(&p, Some(&k.secret), None)),
+        Ok(k) => ok(keys_page(
+            &p,
+            &keys_of(&app, &p).await,
+            Some(&k.secret),
+            None,
+        )),
         Err(e) => {
             let f: app::Fail = e.into();
             (
                 status_for(f.kind),
-                ok(keys_page(&p, None, Some(&f.message))),
+                ok(keys_page(
+                    &p,
+                    &keys_of(&app, &p).await,
+                    None,
+                    Some(&f.message),
+                )),
             )
                 .into_response()
         }

@@ -140,6 +140,7 @@ pub fn routes() -> Router<app::App> {
             "/admin/apikeys",
             get(admin::api_keys).post(admin::create_api_key),
         )
+        .route("/admin/apikeys/{id}/revoke", post(admin::revoke_api_key))
         .route("/dial", post(dial::dial))
         .route("/admin/monitoring", get(monitoring::page_view))
         .route("/admin/monitoring/stream", get(monitoring::stream))

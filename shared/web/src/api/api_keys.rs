@@ -1,0 +1,66 @@
+//! `/v1/api-keys`: the tenant's integrator keys (never the keys
+//! themselves: a name, the first characters, scopes, when made and when
+//! last used), and revoking one. Keys are made in the portal (API 키),
+//! where the new key is shown once.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use store::repo::api_keys::ApiKeyRecord;
+
+use super::Integrator;
+use super::reply::Reply;
+use crate::ApiError;
+
+#[derive(Debug, Serialize)]
+pub struct KeyView {
+    id: String,
+    name: String,
+    /// The key's first characters, to recognise it.
+    prefix: String,
+    scopes: Vec<String>,
+    created_at: i64,
+    /// Unix seconds, to the minute; absent when never used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<i64>,
+}
+
+impl From<ApiKeyRecord> for KeyView {
+    fn from(k: ApiKeyRecord) -> Self {
+        Self {
+            id: k.id,
+            name: k.name,
+            prefix: k.prefix,
+            scopes: k.scopes,
+            created_at: k.created_at,
+            last_used_at: (k.last_used_at > 0).then_some(k.last_used_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyList {
+    api_keys: Vec<KeyView>,
+}
+
+pub async fn list(State(app): State<app::App>, i: Integrator) -> Result<Reply<KeyList>, ApiError> {
+    let work = async {
+        let keys = app::operator::api_keys(&app, &i.tenant).await?;
+        Ok(KeyList {
+            api_keys: keys.into_iter().map(KeyView::from).collect(),
+        })
+    };
+    i.read("api_keys:read", "api_keys", work).await
+}
+
+pub async fn revoke(
+    State(app): State<app::App>,
+    i: Integrator,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    i.delete(
+        "api_keys:write",
+        app::operator::revoke_api_key(&app, &i.tenant, &id),
+    )
+    .await
+}
