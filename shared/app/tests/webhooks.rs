@@ -277,3 +277,23 @@ async fn bad_endpoints_are_refused_and_change_nothing() {
     let hidden = webhooks::get(&w.app, &other, &first.id).await;
     assert_eq!(hidden.map_err(|f| f.kind), Err(FailKind::NotFound));
 }
+
+#[test]
+fn the_signature_matches_the_documented_example() {
+    // docs/integrations.md: "Verifying a delivery".
+    let header = app::messaging::sign(b"whsec_test", br#"{"id":"x.1"}"#, 1_700_000_000);
+    assert_eq!(
+        header,
+        "t=1700000000,v1=1856715f32210fff5dceb5633749d7b3bc5c9fd8759ea44896529e9f54859bab"
+    );
+    assert!(verify_signature(
+        b"whsec_test",
+        &header,
+        br#"{"id":"x.1"}"#,
+        1_700_000_100
+    ));
+    assert!(
+        !verify_signature(b"whsec_test", &header, br#"{"id":"x.1"}"#, 1_700_000_301),
+        "outside the replay window"
+    );
+}

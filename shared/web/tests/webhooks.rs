@@ -278,3 +278,95 @@ async fn bad_webhooks_get_a_stable_code_and_create_nothing() {
     let r = api(&w.app, "GET", "/v1/webhooks", Some(&w.key_a), None, &[]).await;
     assert_eq!(r.json()["webhooks"].as_array().map(Vec::len), Some(0));
 }
+
+#[tokio::test]
+async fn the_portal_manages_webhooks_and_shows_their_log_and_why_one_stopped() {
+    let w = world().await;
+    let hits = Hits::default();
+    let url = receiver(hits.clone()).await;
+    let mut c = common::Client::new(&w.app);
+    let (email, password) = w.admin_a.clone();
+    c.login(&email, &password).await;
+    let page = c.get("/admin/webhooks").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("등록된 웹훅이 없습니다"));
+    let csrf = page.csrf();
+    // A plain-http outside address is refused, in Korean, and nothing is saved.
+    let bad = c
+        .post_form(
+            "/admin/webhooks",
+            &[("_csrf", &csrf), ("url", "http://crm.example.com/h")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("웹훅 주소가 올바르지 않습니다"),
+        "{}",
+        bad.body
+    );
+    let made = c
+        .post_form(
+            "/admin/webhooks",
+            &[
+                ("_csrf", &csrf),
+                ("url", &url),
+                ("event", "call.ended"),
+                ("event", "call.ringing"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let list = app::webhooks::list(&w.app, &TenantId::parse("tenant-a").expect("t"))
+        .await
+        .expect("list");
+    assert_eq!(list[0].events.types(), ["call.ended", "call.ringing"]);
+    let id = list[0].id.clone();
+
+    w.app
+        .events
+        .publish(&ended_call("tenant-a"))
+        .await
+        .expect("publish");
+    app::webhooks::run_once(&w.app, store::now_epoch_ms(), 100)
+        .await
+        .expect("dispatch");
+    let log = c.get(&format!("/admin/webhooks?log={id}")).await;
+    assert_eq!(
+        log.body.matches("class=\"delivery\"").count(),
+        2,
+        "{}",
+        log.body
+    );
+    assert!(log.body.contains("전달됨") && log.body.contains("204"));
+
+    // Stopped by the platform: the page says why; switching it back on clears it.
+    store::repo::webhooks::disable(
+        &*w.app.store,
+        &TenantId::parse("tenant-a").expect("t"),
+        &id,
+        "24시간 동안 전달하지 못해 사용을 중지했습니다 (마지막 오류: HTTP 500)",
+    )
+    .await
+    .expect("disable");
+    let page = c.get("/admin/webhooks").await;
+    assert!(page.body.contains("disabled-reason") && page.body.contains("HTTP 500"));
+    let r = c
+        .post_form(
+            &format!("/admin/webhooks/{id}/enabled"),
+            &[("_csrf", &csrf), ("enabled", "true")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c.get("/admin/webhooks").await;
+    assert!(!page.body.contains("disabled-reason"));
+    let r = c
+        .post_form(&format!("/admin/webhooks/{id}/delete"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        c.get("/admin/webhooks")
+            .await
+            .body
+            .contains("등록된 웹훅이 없습니다")
+    );
+}

@@ -26,6 +26,7 @@ pub enum Menu {
     Ivr,
     Callbacks,
     Monitoring,
+    Webhooks,
     None,
 }
 
@@ -76,6 +77,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (item(Menu::Callbacks, "/admin/callbacks", "콜백 요청"))
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
+                                (item(Menu::Webhooks, "/admin/webhooks", "웹훅"))
                                 (soon("통계"))
                                 (item(Menu::Monitoring, "/admin/monitoring", "모니터링"))
                             }

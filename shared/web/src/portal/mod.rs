@@ -15,6 +15,7 @@ mod me;
 mod monitoring;
 mod org;
 mod sms;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -142,6 +143,13 @@ pub fn routes() -> Router<app::App> {
         )
         .route("/admin/apikeys/{id}/revoke", post(admin::revoke_api_key))
         .route("/dial", post(dial::dial))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/admin/webhooks/{id}/enabled", post(webhooks::set_enabled))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/admin/webhooks/{id}/resend", post(webhooks::resend))
         .route("/admin/monitoring", get(monitoring::page_view))
         .route("/admin/monitoring/stream", get(monitoring::stream))
         .route("/assets/monitoring.js", get(monitoring::script))
