@@ -225,6 +225,17 @@ impl Edge {
         );
         let location = Arc::new(Location::new(app.store.clone(), edge_id, advertised));
         location.emit_to(events.clone());
+        let sweeping = Arc::downgrade(&location);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(15));
+            loop {
+                tick.tick().await;
+                let Some(location) = sweeping.upgrade() else {
+                    return;
+                };
+                location.expire(store::now_epoch_seconds());
+            }
+        });
         let spool = Spool::new(app.clone(), spool_dir);
         spool.emit_to(events.clone());
         let directory = Arc::new(StoreDirectory::new(app.clone(), location));

@@ -74,6 +74,40 @@ impl Location {
         let _ = self.events.set(outbox);
     }
 
+    /// Forgets this edge's bindings that ran out at `now` (Unix seconds)
+    /// without the phone unregistering, and says so (`device.unregistered`):
+    /// a phone that vanished is no longer listed as registered.
+    pub fn expire(&self, now: i64) -> usize {
+        let lapsed: Vec<Registration> = self.with(|m| {
+            let mut out = Vec::new();
+            for e in m.values_mut() {
+                let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut e.regs)
+                    .into_iter()
+                    .partition(|r| r.edge == self.edge && !r.is_live(now));
+                e.regs = kept;
+                for r in &gone {
+                    e.persisted_until.remove(&r.contact);
+                }
+                out.extend(gone);
+            }
+            out
+        });
+        if let Some(outbox) = self.events.get() {
+            let events = lapsed
+                .iter()
+                .flat_map(|r| {
+                    let writes = [Write::Remove(r.contact.clone())];
+                    // As if it unregistered: it was live, it is not now.
+                    let mut was = r.clone();
+                    was.expires_at = now + 60;
+                    device_events(&r.tenant, &[was], &[], &writes)
+                })
+                .collect();
+            outbox.emit(events);
+        }
+        lapsed.len()
+    }
+
     pub fn edge(&self) -> &EdgeId {
         &self.edge
     }

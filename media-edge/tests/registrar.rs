@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use md5::{Digest as _, Md5};
 use std::sync::Arc;
@@ -570,4 +571,51 @@ async fn a_flood_of_wrong_passwords_from_an_office_address_does_not_lock_its_pho
     let newcomer = d.account.sip_username.clone().expect("sip user");
     let ok = register(newcomer, PASSWORD, 50, 1008).await;
     assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+}
+
+#[tokio::test]
+async fn a_new_binding_is_announced_and_one_that_lapses_is_announced_gone() {
+    let w = world().await;
+    w.reg.location().emit_to(app::events::Outbox::start(
+        w.app.store.clone(),
+        w.app.events.clone(),
+        "edge-kr",
+    ));
+    let mut live = w.app.live.subscribe();
+    let t0 = store::now_epoch_seconds();
+    let ch = text(
+        w.reg
+            .handle(&msg(&w.user, 1, "", "<sip:u@10.0.0.5:5062>"), src(1), t0)
+            .await,
+    );
+    let nonce = nonce_of(&ch, "SHA-256");
+    let register = |cseq: u32, nc: &str| {
+        msg(
+            &w.user,
+            cseq,
+            &auth(&w.user, PASSWORD, &nonce, nc, true),
+            "<sip:u@10.0.0.5:5062>;expires=600",
+        )
+    };
+    let ok = text(w.reg.handle(&register(2, "00000001"), src(1), t0).await);
+    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    let e = next(&mut live).await;
+    assert_eq!(e.type_name(), "device.registered");
+    // A refresh says nothing new.
+    let again = text(w.reg.handle(&register(3, "00000002"), src(1), t0 + 1).await);
+    assert!(again.starts_with("SIP/2.0 200 OK\r\n"), "{again}");
+    // The phone vanishes; its binding lapses.
+    assert_eq!(w.reg.location().expire(t0 + 601), 1);
+    let gone = next(&mut live).await;
+    assert_eq!(gone.type_name(), "device.unregistered", "{gone:?}");
+    assert_eq!(w.reg.location().expire(t0 + 700), 0, "once");
+}
+
+async fn next(
+    live: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<domain::event::Event>>,
+) -> std::sync::Arc<domain::event::Event> {
+    tokio::time::timeout(Duration::from_secs(5), live.recv())
+        .await
+        .expect("an event")
+        .expect("received")
 }
