@@ -48,6 +48,11 @@ pub async fn list_accounts(
     let all = accounts::all(&*app.store, t).await?;
     let q = search.trim().to_lowercase();
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    // Numbers are searched only for a query that is a number: "테스트1"
+    // looks for a name, not for every number holding a 1.
+    let is_number = !digits.is_empty()
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '.' | '(' | ')'));
     let matches = |a: &Account| {
         if q.is_empty() {
             return true;
@@ -59,8 +64,7 @@ pub async fn list_accounts(
         };
         a.name.to_lowercase().contains(&q)
             || a.email.as_ref().is_some_and(|e| e.as_str().contains(&q))
-            || (!digits.is_empty()
-                && (num(&a.number).contains(&digits) || num(&a.mobile).contains(&digits)))
+            || (is_number && (num(&a.number).contains(&digits) || num(&a.mobile).contains(&digits)))
             || a.extension.is_some_and(|e| e.as_str() == q)
     };
     let filtered: Vec<Account> = all.into_iter().filter(|a| matches(a)).collect();

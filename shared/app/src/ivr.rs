@@ -52,7 +52,10 @@ pub fn message(e: &IvrError) -> String {
         IvrError::DuplicateNode(n) => format!("단계 {n}: 같은 이름의 단계가 두 번 있습니다"),
         IvrError::NoStart(n) => format!("시작 단계 {n}: 그런 단계가 없습니다"),
         IvrError::UnknownTarget { from, to } => {
-            format!("단계 {from}: 다음 단계 {to}가 없습니다")
+            format!(
+                "단계 {from}: 다음 단계 {} 없습니다",
+                crate::labels::josa(to, crate::labels::Josa::IGa)
+            )
         }
         IvrError::Unreachable(n) => format!("단계 {n}: 시작에서 이 단계로 가는 길이 없습니다"),
         IvrError::DeadEnd(n) => {
@@ -64,7 +67,10 @@ pub fn message(e: &IvrError) -> String {
         ),
         IvrError::EmptyMenu(n) => format!("메뉴 {n}: 버튼이 하나도 없습니다"),
         IvrError::MenuKey { node, key } => {
-            format!("메뉴 {node}: 버튼 {key:?}은 쓸 수 없거나 두 번 쓰였습니다")
+            format!(
+                "메뉴 {node}: 버튼 {} 쓸 수 없거나 두 번 쓰였습니다",
+                crate::labels::josa(&format!("{key:?}"), crate::labels::Josa::EunNeun)
+            )
         }
         IvrError::Timeout(n) => format!("단계 {n}: 대기 시간은 1~30초여야 합니다"),
         IvrError::Retries(n) => format!("단계 {n}: 다시 묻기는 최대 5번입니다"),
@@ -84,7 +90,10 @@ fn missing(node: &str, what: &str) -> Fail {
     Fail::bad(
         "ivr_destination",
         "nodes",
-        format!("단계 {node}: 연결할 {what}이(가) 이 회사에 없습니다"),
+        format!(
+            "단계 {node}: 연결할 {} 이 회사에 없습니다",
+            crate::labels::josa(what, crate::labels::Josa::IGa)
+        ),
     )
 }
 
@@ -125,8 +134,9 @@ async fn check_recordings(app: &App, t: &TenantId, s: &Scenario) -> Outcome<()> 
                     "ivr_audio_missing",
                     "nodes",
                     format!(
-                        "단계 {}: 음원 {id}을(를) 찾을 수 없습니다. 음원 파일을 다시 올려 주세요",
-                        n.id
+                        "단계 {}: 음원 {} 찾을 수 없습니다. 음원 파일을 다시 올려 주세요",
+                        n.id,
+                        crate::labels::josa(id, crate::labels::Josa::EulReul)
                     ),
                 ));
             }

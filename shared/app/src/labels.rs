@@ -86,11 +86,14 @@ pub fn email_error(e: &domain::EmailError) -> String {
         E::TooLong => "이메일이 너무 깁니다 (254자 이하)".into(),
         E::At => "이메일에는 @가 하나 있어야 합니다".into(),
         E::LocalPartLength => "@ 앞부분은 1~64자여야 합니다".into(),
-        E::LocalPartCharacter(c) => format!("@ 앞부분에 \'{c}\'는 쓸 수 없습니다"),
+        E::LocalPartCharacter(c) => format!(
+            "@ 앞부분에 {} 쓸 수 없습니다",
+            josa(&format!("'{c}'"), Josa::EunNeun)
+        ),
         E::LocalPartDots => {
             "@ 앞부분은 점(.)으로 시작하거나 끝날 수 없고, 점을 연달아 쓸 수 없습니다".into()
         }
-        E::Domain(d) => format!("{d}은(는) 올바른 도메인이 아닙니다"),
+        E::Domain(d) => format!("{} 올바른 도메인이 아닙니다", josa(d, Josa::EunNeun)),
     }
 }
 
@@ -104,6 +107,46 @@ pub fn name_error(e: &domain::account::NameError) -> String {
     }
 }
 
+/// Korean particles that depend on whether the word before them ends in a
+/// consonant (받침): `josa("1000", Josa::IGa)` is `1000이` (천 → 영),
+/// `josa("1002", Josa::IGa)` is `1002가` (이). Digits are read as Korean
+/// numbers, Latin letters by their names (L, M, N, R end in a consonant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Josa {
+    /// 이 / 가
+    IGa,
+    /// 은 / 는
+    EunNeun,
+    /// 을 / 를
+    EulReul,
+    /// 과 / 와
+    GwaWa,
+}
+
+pub fn josa(word: &str, j: Josa) -> String {
+    let last = word.trim_end().chars().rev().find(|c| c.is_alphanumeric());
+    let batchim = match last {
+        Some(c @ '가'..='힣') => (u32::from(c) - 0xAC00) % 28 != 0,
+        // 영 일 삼 육 칠 팔 end in a consonant; 이 사 오 구 do not.
+        Some(c @ '0'..='9') => matches!(c, '0' | '1' | '3' | '6' | '7' | '8'),
+        Some(c) if c.is_ascii_alphabetic() => {
+            matches!(c.to_ascii_uppercase(), 'L' | 'M' | 'N' | 'R')
+        }
+        _ => false,
+    };
+    let particle = match (j, batchim) {
+        (Josa::IGa, true) => "이",
+        (Josa::IGa, false) => "가",
+        (Josa::EunNeun, true) => "은",
+        (Josa::EunNeun, false) => "는",
+        (Josa::EulReul, true) => "을",
+        (Josa::EulReul, false) => "를",
+        (Josa::GwaWa, true) => "과",
+        (Josa::GwaWa, false) => "와",
+    };
+    format!("{word}{particle}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +157,18 @@ mod tests {
             assert_eq!(parse_direction(direction(d)), Some(d));
             assert_eq!(parse_direction(d.as_str()), Some(d));
         }
+    }
+
+    #[test]
+    fn particles_follow_the_last_sound() {
+        assert_eq!(josa("1000", Josa::IGa), "1000이");
+        assert_eq!(josa("1002", Josa::IGa), "1002가");
+        assert_eq!(josa("내선번호 1003", Josa::EunNeun), "내선번호 1003은");
+        assert_eq!(josa("1005", Josa::EunNeun), "1005는");
+        assert_eq!(josa("상담팀", Josa::IGa), "상담팀이");
+        assert_eq!(josa("영업부", Josa::EulReul), "영업부를");
+        assert_eq!(josa("CRM", Josa::GwaWa), "CRM과");
+        assert_eq!(josa("API", Josa::GwaWa), "API와");
+        assert_eq!(josa("'#'", Josa::EunNeun), "'#'는");
     }
 }

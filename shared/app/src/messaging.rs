@@ -73,7 +73,10 @@ pub fn recipients(raw: &[String]) -> Result<Vec<PhoneNumber>, Vec<RecipientError
             Ok(n) => errors.push(RecipientError {
                 position: i + 1,
                 value: v.clone(),
-                message: format!("{n}은(는) 문자를 받을 수 없는 번호입니다"),
+                message: format!(
+                    "{} 문자를 받을 수 없는 번호입니다",
+                    crate::labels::josa(&n.to_string(), crate::labels::Josa::EunNeun)
+                ),
             }),
             Err(e) => errors.push(RecipientError {
                 position: i + 1,

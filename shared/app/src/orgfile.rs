@@ -228,7 +228,7 @@ pub struct Placement {
     pub extension: Option<String>,
 }
 
-fn plan(rows: &[Row], people: &[Account]) -> Result<Plan, Vec<RowError>> {
+fn plan(rows: &[Row], people: &[Account], existing: &[Department]) -> Result<Plan, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut err = |row: usize, m: String| errors.push(RowError { row, message: m });
     let by_id: HashMap<&str, &Account> = people.iter().map(|a| (a.id.as_str(), a)).collect();
@@ -254,7 +254,8 @@ fn plan(rows: &[Row], people: &[Account]) -> Result<Plan, Vec<RowError>> {
             match Extension::parse(&r.extension) {
                 Ok(e) => {
                     if let Some(first) = seen_ext.insert(e, r.line) {
-                        err(r.line, format!("내선번호 {e}가 {first}행과 중복됩니다"));
+                        let ext = crate::labels::josa(e.as_str(), crate::labels::Josa::IGa);
+                        err(r.line, format!("내선번호 {ext} {first}행과 중복됩니다"));
                     }
                     Some(e)
                 }
@@ -328,7 +329,8 @@ fn plan(rows: &[Row], people: &[Account]) -> Result<Plan, Vec<RowError>> {
                 err(
                     *line,
                     format!(
-                        "내선번호 {e}는 파일에 없는 계정({})이 사용 중입니다",
+                        "내선번호 {} 파일에 없는 계정({})이 사용 중입니다",
+                        crate::labels::josa(e.as_str(), crate::labels::Josa::EunNeun),
                         a.name
                     ),
                 );
@@ -343,10 +345,38 @@ fn plan(rows: &[Row], people: &[Account]) -> Result<Plan, Vec<RowError>> {
             );
         }
     }
-    // Parents that are named but never listed as a 부서 sit under the company.
-    let named_parents: Vec<String> = parent_of.values().filter_map(|(p, _)| p.clone()).collect();
-    for p in named_parents {
-        parent_of.entry(p).or_insert((None, 0));
+    // A 상위부서 must be a 부서 of the file or one the company has: a
+    // typo would otherwise make a new department at the top.
+    let named_parents: Vec<(String, usize)> = parent_of
+        .values()
+        .filter_map(|(p, line)| p.clone().map(|p| (p, *line)))
+        .collect();
+    let mut unknown_parent = false;
+    for (p, line) in named_parents {
+        if parent_of.contains_key(&p) {
+            continue;
+        }
+        if existing.iter().any(|d| d.name == p) {
+            // Kept where it is, with its ancestors the file does not move.
+            let mut next = Some(p);
+            while let Some(name) = next.take() {
+                if parent_of.contains_key(&name) {
+                    break;
+                }
+                let up = existing
+                    .iter()
+                    .find(|d| d.name == name)
+                    .and_then(|d| d.parent.clone());
+                parent_of.insert(name, (up.clone(), 0));
+                next = up;
+            }
+        } else {
+            unknown_parent = true;
+            err(
+                line,
+                format!("상위부서 '{p}'가 파일의 부서에도, 회사의 기존 부서에도 없습니다"),
+            );
+        }
     }
     let depts: Vec<Department> = parent_of
         .iter()
@@ -355,7 +385,8 @@ fn plan(rows: &[Row], people: &[Account]) -> Result<Plan, Vec<RowError>> {
             parent: p.clone(),
         })
         .collect();
-    if let Err(e) = org::validate(&depts) {
+    // (With an unknown parent the tree is incomplete: said once, above.)
+    if !unknown_parent && let Err(e) = org::validate(&depts) {
         let line = match &e {
             domain::OrgError::Cycle(names) => names
                 .first()
@@ -407,12 +438,18 @@ async fn release(app: &App, t: &TenantId) {
 }
 
 /// Validates an uploaded file and, if every row is good, makes it the org chart.
+/// The company's departments now (a 상위부서 may name one not in the file).
+async fn department_names(app: &App, t: &TenantId) -> Result<Vec<Department>, Fail> {
+    Ok(departments::all(&*app.store, t).await?)
+}
+
 pub async fn upload(app: &App, t: &TenantId, bytes: &[u8]) -> Result<Imported, UploadError> {
     let rows = read_rows(bytes)?;
     acquire(app, t).await?;
     let result = async {
         let people = accounts::all(&*app.store, t).await.map_err(Fail::from)?;
-        let plan = plan(&rows, &people).map_err(UploadError::Rows)?;
+        let existing = department_names(app, t).await?;
+        let plan = plan(&rows, &people, &existing).map_err(UploadError::Rows)?;
         store_job(app, t, &plan).await?;
         apply(app, t, &plan, usize::MAX).await?;
         app.store
@@ -441,7 +478,8 @@ pub async fn upload_plan_for_test(
     let rows = read_rows(bytes)?;
     acquire(app, t).await?;
     let people = accounts::all(&*app.store, t).await.map_err(Fail::from)?;
-    let plan = plan(&rows, &people).map_err(UploadError::Rows)?;
+    let existing = department_names(app, t).await?;
+    let plan = plan(&rows, &people, &existing).map_err(UploadError::Rows)?;
     store_job(app, t, &plan).await?;
     Ok(plan)
 }

@@ -244,3 +244,46 @@ async fn an_interrupted_import_is_finished_on_resume_and_edits_wait_for_it() {
         .await
         .expect("edits work again");
 }
+
+#[tokio::test]
+async fn an_unknown_parent_department_is_refused_and_a_known_one_keeps_its_place() {
+    let (app, t, people, _dir) = app_with(3).await;
+    // The company's chart: 본사 > 영업부.
+    let first = vec![
+        row(&people[0], "", "본사", "", ""),
+        row(&people[1], "본사", "영업부", "", ""),
+    ];
+    orgfile::upload(&app, &t, &xlsx(&first))
+        .await
+        .expect("import");
+    // A typo in 상위부서: refused, naming the row and the name.
+    let typo = vec![row(&people[2], "영엽부", "영업1팀", "", "")];
+    let Err(UploadError::Rows(report)) = orgfile::upload(&app, &t, &xlsx(&typo)).await else {
+        panic!("an unknown parent must be refused");
+    };
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert_eq!(report[0].row, 2);
+    assert!(
+        report[0].message.contains("'영엽부'"),
+        "{}",
+        report[0].message
+    );
+    // A department the company has (not in this file) is a fine parent,
+    // and stays under its own parent.
+    let more = vec![row(&people[2], "영업부", "영업1팀", "", "")];
+    orgfile::upload(&app, &t, &xlsx(&more))
+        .await
+        .expect("import");
+    let chart = app::org::chart(&app, &t).await.expect("chart");
+    let top = chart
+        .departments
+        .iter()
+        .find(|d| d.name == "본사")
+        .expect("본사");
+    let sales = top
+        .children
+        .iter()
+        .find(|d| d.name == "영업부")
+        .expect("영업부 under 본사");
+    assert_eq!(sales.children[0].name, "영업1팀");
+}

@@ -72,7 +72,7 @@ pub async fn accounts(
                         tr data-account=(a.id) {
                             td { (a.name) }
                             td class="number" { (num(&a.number)) }
-                            td { (num(&a.mobile)) }
+                            td class="number" { (num(&a.mobile)) }
                             td class="status" { (status_cell(a.status)) }
                             td { (a.plan) }
                             td { a href=(format!("/admin/accounts/{}", a.id)) class="edit" { "수정" } }

@@ -35,11 +35,11 @@ fn members_table(p: &Portal, members: &[app::org::Member]) -> Markup {
                         td { (m.name) }
                         td { (m.department.clone().unwrap_or_default()) }
                         td { (m.position.clone().unwrap_or_default()) }
-                        td {
+                        td class="number" {
                             (m.number.clone().unwrap_or_default())
                             @if let Some(n) = &m.number { (super::dial::button(p, n)) }
                         }
-                        td {
+                        td class="number" {
                             (m.mobile.clone().unwrap_or_default())
                             @if let Some(n) = &m.mobile { (super::dial::button(p, n)) }
                         }

@@ -57,7 +57,7 @@ fn endpoint_row(p: &Portal, e: &Endpoint) -> Markup {
     };
     html! {
         tr id=(format!("webhook-{}", e.id)) {
-            td class="num" { (e.url.as_str()) @if let Some(d) = &e.description { br; small class="muted" { (d) } } }
+            td class="url" { (e.url.as_str()) @if let Some(d) = &e.description { br; small class="muted" { (d) } } }
             td { (events) }
             td class="state" {
                 @if e.enabled { "사용" } @else { "중지" }
