@@ -15,6 +15,7 @@ pub mod events;
 pub mod fail;
 pub mod hours;
 pub mod hunt;
+pub mod invite;
 pub mod ivr;
 pub mod labels;
 pub mod messaging;

@@ -98,12 +98,25 @@ fn url_escape(s: &str) -> String {
 }
 
 fn edit_page(p: &Portal, a: &Account, error: Option<&str>, secret: Option<(&str, &str)>) -> Markup {
+    edit_page_with(p, a, error, secret, None)
+}
+
+/// 상태 수정, with a notice (an invitation sent) when there is one.
+pub(super) fn edit_page_with(
+    p: &Portal,
+    a: &Account,
+    error: Option<&str>,
+    secret: Option<(&str, &str)>,
+    notice: Option<&str>,
+) -> Markup {
+    let can_log_in = a.email.is_some() && a.password_hash.is_some() && a.email_verified;
     page(
         p,
         Menu::Accounts,
         "상태 수정",
         html! {
             (error_box(error))
+            @if let Some(n) = notice { div class="notice" role="status" id="invited" { (n) } }
             @if let Some((username, password)) = secret {
                 div class="notice" role="status" {
                     "새 SIP 계정 정보입니다. 이 비밀번호는 지금 한 번만 표시됩니다." br;
@@ -137,6 +150,19 @@ fn edit_page(p: &Portal, a: &Account, error: Option<&str>, secret: Option<(&str,
                         a class="btn secondary" href="/admin/accounts" { "취소하기" }
                         button type="submit" id="save" { "수정하기" }
                     }
+                }
+            }
+            div class="card" {
+                h2 { "포털 로그인" }
+                p id="login-state" {
+                    @if can_log_in { "로그인할 수 있습니다 (" (a.email.as_ref().map(ToString::to_string).unwrap_or_default()) ")." }
+                    @else { span class="muted" { "아직 로그인할 수 없습니다. 이메일로 초대하면 사용자가 비밀번호를 정합니다." } }
+                }
+                form method="post" action=(format!("/admin/accounts/{}/invite", a.id)) id="invite-form" class="row" {
+                    (csrf(p))
+                    input type="email" name="email" required placeholder="user@example.com"
+                        value=(a.email.as_ref().map(ToString::to_string).unwrap_or_default());
+                    button type="submit" class="secondary" id="invite" { @if can_log_in { "재설정 메일 보내기" } @else { "초대 메일 보내기" } }
                 }
             }
             div class="card" {
@@ -352,6 +378,8 @@ fn new_page(p: &Portal, error: Option<&str>, f: &NewForm) -> Markup {
                     input type="text" id="mobile" name="mobile" value=(f.mobile) placeholder="010-0000-0000";
                     label for="extension" { "내선번호 (4자리)" }
                     input type="text" id="extension" name="extension" value=(f.extension) maxlength="4";
+                    label for="email" { "이메일 (선택: 포털 로그인 초대를 보냅니다)" }
+                    input type="email" id="email" name="email" value=(f.email) placeholder="user@example.com";
                     label for="status" { "상태" }
                     select id="status" name="status" {
                         option value="active" { "활성" }
@@ -379,6 +407,8 @@ pub struct NewForm {
     extension: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    email: String,
 }
 
 pub async fn new_form(Admin(p): Admin) -> Response {
@@ -388,6 +418,7 @@ pub async fn new_form(Admin(p): Admin) -> Response {
 pub async fn create(
     State(app): State<app::App>,
     Admin(p): Admin,
+    headers: HeaderMap,
     Form(f): Form<NewForm>,
 ) -> Response {
     if let Some(r) = csrf_refusal(&p, f.csrf.as_deref()) {
@@ -400,14 +431,46 @@ pub async fn create(
         status: AccountStatus::parse(&f.status),
         ..Default::default()
     };
+    let email = f.email.trim();
+    if !email.is_empty()
+        && let Err(e) = domain::Email::parse(email)
+    {
+        let message = format!(
+            "이메일 형식이 올바르지 않습니다: {}",
+            app::labels::email_error(&e)
+        );
+        return (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ok(new_page(&p, Some(&message), &f)),
+        )
+            .into_response();
+    }
     match app::admin::create_member(&app, &p.session.tenant, member).await {
         Ok(c) => {
             let user = c.account.sip_username.clone().unwrap_or_default();
-            ok(edit_page(
+            let (notice, error) = if email.is_empty() {
+                (None, None)
+            } else {
+                let base = super::invite::base_url(&app, &headers);
+                match app::invite::invite(&app, &p.session.tenant, &c.account.id, email, &base)
+                    .await
+                {
+                    Ok(sent) => (
+                        Some(format!(
+                            "{}로 초대 메일을 보냈습니다. 링크: {}",
+                            sent.email, sent.link
+                        )),
+                        None,
+                    ),
+                    Err(fail) => (None, Some(fail.message)),
+                }
+            };
+            ok(edit_page_with(
                 &p,
                 &c.account,
-                None,
+                error.as_deref(),
                 Some((&user, &c.sip_password)),
+                notice.as_deref(),
             ))
         }
         Err(fail) => (

@@ -8,6 +8,7 @@ mod calls;
 mod dial;
 mod hours;
 mod hunt;
+mod invite;
 mod ivr;
 pub(crate) mod layout;
 mod login;
@@ -143,6 +144,8 @@ pub fn routes() -> Router<app::App> {
         )
         .route("/admin/apikeys/{id}/revoke", post(admin::revoke_api_key))
         .route("/dial", post(dial::dial))
+        .route("/admin/accounts/{id}/invite", post(invite::send))
+        .route("/invite/{token}", get(invite::show).post(invite::accept))
         .route(
             "/admin/webhooks",
             get(webhooks::list).post(webhooks::create),
