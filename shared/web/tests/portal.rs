@@ -532,6 +532,10 @@ async fn url_management_takes_https_only_and_the_app_sees_it() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("https://"));
+    // The refused field is named, marked, and keeps what was typed.
+    assert!(bad.body.contains("CI URL: "), "{}", bad.body);
+    assert!(bad.body.contains("value=\"http://company.co.kr/logo.png\""));
+    assert!(bad.body.contains("aria-invalid=\"true\""));
     let ok = c
         .post_form(
             "/admin/urls",

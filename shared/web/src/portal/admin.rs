@@ -481,11 +481,62 @@ pub async fn create(
     }
 }
 
-fn urls_page(p: &Portal, l: &domain::TenantLinks, error: Option<&str>, saved: bool) -> Markup {
-    let v = |u: &Option<domain::HttpsUrl>| {
-        u.as_ref()
-            .map(|u| u.as_str().to_owned())
-            .unwrap_or_default()
+/// The five fields of URL 관리 as typed (a refused value is shown again,
+/// not cleared).
+#[derive(Debug, Default)]
+struct TypedLinks {
+    ci_url: String,
+    notice_url: String,
+    notice_name: String,
+    other_url: String,
+    other_name: String,
+}
+
+impl From<&domain::TenantLinks> for TypedLinks {
+    fn from(l: &domain::TenantLinks) -> Self {
+        let v = |u: &Option<domain::HttpsUrl>| {
+            u.as_ref()
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default()
+        };
+        Self {
+            ci_url: v(&l.ci_url),
+            notice_url: v(&l.notice_url),
+            notice_name: l.notice_name.clone(),
+            other_url: v(&l.other_url),
+            other_name: l.other_name.clone(),
+        }
+    }
+}
+
+fn url_label(field: &str) -> &'static str {
+    match field {
+        "ci_url" => "CI URL",
+        "notice_name" => "메뉴명 1",
+        "notice_url" => "공지URL",
+        "other_name" => "메뉴명 2",
+        "other_url" => "기타URL",
+        _ => "",
+    }
+}
+
+fn urls_page(
+    p: &Portal,
+    l: &TypedLinks,
+    error: Option<(&str, Option<&str>)>,
+    saved: bool,
+) -> Markup {
+    let bad = error.and_then(|(_, f)| f);
+    let message = error.map(|(m, f)| match f.map(url_label).filter(|l| !l.is_empty()) {
+        Some(label) => format!("{label}: {m}"),
+        None => m.to_owned(),
+    });
+    let field = |name: &'static str, kind: &'static str, value: &str, placeholder: &'static str| {
+        let wrong = bad == Some(name);
+        html! {
+            input type=(kind) id=(name) name=(name) value=(value) placeholder=(placeholder)
+                class=[wrong.then_some("invalid")] aria-invalid=[wrong.then_some("true")] autofocus[wrong];
+        }
     };
     page(
         p,
@@ -493,20 +544,20 @@ fn urls_page(p: &Portal, l: &domain::TenantLinks, error: Option<&str>, saved: bo
         "URL 관리",
         html! {
             @if saved { div class="notice" role="status" { "저장되었습니다. 앱을 다시 실행하면 반영됩니다." } }
-            (error_box(error))
+            (error_box(message.as_deref()))
             p class="muted" { "말톡 오피스 APP → 설정 상단의 메뉴 정보를 정의합니다 (최대 2개)." }
             div class="card" {
                 form method="post" action="/admin/urls" {
                     (csrf(p))
                     label for="ci_url" { "CI URL" }
-                    input type="url" id="ci_url" name="ci_url" value=(v(&l.ci_url)) placeholder="https://";
+                    (field("ci_url", "url", &l.ci_url, "https://"))
                     div class="row" {
-                        div { label for="notice_name" { "메뉴명 1" } input type="text" id="notice_name" name="notice_name" value=(l.notice_name); }
-                        div style="flex:1" { label for="notice_url" { "공지URL" } input type="url" id="notice_url" name="notice_url" value=(v(&l.notice_url)) placeholder="https://"; }
+                        div { label for="notice_name" { "메뉴명 1" } (field("notice_name", "text", &l.notice_name, "")) }
+                        div style="flex:1" { label for="notice_url" { "공지URL" } (field("notice_url", "url", &l.notice_url, "https://")) }
                     }
                     div class="row" {
-                        div { label for="other_name" { "메뉴명 2" } input type="text" id="other_name" name="other_name" value=(l.other_name); }
-                        div style="flex:1" { label for="other_url" { "기타URL" } input type="url" id="other_url" name="other_url" value=(v(&l.other_url)) placeholder="https://"; }
+                        div { label for="other_name" { "메뉴명 2" } (field("other_name", "text", &l.other_name, "")) }
+                        div style="flex:1" { label for="other_url" { "기타URL" } (field("other_url", "url", &l.other_url, "https://")) }
                     }
                     p { button type="submit" id="save-urls" { "수정" } }
                 }
@@ -521,7 +572,12 @@ pub struct SavedOnly {
 }
 
 pub async fn urls(Admin(p): Admin, Query(q): Query<SavedOnly>) -> Response {
-    ok(urls_page(&p, &p.tenant.links, None, q.saved.is_some()))
+    ok(urls_page(
+        &p,
+        &TypedLinks::from(&p.tenant.links),
+        None,
+        q.saved.is_some(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -558,17 +614,22 @@ pub async fn save_urls(
     match app::admin::set_links(&app, &p.session.tenant, form).await {
         Ok(_) => Redirect::to("/admin/urls?saved=1").into_response(),
         Err(fail) => {
-            // Show what was typed, with the message.
-            let typed = domain::TenantLinks {
-                ci_url: domain::HttpsUrl::parse(&f.ci_url).ok(),
-                notice_url: domain::HttpsUrl::parse(&f.notice_url).ok(),
+            // What was typed stays, the wrong field is named and marked.
+            let typed = TypedLinks {
+                ci_url: f.ci_url,
+                notice_url: f.notice_url,
                 notice_name: f.notice_name,
-                other_url: domain::HttpsUrl::parse(&f.other_url).ok(),
+                other_url: f.other_url,
                 other_name: f.other_name,
             };
             (
                 status_for(fail.kind),
-                ok(urls_page(&p, &typed, Some(&fail.message), false)),
+                ok(urls_page(
+                    &p,
+                    &typed,
+                    Some((&fail.message, fail.field)),
+                    false,
+                )),
             )
                 .into_response()
         }
