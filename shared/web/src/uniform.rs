@@ -28,7 +28,7 @@ pub const PROMPT_FORM_BODY: usize = app::ivr::MAX_UPLOAD_BYTES + 64 * 1024;
 /// The body limit of the route at `path` (for saying it when exceeded).
 fn body_limit(path: &str) -> usize {
     match path {
-        "/sms" | "/admin/sms" | "/admin/org/upload" => SHEET_BODY,
+        "/sms" | "/admin/sms" | "/sms/bulk" | "/admin/sms/bulk" | "/admin/org/upload" => SHEET_BODY,
         "/v1/ivr/prompts" => PROMPT_BODY,
         "/admin/ivr/prompts" => PROMPT_FORM_BODY,
         _ => DEFAULT_BODY,

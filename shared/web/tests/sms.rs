@@ -72,6 +72,13 @@ async fn admin_sends_from_the_portal_and_resends_the_failed_ones() {
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("recipient-errors") && bad.body.contains("02-12"));
+    // What was typed is still there to fix.
+    assert!(
+        bad.body.contains(">테스트 문자 입니다.</textarea>"),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("010-5555-0001\n02-12</textarea>"));
 
     let ok = post_multipart(
         &mut c,
@@ -521,7 +528,7 @@ async fn bad_excel_rows_are_reported_by_row_and_large_images_are_flagged() {
         &mut c,
         "/admin/sms",
         &[("_csrf", &csrf), ("_form", "x1"), ("text", "안내")],
-        &[("bulk", "list.xlsx", xlsx)],
+        &[("bulk", "list.xlsx", xlsx.clone())],
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -529,6 +536,36 @@ async fn bad_excel_rows_are_reported_by_row_and_large_images_are_flagged() {
         r.body.contains("엑셀 3행"),
         "the bad row is named by its Excel row"
     );
+    assert!(
+        r.body
+            .contains("010-1111-0001\n02-12\n010-1111-0003</textarea>"),
+        "the file's numbers are in 받는사람 to fix: {}",
+        r.body
+    );
+    // Choosing the file fills 받는사람 before sending.
+    let filled = post_files(
+        &mut c,
+        "/admin/sms/bulk",
+        &[("_csrf", &csrf), ("recipients", "010-2222-0000")],
+        &[("bulk", "list.xlsx", xlsx.clone())],
+    )
+    .await;
+    assert_eq!(filled.status, StatusCode::OK);
+    assert!(
+        filled
+            .body
+            .contains("010-2222-0000\n010-1111-0001\n02-12\n010-1111-0003</textarea>"),
+        "{}",
+        filled.body
+    );
+    let broken = post_files(
+        &mut c,
+        "/admin/sms/bulk",
+        &[("_csrf", &csrf), ("recipients", "010-2222-0000")],
+        &[("bulk", "list.xlsx", b"not a workbook".to_vec())],
+    )
+    .await;
+    assert!(broken.body.contains("bulk-error") && broken.body.contains("010-2222-0000</textarea>"));
     assert!(
         store::repo::sink::recent(&*w.app.store, "sms", 10)
             .await

@@ -55,6 +55,12 @@ pub fn routes() -> Router<app::App> {
                     crate::uniform::SHEET_BODY,
                 )),
         )
+        .route(
+            "/sms/bulk",
+            post(sms::user_bulk).layer(axum::extract::DefaultBodyLimit::max(
+                crate::uniform::SHEET_BODY,
+            )),
+        )
         .route("/sms/sample", get(sms::sample))
         .route("/sms/{id}", get(sms::user_detail))
         .route("/sms/{id}/progress", get(sms::user_detail))
@@ -66,6 +72,12 @@ pub fn routes() -> Router<app::App> {
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::uniform::SHEET_BODY,
                 )),
+        )
+        .route(
+            "/admin/sms/bulk",
+            post(sms::admin_bulk).layer(axum::extract::DefaultBodyLimit::max(
+                crate::uniform::SHEET_BODY,
+            )),
         )
         .route("/admin/sms/sample", get(sms::sample))
         .route("/admin/sms/{id}", get(sms::admin_detail))

@@ -70,6 +70,21 @@ fn base(as_admin: bool) -> &'static str {
     if as_admin { "/admin/sms" } else { "/sms" }
 }
 
+fn recipients_box(value: &str) -> Markup {
+    html! {
+        textarea id="recipients" name="recipients" rows="3" style="width:100%;max-width:420px" placeholder="010-0000-0000 (여러 명은 줄바꿈 또는 쉼표로 구분)" { (value) }
+    }
+}
+
+/// What was typed into the send form, shown again when a send is refused
+/// (the recipients include those read from an uploaded Excel file).
+#[derive(Debug, Default)]
+struct Typed {
+    recipients: String,
+    subject: String,
+    text: String,
+}
+
 async fn sms_page(
     app: &app::App,
     p: &Portal,
@@ -77,6 +92,18 @@ async fn sms_page(
     q: &SearchQuery,
     error: Option<&str>,
     bad_rows: &[app::messaging::RecipientError],
+) -> Response {
+    sms_page_typed(app, p, as_admin, q, error, bad_rows, &Typed::default()).await
+}
+
+async fn sms_page_typed(
+    app: &app::App,
+    p: &Portal,
+    as_admin: bool,
+    q: &SearchQuery,
+    error: Option<&str>,
+    bad_rows: &[app::messaging::RecipientError],
+    typed: &Typed,
 ) -> Response {
     let to =
         q.to.as_deref()
@@ -147,16 +174,19 @@ async fn sms_page(
                     // One key per rendered form: submitting it twice sends once.
                     input type="hidden" name="_form" value=(app::auth::token());
                     label for="recipients" { "받는사람" }
-                    textarea id="recipients" name="recipients" rows="3" style="width:100%;max-width:420px" placeholder="010-0000-0000 (여러 명은 줄바꿈 또는 쉼표로 구분)" {}
+                    (recipients_box(&typed.recipients))
                     div class="row" {
                         label for="bulk" style="margin:0" { "일괄등록" }
-                        input type="file" id="bulk" name="bulk" accept=".xlsx";
+                        // Choosing a file fills 받는사람 with its numbers at once.
+                        input type="file" id="bulk" name="bulk" accept=".xlsx"
+                            hx-post=(format!("{b}/bulk")) hx-encoding="multipart/form-data" hx-trigger="change"
+                            hx-target="#recipients" hx-swap="outerHTML" hx-include="#recipients, [name=_csrf]";
                         a class="btn secondary" href=(format!("{b}/sample")) { "샘플" }
                     }
                     label for="subject" { "제목 (LMS/MMS, 선택)" }
-                    input type="text" id="subject" name="subject";
+                    input type="text" id="subject" name="subject" value=(typed.subject);
                     label for="text" { "Content" }
-                    textarea id="text" name="text" rows="6" style="width:100%;max-width:420px" placeholder="Content..." {}
+                    textarea id="text" name="text" rows="6" style="width:100%;max-width:420px" placeholder="Content..." { (typed.text) }
                     p { span id="counter" class="secret" { "0 / SMS 90byte" } " " span id="kind-note" class="muted" {} }
                     div class="row" {
                         label for="images" style="margin:0" { "이미지 추가" }
@@ -310,6 +340,11 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
                 .collect()
         })
         .unwrap_or_default();
+    let mut typed = Typed {
+        recipients: fields.get("recipients").cloned().unwrap_or_default(),
+        subject: fields.get("subject").cloned().unwrap_or_default(),
+        text: fields.get("text").cloned().unwrap_or_default(),
+    };
     if let Some(b) = bulk {
         match bulk_numbers(&b) {
             Ok(v) => {
@@ -323,23 +358,26 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
                         "엑셀 파일의 {}개 행에 오류가 있어 발송하지 않았습니다",
                         rows.len()
                     );
+                    typed.recipients = joined(&typed.recipients, &v);
+                    let q = SearchQuery::default();
                     let page =
-                        sms_page(app, p, as_admin, &SearchQuery::default(), Some(&msg), &rows)
-                            .await;
+                        sms_page_typed(app, p, as_admin, &q, Some(&msg), &rows, &typed).await;
                     return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
                 }
+                typed.recipients = joined(&typed.recipients, &v);
                 recipients.extend(v);
             }
             Err(f) => {
                 return (
                     status_for(f.kind),
-                    sms_page(
+                    sms_page_typed(
                         app,
                         p,
                         as_admin,
                         &SearchQuery::default(),
                         Some(&f.message),
                         &[],
+                        &typed,
                     )
                     .await,
                 )
@@ -373,13 +411,14 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
         Ok(_) => Redirect::to(&format!("{}?sent=1", base(as_admin))).into_response(),
         Err(app::messaging::SendError::Fail(f)) => (
             status_for(f.kind),
-            sms_page(
+            sms_page_typed(
                 app,
                 p,
                 as_admin,
                 &SearchQuery::default(),
                 Some(&f.message),
                 &[],
+                &typed,
             )
             .await,
         )
@@ -391,11 +430,68 @@ async fn submit(app: &app::App, p: &Portal, as_admin: bool, mut form: Multipart)
             );
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                sms_page(app, p, as_admin, &SearchQuery::default(), Some(&msg), &rows).await,
+                sms_page_typed(
+                    app,
+                    p,
+                    as_admin,
+                    &SearchQuery::default(),
+                    Some(&msg),
+                    &rows,
+                    &typed,
+                )
+                .await,
             )
                 .into_response()
         }
     }
+}
+
+/// The typed recipients with those of a file added, one per line.
+fn joined(typed: &str, more: &[String]) -> String {
+    let mut out = typed.trim_end().to_owned();
+    for n in more {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(n);
+    }
+    out
+}
+
+/// 일괄등록: the chosen Excel file's numbers, added to 받는사람 before
+/// sending (htmx swaps the box). A file that cannot be read leaves the box
+/// as it was, with the reason under it.
+async fn bulk_preview(p: &Portal, mut form: Multipart) -> Response {
+    let (mut typed, mut csrf_value, mut file) = (String::new(), None, None);
+    while let Ok(Some(f)) = form.next_field().await {
+        match f.name().unwrap_or_default() {
+            "recipients" => typed = f.text().await.unwrap_or_default(),
+            "_csrf" => csrf_value = f.text().await.ok(),
+            "bulk" => file = f.bytes().await.ok().filter(|b| !b.is_empty()),
+            _ => {}
+        }
+    }
+    if let Some(r) = csrf_refusal(p, csrf_value.as_deref()) {
+        return r;
+    }
+    let Some(bytes) = file else {
+        return ok(recipients_box(&typed));
+    };
+    match bulk_numbers(&bytes) {
+        Ok(v) => ok(recipients_box(&joined(&typed, &v))),
+        Err(f) => ok(html! {
+            (recipients_box(&typed))
+            div class="error" role="alert" id="bulk-error" { (f.message) }
+        }),
+    }
+}
+
+pub async fn admin_bulk(Admin(p): Admin, form: Multipart) -> Response {
+    bulk_preview(&p, form).await
+}
+
+pub async fn user_bulk(p: Portal, form: Multipart) -> Response {
+    bulk_preview(&p, form).await
 }
 
 pub async fn admin_send(State(app): State<app::App>, Admin(p): Admin, form: Multipart) -> Response {
