@@ -127,6 +127,14 @@ async fn admin_sends_from_the_portal_and_resends_the_failed_ones() {
     let detail = c.get(&detail_path).await;
     assert!(detail.body.contains("19 / SMS 90byte"));
     assert!(detail.body.contains("메시지 성공 <strong id=\"ok-count\">1</strong>건 실패 <strong id=\"fail-count\">1</strong>건"), "{}", detail.body);
+    // Each recipient's own outcome.
+    assert!(detail.body.contains("수신자별 결과"));
+    assert!(
+        detail.body.contains("class=\"delivery delivered\""),
+        "{}",
+        detail.body
+    );
+    assert!(detail.body.contains("class=\"delivery failed\""));
     let resent = c
         .post_form(&format!("{detail_path}/resend"), &[("_csrf", &csrf)])
         .await;

@@ -513,6 +513,18 @@ fn progress(b: &store::repo::messages::Batch) -> Markup {
     }
 }
 
+/// Recipients listed on the detail page (the rest are counted).
+const SHOWN_DELIVERIES: usize = 500;
+
+fn delivery_status(s: &str) -> &'static str {
+    match s {
+        "delivered" => "성공",
+        "failed" => "실패",
+        "sending" => "발송 중",
+        _ => "대기",
+    }
+}
+
 async fn detail(
     app: &app::App,
     p: &Portal,
@@ -548,6 +560,26 @@ async fn detail(
                 p class="secret" id="detail-counter" { (comp.label()) }
                 @if let Some(url) = poll { div hx-get=(url) hx-trigger="every 2s" hx-swap="innerHTML" { (progress(&b)) } } @else { (progress(&b)) }
                 @if let Some(orig) = &b.resend_of { p class="muted" { "재전송: 원래 발송 " a href=(format!("{}/{orig}", base(as_admin))) { (orig) } } }
+            }
+            div class="card" {
+                h2 { "수신자별 결과" }
+                table id="deliveries" {
+                    thead { tr { th { "수신번호" } th { "상태" } th { "완료 시각" } th { "시도" } th { "사유" } } }
+                    tbody {
+                        @for d in ds.iter().take(SHOWN_DELIVERIES) {
+                            tr class=(format!("delivery {}", d.status)) {
+                                td class="number" { (show_number(&d.to)) }
+                                td class="status" { (delivery_status(&d.status)) }
+                                td { (d.done_ms.map(app::calls::local_text).unwrap_or_else(|| "-".into())) }
+                                td { (d.attempts) }
+                                td { (d.error.clone().unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+                @if ds.len() > SHOWN_DELIVERIES {
+                    p class="muted" { "처음 " (SHOWN_DELIVERIES) "명까지 표시합니다 (전체 " (ds.len()) "명)." }
+                }
             }
             @if !failed.is_empty() {
                 div class="card" {
