@@ -167,6 +167,33 @@ async fn a_saturday_shift_takes_effect_on_the_next_call() {
         )
         .await;
     assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The day is listed with an × button that removes it; 일괄적용 only fills the form.
+    let page = c.get("/hours").await;
+    assert!(
+        page.body.contains("name=\"remove\" value=\"2027-01-09\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("type=\"button\" class=\"secondary\" id=\"apply-all\"")
+    );
+    let r = c
+        .post_form(
+            "/hours/holidays",
+            &[("_csrf", &csrf), ("remove", "2027-01-09")],
+        )
+        .await;
+    assert_eq!(r.location(), "/hours?saved=1");
+    assert_ne!(
+        ask().await.expect("open?"),
+        Openness::Closed(Reason::OwnHoliday)
+    );
+    c.post_form(
+        "/hours/holidays",
+        &[("_csrf", &csrf), ("date", "2027-01-09"), ("op", "add")],
+    )
+    .await;
 
     // Back to OFF: the standard week and public holidays (2027-02-09 is 대체공휴일).
     post(

@@ -18,6 +18,10 @@ fn t(v: Option<(domain::calendar::LocalTime, domain::calendar::LocalTime)>, firs
         .unwrap_or_default()
 }
 
+/// 일괄적용: copies the template times into every day not ticked as a
+/// holiday, in the page; nothing is saved until 설정.
+const APPLY_ALL: &str = "var f=this.form;for(var i=0;i<7;i++){if(f['d'+i+'_off'].checked)continue;['ws','we','ls','le'].forEach(function(k){f['d'+i+'_'+k].value=f['tpl_'+k].value;});}document.getElementById('apply-note').hidden=false;";
+
 fn view(
     p: &Portal,
     h: &BusinessHours,
@@ -47,10 +51,26 @@ fn view(
                 }
                 div class="card" {
                     h2 { "공휴일설정" }
-                    label class="row" style="font-weight:400" { input type="checkbox" name="auto" value="1" id="auto" checked[h.auto_public_holidays || !on]; " 공휴일 자동 설정 (올해 공휴일을 자동으로 적용)" }
-                    p { strong { "내가 설정한 공휴일 " } @for d in &h.own_holidays { span class="secret" { (mmdd(d)) } " " } }
-                    p id="public-holidays" { strong { "공휴일 자동 설정 " }
-                        @for hd in holidays { span title=(hd.name) { (mmdd(&hd.date)) " x " } }
+                    @let auto = h.auto_public_holidays || !on;
+                    label class="row" style="font-weight:400" {
+                        input type="checkbox" name="auto" value="1" id="auto" checked[auto]
+                            onchange="document.getElementById('public-holidays').hidden = !this.checked";
+                        " 공휴일 자동 설정 (올해 공휴일을 자동으로 적용)"
+                    }
+                    p id="own-holidays" { strong { "내가 설정한 공휴일 " }
+                        @if h.own_holidays.is_empty() { span class="muted" { "없음" } }
+                        @for d in &h.own_holidays {
+                            span class="secret holiday" {
+                                (mmdd(d)) " "
+                                // Removes this day (the 날짜 설정 form, below).
+                                button type="submit" form="holiday-form" name="remove" value=(d.to_string())
+                                    class="secondary small remove-holiday" title=(format!("{} 삭제", mmdd(d))) aria-label=(format!("{} 삭제", mmdd(d))) { "×" }
+                            }
+                            " "
+                        }
+                    }
+                    p id="public-holidays" hidden[!auto] { strong { "공휴일 자동 설정 " }
+                        @for hd in holidays { span class="secret" title=(hd.name) { (mmdd(&hd.date)) " " (hd.name) } " " }
                     }
                 }
                 div class="card" {
@@ -58,8 +78,10 @@ fn view(
                     div class="row" {
                         "업무" input type="text" name="tpl_ws" value="09:00" style="width:80px"; "~" input type="text" name="tpl_we" value="18:00" style="width:80px";
                         "점심" input type="text" name="tpl_ls" value="12:00" style="width:80px"; "~" input type="text" name="tpl_le" value="13:00" style="width:80px";
-                        button type="submit" name="apply_all" value="1" class="secondary" id="apply-all" { "일괄적용" }
+                        // Fills the days below (not holidays); 설정 saves them.
+                        button type="button" class="secondary" id="apply-all" onclick=(APPLY_ALL) { "일괄적용" }
                     }
+                    p id="apply-note" class="notice" role="status" hidden { "아래 요일에 적용했습니다. 설정을 눌러야 저장됩니다." }
                     table id="week" {
                         thead { tr { th { "휴일" } th { "요일" } th { "업무 시작" } th { "업무 종료" } th { "점심 시작" } th { "점심 종료" } } }
                         tbody {
@@ -84,7 +106,7 @@ fn view(
             }
             div class="card" {
                 h2 { "날짜 설정" }
-                form method="post" action="/hours/holidays" class="row" {
+                form method="post" action="/hours/holidays" class="row" id="holiday-form" {
                     (csrf(p))
                     input type="date" name="date" id="own-date" style="width:180px";
                     button type="submit" name="op" value="add" class="secondary" id="add-date" { "추가" }
@@ -166,8 +188,15 @@ pub async fn own_holiday(
     if let Some(r) = csrf_refusal(&p, f.get("_csrf").map(String::as_str)) {
         return r;
     }
-    let date = f.get("date").cloned().unwrap_or_default();
-    let result = if f.get("op").map(String::as_str) == Some("remove") {
+    // An × next to a day sends `remove=<date>`; the form's own buttons send `op`.
+    let (date, remove) = match f.get("remove") {
+        Some(d) => (d.clone(), true),
+        None => (
+            f.get("date").cloned().unwrap_or_default(),
+            f.get("op").map(String::as_str) == Some("remove"),
+        ),
+    };
+    let result = if remove {
         app::hours::remove_own_holiday(&app, &p.session.tenant, &p.account.id, &date).await
     } else {
         app::hours::add_own_holiday(&app, &p.session.tenant, &p.account.id, &date).await
