@@ -6,6 +6,7 @@
 //! `<data dir>/demo.json` (mode 0600) and a second run reuses them, creating
 //! only what is missing from the store.
 
+use domain::sms::Won10;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -196,6 +197,12 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
         })?;
 
     ensure_admin(app, &info.tenant_id, &info.admin).await?;
+    // Unit prices, so 정산관리 shows real sums (an operator's own stay).
+    let rates = store::repo::tenants::rates(store, &tenant).await?;
+    if rates == Default::default() {
+        let (sms, lms, mms) = DEMO_RATES;
+        store::repo::tenants::set_rates(store, &tenant, Won10(sms), Won10(lms), Won10(mms)).await?;
+    }
     let mut members = Vec::new();
     for u in &mut info.users {
         if u.sip_password.is_empty() {
@@ -229,6 +236,10 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
     save(&path, &info)?;
     Ok(info)
 }
+
+/// SMS, LMS and MMS unit prices of the demo company, in tenths of a won
+/// (9.9원, 29원, 60원: common Korean business rates).
+const DEMO_RATES: (i64, i64, i64) = (99, 290, 600);
 
 /// The demo's hunt group: the employees, in turn (round robin).
 async fn ensure_group(
