@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Serve without creating or printing the demo tenant.
     #[arg(long)]
     pub no_demo: bool,
+    /// Seed the demo without its example calls (tests that count calls).
+    #[arg(long, env = "OFFICE_DEMO_NO_CALLS")]
+    pub demo_no_calls: bool,
     /// Print one JSON object (URLs, logins, API key) on stdout instead of text.
     #[arg(long)]
     pub json: bool,

@@ -45,7 +45,7 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     let demo = if args.no_demo {
         None
     } else {
-        Some(app::demo::seed(&app, &cfg.data_dir).await?)
+        Some(app::demo::seed_with(&app, &cfg.data_dir, !args.demo_no_calls).await?)
     };
     let sip = Sip {
         host: sip_addr.ip().to_string(),

@@ -38,6 +38,9 @@ pub struct DemoInfo {
     /// The ARS scenario answering the 대표번호.
     #[serde(default)]
     pub ivr: Option<DemoIvr>,
+    /// Whether the example calls (통화기록, with recordings) were made.
+    #[serde(default)]
+    pub calls_seeded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +118,7 @@ fn fresh() -> DemoInfo {
         api_key: String::new(),
         hunt_group: None,
         ivr: None,
+        calls_seeded: false,
     }
 }
 
@@ -156,6 +160,11 @@ fn save(path: &Path, info: &DemoInfo) -> Result<(), AppError> {
 
 /// Creates whatever part of the demo is missing and returns its credentials.
 pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
+    seed_with(app, data_dir, true).await
+}
+
+/// As [`seed`]; `calls` adds the example calls (once).
+pub async fn seed_with(app: &App, data_dir: &Path, calls: bool) -> Result<DemoInfo, AppError> {
     blobs::private::dir(data_dir).map_err(|source| AppError::Io {
         context: "creating the data directory".into(),
         source,
@@ -222,6 +231,10 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
         info.ivr = Some(ensure_ivr(app, &tenant, &group, first, &info.users[0].name).await?);
     }
     info.hunt_group = Some(group);
+    if calls && !info.calls_seeded {
+        seed_calls(app, &tenant, &info.users).await?;
+        info.calls_seeded = true;
+    }
 
     let key_present = !info.api_key.is_empty()
         && api_keys::find(store, &api_key_hash(&info.api_key))
@@ -235,6 +248,140 @@ pub async fn seed(app: &App, data_dir: &Path) -> Result<DemoInfo, AppError> {
     }
     save(&path, &info)?;
     Ok(info)
+}
+
+/// A few finished calls of the last days, two of them recorded, so 통화기록
+/// and 통화이력조회 have something to show (and play) on the first run.
+async fn seed_calls(app: &App, t: &TenantId, users: &[DemoUser]) -> Result<(), AppError> {
+    use domain::call::{CallRecord, Direction, Disposition, Party, Recording};
+    let store = &*app.store;
+    let mut people = Vec::new();
+    for u in users {
+        let a = store::repo::accounts::all(store, t)
+            .await?
+            .into_iter()
+            .find(|a| a.extension.is_some_and(|e| e.as_str() == u.extension));
+        people.push((u, a.map(|a| a.id)));
+    }
+    let user = |i: usize| {
+        people.get(i).map_or_else(Party::default, |(u, id)| Party {
+            number: u.extension.clone(),
+            account: id.clone(),
+            name: Some(u.name.clone()),
+        })
+    };
+    let outside = |n: &str| Party {
+        number: n.into(),
+        account: None,
+        name: None,
+    };
+    let day = 86_400_000;
+    let now = store::now_epoch_ms();
+    // (direction, caller, callee, started ago, rings ms, talk ms, disposition, dialogue)
+    let calls: Vec<(
+        Direction,
+        Party,
+        Party,
+        i64,
+        i64,
+        i64,
+        Disposition,
+        Option<[&str; 2]>,
+    )> = vec![
+        (
+            Direction::Incoming,
+            outside("010-9876-5432"),
+            user(0),
+            2 * day + 3_600_000,
+            6_000,
+            124_000,
+            Disposition::Answered,
+            Some([
+                "안녕하세요, 지난주에 주문한 상품 배송 문의 드립니다.",
+                "네, 말톡오피스 김민수입니다. 주문번호 확인해 드리겠습니다.",
+            ]),
+        ),
+        (
+            Direction::Outgoing,
+            user(1),
+            outside("02-555-0199"),
+            day + 7_200_000,
+            9_000,
+            47_000,
+            Disposition::Answered,
+            Some([
+                "안녕하세요, 견적서 보내 드린 이서연입니다.",
+                "네, 잘 받았습니다. 검토 후 연락 드리겠습니다.",
+            ]),
+        ),
+        (
+            Direction::Missed,
+            outside("010-1111-2222"),
+            user(2),
+            day,
+            30_000,
+            0,
+            Disposition::NoAnswer,
+            None,
+        ),
+        (
+            Direction::Internal,
+            user(0),
+            user(1),
+            3_600_000,
+            4_000,
+            31_000,
+            Disposition::Answered,
+            None,
+        ),
+    ];
+    for (direction, caller, callee, ago, ring, talk, disposition, dialogue) in calls {
+        let started = now - ago;
+        let mut r = CallRecord::starting(t.clone(), direction, caller, callee, started, "demo");
+        if talk > 0 {
+            r.answered_ms = Some(started + ring);
+        }
+        r.ended_ms = Some(started + ring + talk);
+        r.disposition = disposition;
+        r.cause = Some(
+            if talk > 0 {
+                "caller hung up"
+            } else {
+                "no answer"
+            }
+            .into(),
+        );
+        if let Some(lines) = dialogue {
+            let mut samples: Vec<i16> = Vec::new();
+            for line in lines {
+                match app.speech.speak(line).await {
+                    Ok(s) => samples.extend_from_slice(&s),
+                    // No speech engine here: a short tone stands in.
+                    Err(_) => samples.extend((0..8_000).map(|i| {
+                        let x = f64::from(i) * 2.0 * std::f64::consts::PI * 440.0 / 8_000.0;
+                        (x.sin() * 3_000.0) as i16
+                    })),
+                }
+                samples.extend(std::iter::repeat_n(0, 4_000));
+            }
+            let key = format!(
+                "recordings/{t}/{}/{}-1.wav",
+                store::repo::calls::month_of(started),
+                r.id
+            );
+            let blob = blobs::BlobKey::parse(&key).map_err(|e| AppError::Invalid(e.to_string()))?;
+            app.blobs
+                .put(&blob, speech::audio::wav(&samples).into(), "audio/wav")
+                .await?;
+            r.recordings.push(Recording {
+                key,
+                started_ms: started + ring,
+                duration_ms: i64::try_from(samples.len() / 8).unwrap_or(0),
+            });
+        }
+        store::repo::calls::close(store, &r).await?;
+    }
+    Ok(())
 }
 
 /// SMS, LMS and MMS unit prices of the demo company, in tenths of a won

@@ -1,5 +1,6 @@
 //! The demo company a newcomer starts with: seeding twice changes nothing
-//! it made, and it has unit prices, so 정산관리 shows real sums.
+//! it made; it has unit prices, so 정산관리 shows real sums, and a few
+//! finished calls in the history, two of them with a recording to play.
 
 #[tokio::test]
 async fn the_demo_has_unit_prices_and_seeding_again_keeps_them() {
@@ -25,7 +26,28 @@ async fn the_demo_has_unit_prices_and_seeding_again_keeps_them() {
     )
     .await
     .expect("set");
+    let calls = || async {
+        // The default period (this month) may not reach back to the
+        // demo's days; ask for the last week.
+        let today = domain::calendar::TimeZone::AsiaSeoul
+            .to_local(store::now_epoch_seconds())
+            .expect("today")
+            .date;
+        let search = app::calls::Search {
+            from: Some(today.add_days(-7)),
+            to: Some(today),
+            ..Default::default()
+        };
+        app::calls::search(&app, &t, &app::calls::Viewer::Company, &search, 50, None)
+            .await
+            .expect("calls")
+            .0
+    };
+    let first = calls().await;
+    assert_eq!(first.len(), 4, "{first:?}");
+    assert_eq!(first.iter().filter(|c| c.recordings > 0).count(), 2);
     let again = app::demo::seed(&app, dir.path()).await.expect("seed again");
+    assert_eq!(calls().await.len(), 4, "seeded once");
     assert_eq!(again.api_key, info.api_key, "the same demo");
     let rates = store::repo::tenants::rates(&*app.store, &t)
         .await
