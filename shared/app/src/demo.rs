@@ -250,6 +250,19 @@ pub async fn seed_with(app: &App, data_dir: &Path, calls: bool) -> Result<DemoIn
     Ok(info)
 }
 
+/// One example call: how long ago it started, how long it rang and talked,
+/// and what each side said (when it was recorded).
+struct Example {
+    direction: domain::call::Direction,
+    caller: domain::call::Party,
+    callee: domain::call::Party,
+    ago: i64,
+    ring: i64,
+    talk: i64,
+    disposition: domain::call::Disposition,
+    dialogue: Option<[&'static str; 2]>,
+}
+
 /// A few finished calls of the last days, two of them recorded, so 통화기록
 /// and 통화이력조회 have something to show (and play) on the first run.
 async fn seed_calls(app: &App, t: &TenantId, users: &[DemoUser]) -> Result<(), AppError> {
@@ -277,65 +290,65 @@ async fn seed_calls(app: &App, t: &TenantId, users: &[DemoUser]) -> Result<(), A
     };
     let day = 86_400_000;
     let now = store::now_epoch_ms();
-    // (direction, caller, callee, started ago, rings ms, talk ms, disposition, dialogue)
-    let calls: Vec<(
-        Direction,
-        Party,
-        Party,
-        i64,
-        i64,
-        i64,
-        Disposition,
-        Option<[&str; 2]>,
-    )> = vec![
-        (
-            Direction::Incoming,
-            outside("010-9876-5432"),
-            user(0),
-            2 * day + 3_600_000,
-            6_000,
-            124_000,
-            Disposition::Answered,
-            Some([
+    let calls = vec![
+        Example {
+            direction: Direction::Incoming,
+            caller: outside("010-9876-5432"),
+            callee: user(0),
+            ago: 2 * day + 3_600_000,
+            ring: 6_000,
+            talk: 124_000,
+            disposition: Disposition::Answered,
+            dialogue: Some([
                 "안녕하세요, 지난주에 주문한 상품 배송 문의 드립니다.",
                 "네, 말톡오피스 김민수입니다. 주문번호 확인해 드리겠습니다.",
             ]),
-        ),
-        (
-            Direction::Outgoing,
-            user(1),
-            outside("02-555-0199"),
-            day + 7_200_000,
-            9_000,
-            47_000,
-            Disposition::Answered,
-            Some([
+        },
+        Example {
+            direction: Direction::Outgoing,
+            caller: user(1),
+            callee: outside("02-555-0199"),
+            ago: day + 7_200_000,
+            ring: 9_000,
+            talk: 47_000,
+            disposition: Disposition::Answered,
+            dialogue: Some([
                 "안녕하세요, 견적서 보내 드린 이서연입니다.",
                 "네, 잘 받았습니다. 검토 후 연락 드리겠습니다.",
             ]),
-        ),
-        (
-            Direction::Missed,
-            outside("010-1111-2222"),
-            user(2),
-            day,
-            30_000,
-            0,
-            Disposition::NoAnswer,
-            None,
-        ),
-        (
-            Direction::Internal,
-            user(0),
-            user(1),
-            3_600_000,
-            4_000,
-            31_000,
-            Disposition::Answered,
-            None,
-        ),
+        },
+        Example {
+            direction: Direction::Missed,
+            caller: outside("010-1111-2222"),
+            callee: user(2),
+            ago: day,
+            ring: 30_000,
+            talk: 0,
+            disposition: Disposition::NoAnswer,
+            dialogue: None,
+        },
+        Example {
+            direction: Direction::Internal,
+            caller: user(0),
+            callee: user(1),
+            ago: 3_600_000,
+            ring: 4_000,
+            talk: 31_000,
+            disposition: Disposition::Answered,
+            dialogue: None,
+        },
     ];
-    for (direction, caller, callee, ago, ring, talk, disposition, dialogue) in calls {
+    for Example {
+        direction,
+        caller,
+        callee,
+        ago,
+        ring,
+        talk,
+        disposition,
+        dialogue,
+    } in calls
+    {
         let started = now - ago;
         let mut r = CallRecord::starting(t.clone(), direction, caller, callee, started, "demo");
         if talk > 0 {
