@@ -57,6 +57,9 @@ pub struct App {
     /// Wakes the in-process webhook dispatcher.
     pub webhook_kick: Arc<tokio::sync::Notify>,
     pub webhook_http: reqwest::Client,
+    /// SMS go to the local sink (not a carrier): the portal lets the admin
+    /// choose numbers it refuses, to try failures.
+    pub local_sms_sink: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +159,7 @@ impl App {
             webhooks_loopback: cfg.webhooks_loopback,
             webhook_kick,
             webhook_http: crate::webhooks::client(),
+            local_sms_sink: !cfg.aws_messaging,
             store,
             blobs,
             local_blobs,
@@ -202,6 +206,7 @@ impl App {
             webhooks_loopback: true,
             webhook_kick,
             webhook_http: crate::webhooks::client(),
+            local_sms_sink: true,
             speech: Arc::new(speech::Cached::new(
                 Arc::new(speech::Espeak::new()),
                 Some(blobs.clone()),

@@ -88,7 +88,10 @@ async fn record(store: &dyn Store, m: SinkMessage) -> Result<String, SendError> 
 impl SmsSender for SmsSink {
     async fn send(&self, m: Outbound<'_>) -> Result<String, SendError> {
         let to = m.to.e164();
-        if self.reject.contains(&to) {
+        let told = sink::failing(&*self.store)
+            .await
+            .map_err(|e| SendError::Unavailable(e.to_string()))?;
+        if self.reject.contains(&to) || told.contains(&to) {
             return Err(SendError::Rejected(format!(
                 "{} refused by the carrier (sink)",
                 m.to

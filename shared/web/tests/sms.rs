@@ -690,3 +690,71 @@ async fn the_app_sends_text_from_the_users_number_and_lists_it() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn the_admin_tells_the_local_sink_which_numbers_fail_and_resends_them() {
+    let w = world().await;
+    let mut c = Client::new(&w.app);
+    c.login(&w.admin_a.0, &w.admin_a.1).await;
+    let page = c.get("/admin/sms").await;
+    assert!(
+        page.body.contains("테스트 발송 (로컬 설치)"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let bad = c
+        .post_form(
+            "/admin/sms/sink",
+            &[("_csrf", &csrf), ("numbers", "010-12")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = c
+        .post_form(
+            "/admin/sms/sink",
+            &[("_csrf", &csrf), ("numbers", "010-4444-0002")],
+        )
+        .await;
+    assert_eq!(saved.location(), "/admin/sms?sink=1");
+    assert!(
+        c.get("/admin/sms?sink=1")
+            .await
+            .body
+            .contains("010-4444-0002")
+    );
+    let sent = post_multipart(
+        &mut c,
+        "/admin/sms",
+        &[
+            ("_csrf", &csrf),
+            ("_form", "s1"),
+            ("recipients", "010-4444-0001\n010-4444-0002"),
+            ("text", "테스트"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.location(), "/admin/sms?sent=1", "{}", sent.body);
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    let list = c.get("/admin/sms").await;
+    assert!(
+        list.body.contains("50%"),
+        "one of two failed: {}",
+        list.body
+    );
+    // Fixed: nothing fails any more; the resend of the failed one goes through.
+    c.post_form("/admin/sms/sink", &[("_csrf", &csrf), ("numbers", "")])
+        .await;
+    let marker = "class=\"btn secondary detail\" href=\"";
+    let at = list.body.find(marker).expect("detail link") + marker.len();
+    let detail = list.body[at..at + list.body[at..].find('"').expect("quote")].to_owned();
+    let resent = c
+        .post_form(&format!("{detail}/resend"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER);
+    app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
+    let sink = store::repo::sink::recent(&*w.app.store, "sms", 10)
+        .await
+        .expect("sink");
+    assert_eq!(sink.len(), 2, "the second number, after the resend");
+}

@@ -66,3 +66,26 @@ pub async fn recent(
         })
         .collect()
 }
+
+fn failing_key() -> Key {
+    Key::new("SINKCONF#sms", "#FAIL")
+}
+
+/// Numbers (E.164) the local SMS sink is told to refuse, as a carrier
+/// would: set from the portal so "resend failed only" can be tried.
+pub async fn failing(store: &dyn Store) -> RepoResult<Vec<String>> {
+    Ok(store
+        .get(&failing_key())
+        .await?
+        .and_then(|i| i.s("numbers").map(str::to_owned))
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default())
+}
+
+pub async fn set_failing(store: &dyn Store, numbers: &[String]) -> RepoResult<()> {
+    let item = Item::new(&failing_key())
+        .with("type", "sink_config")
+        .with("numbers", numbers.join(" "));
+    store.put(item, None).await?;
+    Ok(())
+}

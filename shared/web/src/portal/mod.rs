@@ -79,6 +79,7 @@ pub fn routes() -> Router<app::App> {
                 crate::uniform::SHEET_BODY,
             )),
         )
+        .route("/admin/sms/sink", post(sms::set_sink_failures))
         .route("/admin/sms/sample", get(sms::sample))
         .route("/admin/sms/{id}", get(sms::admin_detail))
         .route("/admin/sms/{id}/progress", get(sms::admin_detail))

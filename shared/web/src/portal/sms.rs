@@ -64,10 +64,80 @@ pub struct SearchQuery {
     recipient: String,
     sent: Option<String>,
     image_size: Option<String>,
+    /// Back from saving the sink's failing numbers.
+    sink: Option<String>,
 }
 
 fn base(as_admin: bool) -> &'static str {
     if as_admin { "/admin/sms" } else { "/sms" }
+}
+
+/// The local product's SMS go to a sink: numbers chosen here fail as if a
+/// carrier refused them, so "실패 건만 재전송" can be tried.
+fn sink_card(p: &Portal, failing: &[String]) -> Markup {
+    let shown: Vec<String> = failing
+        .iter()
+        .map(|n| PhoneNumber::parse(n).map_or_else(|_| n.clone(), |p| p.to_string()))
+        .collect();
+    html! {
+        div class="card" id="sink-card" {
+            h2 { "테스트 발송 (로컬 설치)" }
+            p class="muted" {
+                "이 설치는 문자를 실제로 보내지 않고 기록만 합니다. 아래 번호로 보내는 문자는 통신사가 거부한 것처럼 실패합니다. "
+                "'실패 건만 재전송'을 시험해 볼 때 쓰세요."
+            }
+            form method="post" action="/admin/sms/sink" {
+                (csrf(p))
+                label for="failing" { "실패시킬 번호 (줄바꿈 또는 쉼표로 구분)" }
+                textarea id="failing" name="numbers" rows="2" style="width:100%;max-width:420px" { (shown.join("\n")) }
+                button type="submit" class="secondary" id="save-failing" { "저장" }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SinkForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    #[serde(default)]
+    numbers: String,
+}
+
+pub async fn set_sink_failures(
+    State(app): State<app::App>,
+    Admin(p): Admin,
+    axum::Form(f): axum::Form<SinkForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&p, f.csrf.as_deref()) {
+        return r;
+    }
+    if !app.local_sms_sink {
+        return render_fail(
+            Some(&p),
+            &app::Fail::not_found("이 설치는 실제 통신사로 문자를 보냅니다"),
+        );
+    }
+    let mut numbers = Vec::new();
+    for raw in f
+        .numbers
+        .split(['\n', ',', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match PhoneNumber::parse(raw) {
+            Ok(n) => numbers.push(n.e164()),
+            Err(e) => {
+                let msg = format!("{}: {}", raw, app::labels::phone_error(&e));
+                let page = sms_page(&app, &p, true, &SearchQuery::default(), Some(&msg), &[]).await;
+                return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+            }
+        }
+    }
+    match store::repo::sink::set_failing(&*app.store, &numbers).await {
+        Ok(()) => Redirect::to("/admin/sms?sink=1").into_response(),
+        Err(e) => render_fail(Some(&p), &app::Fail::from(e)),
+    }
 }
 
 fn recipients_box(value: &str) -> Markup {
@@ -137,6 +207,13 @@ async fn sms_page_typed(
             .await
             .unwrap_or_default()
     };
+    let failing = if as_admin && app.local_sms_sink {
+        store::repo::sink::failing(&*app.store)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let b = base(as_admin);
     let menu = if as_admin { Menu::Sms } else { Menu::MySms };
     let title = if as_admin {
@@ -150,6 +227,7 @@ async fn sms_page_typed(
         title,
         html! {
             @if q.sent.is_some() { div class="notice" role="status" id="sent" { "발송을 접수했습니다. 결과는 검색결과에서 확인할 수 있습니다." } }
+            @if q.sink.is_some() { div class="notice" role="status" id="sink-saved" { "테스트 실패 번호를 저장했습니다." } }
             @if q.image_size.is_some() { div class="notice" role="status" { "첨부 이미지가 권장 크기(320X240)와 많이 달라 휴대폰에서 줄어들거나 흐리게 보일 수 있습니다." } }
             (error_box(error.or(search_error.as_deref())))
             @if !bad_rows.is_empty() {
@@ -202,6 +280,7 @@ async fn sms_page_typed(
                     }
                 }
             }
+            @if as_admin && app.local_sms_sink { (sink_card(p, &failing)) }
             div class="card" {
                 h2 { "검색결과" }
                 p { (rows.len()) "건 검색완료" }
