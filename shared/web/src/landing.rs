@@ -36,7 +36,7 @@ const PAGE: &str = r#"<!DOCTYPE html>
   <div class="cards">
     <section class="card">
       <h2><a href="/login" id="admin-portal">관리자 페이지</a></h2>
-      <p>계정관리, 통화기록, 문자발송, 정산관리, 조직도, 착신그룹, ARS 설정, 콜백 요청, URL 관리, API 키</p>
+      <p>계정관리, 통화기록, 문자발송, 정산관리, 조직도, 착신그룹, ARS 설정, 콜백 요청, URL 관리, API 키, 웹훅, 모니터링</p>
     </section>
     <section class="card">
       <h2><a href="/login" id="user-portal">사용자 페이지</a></h2>
@@ -44,7 +44,7 @@ const PAGE: &str = r#"<!DOCTYPE html>
     </section>
     <section class="card">
       <h2>CTI API <code>/v1</code></h2>
-      <p>계정, 번호, 통화기록과 녹취, 문자, 착신그룹, ARS, 콜백 요청 — JSON / XML, API 키(관리자 페이지의 API 키)로 호출합니다.</p>
+      <p>계정, 번호, 통화기록과 녹취, 문자, 착신그룹, ARS, 콜백 요청, 클릭투콜, 웹훅, 모니터링 — JSON / XML, API 키(관리자 페이지의 API 키)로 호출합니다. 고객사 웹 페이지의 스크린 팝업은 <a href="/cti.js">/cti.js</a> 하나로 연동합니다.</p>
       <span class="soon">API 문서(OpenAPI) 준비 중</span>
     </section>
     <section class="card">
