@@ -11,32 +11,10 @@ mod common;
 use std::net::SocketAddr;
 
 use axum::http::StatusCode;
-use common::{Client, api, user, world};
-use domain::{AccountStatus, EdgeId, Registration, Transport};
+use common::{Client, api, world};
+use domain::EdgeId;
 use serde_json::json;
 use store::repo::originations;
-
-async fn register(w: &common::World, a: &domain::Account) {
-    let now = store::now_epoch_seconds();
-    store::repo::registrations::put(
-        &*w.app.store,
-        &Registration {
-            tenant: a.tenant.clone(),
-            account: a.id.clone(),
-            sip_username: "x".into(),
-            contact: "sip:x@192.0.2.9:5062".into(),
-            source: SocketAddr::from(([192, 0, 2, 9], 5062)),
-            transport: Transport::Udp,
-            edge: EdgeId::parse("kr").expect("edge"),
-            edge_addr: SocketAddr::from(([203, 0, 113, 1], 5060)),
-            user_agent: None,
-            expires_at: now + 3600,
-            since: now,
-        },
-    )
-    .await
-    .expect("registration");
-}
 
 async fn orders(w: &common::World) -> Vec<originations::Origination> {
     originations::take(
@@ -51,15 +29,7 @@ async fn orders(w: &common::World) -> Vec<originations::Origination> {
 #[tokio::test]
 async fn click_to_call_orders_the_edge_or_says_why_not() {
     let w = world().await;
-    let kim = user(
-        &w,
-        "tenant-a",
-        "김민수",
-        "kim@tenant-a.example",
-        Some("2001"),
-        AccountStatus::Active,
-    )
-    .await;
+    let kim = common::kim(&w).await;
     let post = |body: serde_json::Value, key: Option<&'static str>| {
         let app = w.app.clone();
         let k = w.key_a.clone();
@@ -99,7 +69,14 @@ async fn click_to_call_orders_the_edge_or_says_why_not() {
             r.body
         );
     }
-    register(&w, &kim).await;
+    common::register(
+        &w,
+        &kim,
+        SocketAddr::from(([192, 0, 2, 9], 5062)),
+        None,
+        store::now_epoch_seconds(),
+    )
+    .await;
     // Not allowed to call outside: refused at once.
     let mut p = kim.permissions;
     p.outbound = false;
@@ -158,15 +135,7 @@ async fn click_to_call_orders_the_edge_or_says_why_not() {
 #[tokio::test]
 async fn the_portal_call_button_rings_the_logged_in_users_phone() {
     let w = world().await;
-    let kim = user(
-        &w,
-        "tenant-a",
-        "김민수",
-        "kim@tenant-a.example",
-        Some("2001"),
-        AccountStatus::Active,
-    )
-    .await;
+    let kim = common::kim(&w).await;
     let mut c = Client::new(&w.app);
     c.login("kim@tenant-a.example", "user-password-1").await;
     let page = c.get("/calls").await;
@@ -177,7 +146,14 @@ async fn the_portal_call_button_rings_the_logged_in_users_phone() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("전화기가 등록되어 있지 않아"), "{}", r.body);
-    register(&w, &kim).await;
+    common::register(
+        &w,
+        &kim,
+        SocketAddr::from(([192, 0, 2, 9], 5062)),
+        None,
+        store::now_epoch_seconds(),
+    )
+    .await;
     let r = c
         .send(
             axum::http::Request::post("/dial")

@@ -83,15 +83,7 @@ fn ringing(t: &TenantId, callee: &domain::Account) -> Vec<domain::event::Event> 
 #[tokio::test]
 async fn a_users_stream_carries_their_calls_and_resumes_after_the_last_id() {
     let w = world().await;
-    let kim = user(
-        &w,
-        "tenant-a",
-        "김민수",
-        "kim@tenant-a.example",
-        Some("2001"),
-        AccountStatus::Active,
-    )
-    .await;
+    let kim = common::kim(&w).await;
     let lee = user(
         &w,
         "tenant-a",
@@ -145,15 +137,7 @@ async fn a_users_stream_carries_their_calls_and_resumes_after_the_last_id() {
 #[tokio::test]
 async fn streams_and_tokens_refuse_what_is_wrong() {
     let w = world().await;
-    let kim = user(
-        &w,
-        "tenant-a",
-        "김민수",
-        "kim@tenant-a.example",
-        Some("2001"),
-        AccountStatus::Active,
-    )
-    .await;
+    let kim = common::kim(&w).await;
     for path in [
         "/v1/cti/stream",
         "/v1/cti/stream?token=ctk_nope",

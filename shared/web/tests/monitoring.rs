@@ -9,42 +9,24 @@ mod common;
 use std::net::SocketAddr;
 
 use axum::http::StatusCode;
-use common::{Client, api, user, world};
+use common::{Client, api, world};
+use domain::TenantId;
 use domain::call::{CallRecord, Direction, Disposition, Party};
-use domain::{AccountStatus, EdgeId, Registration, TenantId, Transport};
 
 #[tokio::test]
 async fn the_snapshot_shows_phones_and_live_calls_of_the_tenant_only() {
     let w = world().await;
-    let kim = user(
-        &w,
-        "tenant-a",
-        "김민수",
-        "kim@tenant-a.example",
-        Some("2001"),
-        AccountStatus::Active,
-    )
-    .await;
+    let kim = common::kim(&w).await;
     let t = TenantId::parse("tenant-a").expect("tenant");
     let now = store::now_epoch_seconds();
-    store::repo::registrations::put(
-        &*w.app.store,
-        &Registration {
-            tenant: t.clone(),
-            account: kim.id.clone(),
-            sip_username: "kim".into(),
-            contact: "sip:kim@192.0.2.7:5062".into(),
-            source: SocketAddr::from(([192, 0, 2, 7], 5062)),
-            transport: Transport::Udp,
-            edge: EdgeId::parse("kr").expect("edge"),
-            edge_addr: SocketAddr::from(([203, 0, 113, 1], 5060)),
-            user_agent: Some("baresip 3.10".into()),
-            expires_at: now + 3600,
-            since: now - 60,
-        },
+    common::register(
+        &w,
+        &kim,
+        SocketAddr::from(([192, 0, 2, 7], 5062)),
+        Some("baresip 3.10"),
+        now - 60,
     )
-    .await
-    .expect("registration");
+    .await;
     let mut call = CallRecord::starting(
         t.clone(),
         Direction::Incoming,

@@ -257,3 +257,45 @@ pub async fn api(
     let mut c = Client::new(app);
     c.send(req).await
 }
+
+/// 김민수 (extension 2001), an active user of tenant A who can log in.
+pub async fn kim(w: &World) -> domain::Account {
+    user(
+        w,
+        "tenant-a",
+        "김민수",
+        "kim@tenant-a.example",
+        Some("2001"),
+        domain::AccountStatus::Active,
+    )
+    .await
+}
+
+/// A phone of `a` registered at edge `kr` from `source` for the next hour,
+/// since `since` (Unix seconds).
+pub async fn register(
+    w: &World,
+    a: &domain::Account,
+    source: std::net::SocketAddr,
+    user_agent: Option<&str>,
+    since: i64,
+) {
+    store::repo::registrations::put(
+        &*w.app.store,
+        &domain::Registration {
+            tenant: a.tenant.clone(),
+            account: a.id.clone(),
+            sip_username: "phone".into(),
+            contact: format!("sip:phone@{source}"),
+            source,
+            transport: domain::Transport::Udp,
+            edge: domain::EdgeId::parse("kr").expect("edge"),
+            edge_addr: std::net::SocketAddr::from(([203, 0, 113, 1], 5060)),
+            user_agent: user_agent.map(str::to_owned),
+            expires_at: store::now_epoch_seconds() + 3600,
+            since,
+        },
+    )
+    .await
+    .expect("registration");
+}
