@@ -106,7 +106,20 @@ pub async fn open(app: &App, token: &str) -> Outcome<(TenantId, AccountId)> {
     Ok((s.tenant, s.account))
 }
 
+/// Log entries read per page.
+const PAGE: usize = 500;
+
 /// A reader of one stream's events: the tenant's, or one user's.
+///
+/// [`Reader::next`] reads the tenant's log forward from where it last read
+/// (every page, however many of the tenant's events are for others): to
+/// catch up when a stream opens or resumes, and, without an in-process feed
+/// (AWS), every second. With the feed, events are [`Reader::offer`]ed as
+/// they are announced and the log is read again only when the stream fell
+/// behind the feed. Either way an event is passed on once. Without the
+/// feed, an event staged after later ones (another edge, the recording
+/// uploader) sits behind the read point, so each read also looks
+/// [`GRACE_MS`] back, at most once per [`GRACE_MS`].
 #[derive(Debug)]
 pub struct Reader {
     tenant: TenantId,
@@ -114,8 +127,10 @@ pub struct Reader {
     /// Nothing at or before this log position is sent: where the stream
     /// started, or what the browser had before it reconnected.
     floor: String,
-    /// The newest log position sent.
-    last: String,
+    /// How far the log has been read (any user's events).
+    read_to: String,
+    /// When the last look back was made (ms).
+    looked_back_ms: i64,
     sent: HashSet<String>,
     order: VecDeque<String>,
 }
@@ -136,8 +151,9 @@ impl Reader {
         Self {
             tenant,
             account,
-            last: floor.clone(),
+            read_to: floor.clone(),
             floor,
+            looked_back_ms: now_ms,
             sent: HashSet::new(),
             order: VecDeque::new(),
         }
@@ -156,35 +172,69 @@ impl Reader {
                 .is_none_or(|a| e.accounts().contains(&a))
     }
 
+    /// An event as it is announced: returned (once) when the stream shows it.
+    pub fn offer(&mut self, e: &Event) -> Option<(String, Event)> {
+        self.take(log::position(e), e.clone())
+    }
+
     /// The events not sent yet, oldest first, with their SSE ids (log
-    /// positions); each is returned once.
-    pub async fn next(&mut self, app: &App, now_ms: i64) -> Outcome<Vec<(String, Event)>> {
-        let last_ms = position_ms(&self.last).unwrap_or(now_ms);
-        let from = format!("{:015}#", (last_ms - GRACE_MS).max(0));
-        let read = log::since(&*app.store, &self.tenant, &from, now_ms, 500).await?;
+    /// positions); each is returned once. `look_back`: also look for
+    /// events staged late (when nothing offers them).
+    pub async fn next(
+        &mut self,
+        app: &App,
+        now_ms: i64,
+        look_back: bool,
+    ) -> Outcome<Vec<(String, Event)>> {
         let mut out = Vec::new();
-        for (pos, e) in read {
-            if pos <= self.floor || self.sent.contains(&e.id) || !self.wants(&e) {
-                continue;
+        if look_back && now_ms - self.looked_back_ms >= GRACE_MS {
+            self.looked_back_ms = now_ms;
+            let read_ms = position_ms(&self.read_to).unwrap_or(now_ms);
+            let mut from = format!("{:015}#", (read_ms - GRACE_MS).max(0));
+            while from < self.read_to {
+                let page = log::since(&*app.store, &self.tenant, &from, now_ms, PAGE).await?;
+                let full = page.len() == PAGE;
+                for (pos, e) in page {
+                    if pos > self.read_to {
+                        break;
+                    }
+                    from.clone_from(&pos);
+                    out.extend(self.take(pos, e));
+                }
+                if !full {
+                    break;
+                }
             }
-            self.remember(&e.id);
-            if pos > self.last {
-                self.last.clone_from(&pos);
-            }
-            out.push((pos, e));
         }
+        loop {
+            let page = log::since(&*app.store, &self.tenant, &self.read_to, now_ms, PAGE).await?;
+            let full = page.len() == PAGE;
+            for (pos, e) in page {
+                self.read_to.clone_from(&pos);
+                out.extend(self.take(pos, e));
+            }
+            if !full {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 
-    fn remember(&mut self, id: &str) {
-        if self.sent.insert(id.to_owned()) {
-            self.order.push_back(id.to_owned());
+    /// `e` at `pos`, unless it is not for this stream or was sent.
+    fn take(&mut self, pos: String, e: Event) -> Option<(String, Event)> {
+        if pos <= self.floor || self.sent.contains(&e.id) || !self.wants(&e) {
+            return None;
+        }
+        if self.sent.insert(e.id.clone()) {
+            self.order.push_back(e.id.clone());
         }
         while self.order.len() > REMEMBER {
             if let Some(old) = self.order.pop_front() {
                 self.sent.remove(&old);
             }
         }
+        Some((pos, e))
     }
 }
 
@@ -230,21 +280,58 @@ mod tests {
         };
         stage(call(&t, Some(me.clone()), now - 60_000)).await; // before the stream
         stage(call(&t, Some(me.clone()), now + 10)).await;
-        stage(call(&t, Some(other), now + 20)).await; // someone else's
-        let got = reader.next(&app, now + 100).await.expect("read");
+        stage(call(&t, Some(other.clone()), now + 20)).await; // someone else's
+        let got = reader.next(&app, now + 100, false).await.expect("read");
         assert_eq!(got.len(), 1);
+        // The same, read without a live feed (as on AWS).
+        let mut polled = Reader::new(t.clone(), Some(me.clone()), None, now);
+        assert_eq!(
+            polled
+                .next(&app, now + 100, true)
+                .await
+                .expect("read")
+                .len(),
+            1
+        );
         assert!(
-            reader.next(&app, now + 100).await.expect("read").is_empty(),
+            reader
+                .next(&app, now + 100, false)
+                .await
+                .expect("read")
+                .is_empty(),
             "once"
         );
-        // Staged late, with an earlier time than what was sent: still sent.
-        stage(call(&t, Some(me.clone()), now + 5)).await;
-        let late = reader.next(&app, now + 200).await.expect("read");
-        assert_eq!(late.len(), 1);
+        // Staged late, with an earlier time than what was read: offered as
+        // announced, or found by a look back, once.
+        let late_event = call(&t, Some(me.clone()), now + 5);
+        stage(late_event.clone()).await;
+        assert!(
+            reader
+                .next(&app, now + 200, false)
+                .await
+                .expect("read")
+                .is_empty()
+        );
+        assert!(reader.offer(&late_event[0]).is_some(), "offered");
+        assert!(reader.offer(&late_event[0]).is_none(), "once");
+        let late = polled
+            .next(&app, now + 100 + GRACE_MS, true)
+            .await
+            .expect("read");
+        assert_eq!(late.len(), 1, "the look back finds it");
+        assert_eq!(late[0].1.id, late_event[0].id);
+
+        // Far more of others' events than a page: the reader keeps up.
+        for i in 0..(PAGE as i64 + 100) {
+            stage(call(&t, Some(other.clone()), now + 30 + i)).await;
+        }
+        stage(call(&t, Some(me.clone()), now + 30 + PAGE as i64 + 200)).await;
+        let after_crowd = reader.next(&app, now + 2_000, false).await.expect("read");
+        assert_eq!(after_crowd.len(), 1, "found behind 600 others");
 
         // A browser that had the first event reconnects: it gets the rest.
         let mut again = Reader::new(t.clone(), Some(me), Some(&got[0].0), now + 300);
-        let rest = again.next(&app, now + 300).await.expect("read");
+        let rest = again.next(&app, now + 300, false).await.expect("read");
         assert!(rest.iter().all(|(pos, _)| *pos > got[0].0), "{rest:?}");
         assert!(rest.iter().all(|(_, e)| e.id != got[0].1.id));
     }

@@ -102,50 +102,69 @@ pub fn events(
         app,
         reader,
         live,
-        fed,
+        (fed, false),
         std::collections::VecDeque::from([start]),
     );
     stream::unfold(
         state,
-        |(app, mut reader, mut live, fed, mut queue)| async move {
+        |(app, mut reader, mut live, (fed, mut caught_up), mut queue)| async move {
             loop {
                 if let Some(next) = queue.pop_front() {
-                    return Some((Ok(next), (app, reader, live, fed, queue)));
+                    return Some((Ok(next), (app, reader, live, (fed, caught_up), queue)));
                 }
-                match reader.next(&app, store::now_epoch_ms()).await {
-                    Ok(batch) => {
-                        for (pos, e) in batch {
-                            let data = serde_json::to_string(&e).unwrap_or_default();
-                            queue.push_back(Sse::default().id(pos).event(e.type_name()).data(data));
-                        }
+                if !caught_up || !fed {
+                    // Catching up (opened, resumed, fell behind), or polling.
+                    caught_up = true;
+                    match reader.next(&app, store::now_epoch_ms(), !fed).await {
+                        Ok(batch) => queue.extend(batch.into_iter().map(sse)),
+                        Err(f) => tracing::warn!(error = %f.message, "event stream read failed"),
                     }
-                    Err(f) => tracing::warn!(error = %f.message, "event stream read failed"),
+                    if !queue.is_empty() {
+                        continue;
+                    }
                 }
-                if !queue.is_empty() {
-                    continue;
+                match wait(&reader, &mut live, fed).await {
+                    Woke::Event(e) => queue.extend(reader.offer(&e).map(sse)),
+                    Woke::Behind => caught_up = false,
+                    Woke::Idle => {}
                 }
-                wait(&reader, &mut live, fed).await;
             }
         },
     )
 }
 
-/// Until something for this stream may be in the log.
+fn sse((pos, e): (String, domain::event::Event)) -> Sse {
+    let data = serde_json::to_string(&e).unwrap_or_default();
+    Sse::default().id(pos).event(e.type_name()).data(data)
+}
+
+/// What ended a wait.
+enum Woke {
+    /// An event for this stream was announced.
+    Event(std::sync::Arc<domain::event::Event>),
+    /// The stream fell behind the feed (or has none): read the log.
+    Behind,
+    /// Nothing for a while.
+    Idle,
+}
+
+/// Until something for this stream happens.
 async fn wait(
     reader: &app::cti::Reader,
     live: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<domain::event::Event>>,
     fed: bool,
-) {
+) -> Woke {
     if !fed {
         tokio::time::sleep(POLL).await;
-        return;
+        return Woke::Behind;
     }
     loop {
         match tokio::time::timeout(Duration::from_secs(30), live.recv()).await {
-            Ok(Ok(e)) if reader.wants(&e) => return,
+            Ok(Ok(e)) if reader.wants(&e) => return Woke::Event(e),
             Ok(Ok(_)) => {}
             // Fell behind the feed, or it closed: the log has it all.
-            Ok(Err(_)) | Err(_) => return,
+            Ok(Err(_)) => return Woke::Behind,
+            Err(_) => return Woke::Idle,
         }
     }
 }
