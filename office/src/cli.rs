@@ -43,7 +43,12 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_demo: bool,
     /// Seed the demo without its example calls (tests that count calls).
-    #[arg(long, env = "OFFICE_DEMO_NO_CALLS")]
+    /// From the environment: 1/0, true/false, yes/no, on/off.
+    #[arg(
+        long,
+        env = "OFFICE_DEMO_NO_CALLS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub demo_no_calls: bool,
     /// Print one JSON object (URLs, logins, API key) on stdout instead of text.
     #[arg(long)]
