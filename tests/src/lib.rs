@@ -376,7 +376,7 @@ impl Api {
         let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let (_, list) = self.call("GET", "/v1/calls?limit=50", None);
-            let calls = list["call"].as_array().cloned().unwrap_or_default();
+            let calls = list["calls"].as_array().cloned().unwrap_or_default();
             if calls.len() >= n && calls.iter().take(n).all(|c| !c["ended_ms"].is_null()) {
                 return calls.into_iter().take(n).collect();
             }
@@ -391,7 +391,7 @@ impl Api {
     /// The id of the account with this extension.
     pub fn account_id(&self, extension: &str) -> String {
         let (_, list) = self.call("GET", "/v1/accounts?limit=50", None);
-        list["account"]
+        list["accounts"]
             .as_array()
             .and_then(|l| l.iter().find(|a| a["extension"] == extension))
             .and_then(|a| a["id"].as_str())

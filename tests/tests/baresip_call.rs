@@ -112,7 +112,7 @@ fn talk(
     let mut call = Value::Null;
     for _ in 0..100 {
         let (_, list) = api.call("GET", "/v1/calls?limit=5", None);
-        if let Some(c) = list["call"]
+        if let Some(c) = list["calls"]
             .as_array()
             .filter(|l| l.len() == nth)
             .and_then(|l| l.first())

@@ -147,7 +147,7 @@ fn wait_for<T>(api: &Api, what: &str, found: impl Fn(&[Value]) -> Option<T>) -> 
     let end = Instant::now() + Duration::from_secs(20);
     loop {
         let (_, list) = api.call("GET", "/v1/calls?limit=10", None);
-        let calls = list["call"].as_array().cloned().unwrap_or_default();
+        let calls = list["calls"].as_array().cloned().unwrap_or_default();
         if let Some(t) = found(&calls) {
             return t;
         }

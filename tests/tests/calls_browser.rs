@@ -35,7 +35,7 @@ async fn a_recorded_call_plays_in_the_history_page() {
     let edge = office.info["sip"]["port"].as_u64().expect("sip");
     let u = |i: usize, f: &str| office.info["users"][i][f].as_str().expect(f).to_owned();
     let accounts = api(&base, &key, "GET", "/v1/accounts?limit=50", None).await;
-    let callee_id = accounts["account"]
+    let callee_id = accounts["accounts"]
         .as_array()
         .expect("accounts")
         .iter()
@@ -88,7 +88,7 @@ async fn a_recorded_call_plays_in_the_history_page() {
     let mut recorded = false;
     for _ in 0..100 {
         let list = api(&base, &key, "GET", "/v1/calls?limit=5", None).await;
-        if list["call"][0]["recordings"].as_u64() == Some(1) {
+        if list["calls"][0]["recordings"].as_u64() == Some(1) {
             recorded = true;
             break;
         }

@@ -157,7 +157,7 @@ async fn a_ringing_call_pops_on_a_customers_page_and_a_dropped_stream_misses_not
         .json()
         .await
         .expect("json");
-    let b_id = accounts["account"]
+    let b_id = accounts["accounts"]
         .as_array()
         .and_then(|l| l.iter().find(|x| x["extension"] == b.extension.as_str()))
         .and_then(|x| x["id"].as_str())

@@ -127,7 +127,7 @@ fn wait_closed_with_recording(api: &Api) -> Value {
     let end = Instant::now() + Duration::from_secs(20);
     loop {
         let (_, list) = api.call("GET", "/v1/calls?limit=5", None);
-        if let Some(c) = list["call"].as_array().and_then(|l| l.first())
+        if let Some(c) = list["calls"].as_array().and_then(|l| l.first())
             && !c["ended_ms"].is_null()
             && c["recordings"].as_u64() == Some(1)
         {

@@ -110,7 +110,7 @@ fn registered_phones_call_each_other_through_the_edge() {
     let mut calls = serde_json::Value::Null;
     for _ in 0..50 {
         calls = get("/v1/calls?limit=50");
-        let list = calls["call"].as_array().cloned().unwrap_or_default();
+        let list = calls["calls"].as_array().cloned().unwrap_or_default();
         if list.len() == 6
             && list.iter().all(|c| c["disposition"] != "in_progress")
             && list[4]["recordings"] == 1
@@ -119,7 +119,7 @@ fn registered_phones_call_each_other_through_the_edge() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let list = calls["call"].as_array().expect("calls").clone();
+    let list = calls["calls"].as_array().expect("calls").clone();
     let summary: Vec<(String, String, String)> = list
         .iter()
         .rev()

@@ -196,7 +196,7 @@ fn callers_walk_ars_menus_by_keypad() {
     }
     let (s, list) = api.call("GET", "/v1/callbacks?status=open", None);
     assert_eq!(s, 200, "{list:#}");
-    let requests = list["callback"].as_array().cloned().unwrap_or_default();
+    let requests = list["callbacks"].as_array().cloned().unwrap_or_default();
     assert_eq!(requests.len(), 1, "{list:#}");
     assert_eq!(
         (
@@ -284,7 +284,7 @@ fn callers_walk_ars_menus_by_keypad() {
     );
     let (_, list) = api.call("GET", "/v1/callbacks?status=open", None);
     assert_eq!(
-        list["callback"].as_array().map(Vec::len).unwrap_or(0),
+        list["callbacks"].as_array().map(Vec::len).unwrap_or(0),
         0,
         "{list:#}"
     );

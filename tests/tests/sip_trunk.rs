@@ -34,7 +34,7 @@ impl TrunkApi for Api {
         let mut last = Value::Null;
         for _ in 0..100 {
             let (_, list) = self.call("GET", "/v1/calls?limit=50", None);
-            let calls = list["call"].as_array().cloned().unwrap_or_default();
+            let calls = list["calls"].as_array().cloned().unwrap_or_default();
             if calls.len() == count && calls[0]["disposition"] != "in_progress" {
                 return calls[0].clone();
             }

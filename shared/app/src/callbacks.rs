@@ -17,6 +17,7 @@ use crate::state::App;
 /// A change to a request (portal or API): assign it (`assignee`, `""` for
 /// nobody) and / or mark it done (`status: "done"`).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ChangeForm {
     pub assignee: Option<String>,
@@ -54,6 +55,7 @@ pub async fn apply(
 
 /// A request created by hand (portal or API).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct AskForm {
     pub number: String,

@@ -36,6 +36,7 @@ pub struct Search {
 
 /// A call as screens, exports and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallRow {
     pub id: String,
     pub direction: &'static str,

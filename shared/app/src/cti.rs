@@ -35,6 +35,7 @@ const REMEMBER: usize = 2_048;
 
 /// A minted stream token: shown once.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Minted {
     pub token: String,
     pub account: AccountId,

@@ -20,6 +20,7 @@ use crate::fail::{Fail, FailKind, Outcome};
 use crate::state::App;
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DialForm {
     /// The user whose phones ring first: an account id or an extension.
@@ -30,6 +31,7 @@ pub struct DialForm {
 
 /// A call that has been ordered.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Placed {
     /// The call's id in events, `/v1/calls/{id}` and the history.
     pub call_id: String,

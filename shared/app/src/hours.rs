@@ -23,6 +23,7 @@ pub async fn get(app: &App, t: &TenantId, a: &AccountId) -> Outcome<BusinessHour
 
 /// One weekday row of the form (strings as typed; empty when a holiday).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DayForm {
     pub holiday: bool,
@@ -35,6 +36,7 @@ pub struct DayForm {
 /// The whole form: ON/OFF, 공휴일 자동 설정, seven rows (Mon first), and
 /// optionally 일괄적용 with a template row.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct HoursForm {
     pub on: bool,

@@ -17,6 +17,7 @@ pub const DEFAULT_MAX_CALLERS: u32 = 20;
 
 /// A member as the form or the API gives it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct MemberForm {
     pub account: String,
@@ -27,6 +28,7 @@ pub struct MemberForm {
 /// A group's settings as the form or the API gives them; what is left out
 /// takes its default.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct GroupForm {
     pub name: String,

@@ -21,6 +21,7 @@ use crate::state::App;
 
 /// A scenario as the editor or the API sends it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ScenarioForm {
     pub name: String,
@@ -174,6 +175,7 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 /// An uploaded prompt recording, as stored: its id for
 /// [`Prompt::Audio`] and its length.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromptInfo {
     pub id: String,
     pub duration_ms: u64,

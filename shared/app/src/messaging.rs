@@ -281,6 +281,7 @@ pub async fn accept_as(
 
 /// A batch as the history lists it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchRow {
     pub id: String,
     pub first_recipient: String,
@@ -613,6 +614,7 @@ pub async fn accept_alimtalk(
 
 /// A carrier's inbound-SMS webhook call, after its signature was checked.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboundSms {
     /// The provider's message id (redeliveries repeat it).
     pub message_id: String,

@@ -16,6 +16,7 @@ use crate::state::App;
 
 /// One registered phone.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     pub account: AccountId,
     pub name: String,
@@ -33,6 +34,7 @@ pub struct Device {
 
 /// What a live call is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LiveState {
     /// Phones ring.
@@ -70,6 +72,7 @@ impl LiveState {
 
 /// One call in progress.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveCall {
     pub call_id: String,
     pub direction: Direction,
@@ -83,6 +86,7 @@ pub struct LiveCall {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     pub devices: Vec<Device>,
     pub calls: Vec<LiveCall>,

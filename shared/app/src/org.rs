@@ -10,6 +10,8 @@ use crate::state::App;
 
 /// A member as the org chart shows one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = OrgMember))]
 pub struct Member {
     pub account_id: String,
     pub name: String,
@@ -37,22 +39,22 @@ impl From<&Account> for Member {
 
 /// A department with its members and sub-departments (C5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgNode {
     pub name: String,
-    #[serde(rename = "member")]
     pub members: Vec<Member>,
-    #[serde(rename = "department")]
+    #[serde(rename = "departments")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub children: Vec<OrgNode>,
 }
 
 /// The whole chart: the company at the root, members without a department
 /// directly under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgChart {
     pub company: String,
-    #[serde(rename = "member")]
     pub members: Vec<Member>,
-    #[serde(rename = "department")]
     pub departments: Vec<OrgNode>,
 }
 

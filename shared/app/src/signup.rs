@@ -46,6 +46,7 @@ struct EmailPayload {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Started {
     pub verification_id: String,
     pub expires_in: i64,
@@ -163,6 +164,7 @@ async fn check_code(app: &App, id: &str, purpose: &str, code: &str) -> Outcome<V
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Joined {
     pub account_id: String,
     pub tenant_id: String,

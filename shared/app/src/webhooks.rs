@@ -50,6 +50,7 @@ pub fn client() -> reqwest::Client {
 
 /// A new endpoint, or changes to one (absent fields stay as they are).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Form {
     pub url: Option<String>,

@@ -7,6 +7,7 @@ use crate::{AccountId, Email, Extension, PhoneNumber, TenantId};
 
 /// An account's subscription state (상태). New sign-ups start suspended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     /// 정지: cannot register a phone or log in to the portal.
@@ -40,6 +41,7 @@ impl AccountStatus {
 
 /// What an account may do in the portals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 관리자: runs the tenant.
@@ -66,6 +68,7 @@ impl Role {
 
 /// A customer company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
     pub id: TenantId,
     /// Company name as shown in the portals, e.g. (주)다이얼커뮤니케이션즈.
@@ -85,6 +88,7 @@ pub struct Tenant {
 
 /// A tenant's app links (URL 관리).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TenantLinks {
     pub ci_url: Option<HttpsUrl>,
     pub notice_url: Option<HttpsUrl>,
@@ -107,6 +111,7 @@ impl Default for TenantLinks {
 
 /// What an account may do beyond calling colleagues (T10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Permissions {
     /// Calls to numbers outside the company.
     pub outbound: bool,
@@ -132,6 +137,7 @@ impl Default for Permissions {
 
 /// A subscriber of a tenant: an employee with (eventually) a 070 number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
     pub tenant: TenantId,
     pub id: AccountId,

@@ -8,6 +8,7 @@ use crate::{AccountId, TenantId};
 
 /// How a call appears in the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// A user called outside the company.
@@ -59,6 +60,7 @@ impl Direction {
 
 /// How a call ended (or that it has not yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     InProgress,
@@ -132,6 +134,7 @@ impl std::fmt::Display for Disposition {
 
 /// One side of a call: what was dialled or shown, and the account behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Party {
     /// The extension, 070 number or outside number, as people write it.
     pub number: String,
@@ -141,6 +144,7 @@ pub struct Party {
 
 /// Receive quality of one leg.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quality {
     pub packets: i64,
     pub lost: i64,
@@ -150,6 +154,7 @@ pub struct Quality {
 
 /// A recording segment of the call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recording {
     /// The blob key of the WAV.
     pub key: String,
@@ -158,6 +163,7 @@ pub struct Recording {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallRecord {
     pub tenant: TenantId,
     pub id: String,
@@ -188,6 +194,7 @@ pub struct CallRecord {
 /// A call's way through an ARS scenario: each choice the caller made, in
 /// order (statistics count calls per menu option from these).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IvrVisit {
     pub scenario: crate::IvrId,
     pub path: Vec<crate::ivr::walk::Choice>,

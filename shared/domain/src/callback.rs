@@ -10,6 +10,7 @@ use crate::{AccountId, CallbackId, HuntGroupId, IvrId, PhoneNumber, TenantId};
 
 /// Where the request came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// A choice in an ARS scenario.
@@ -21,6 +22,7 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Open,
@@ -44,6 +46,7 @@ impl Status {
 
 /// One call back to the customer, started by an agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attempt {
     /// Unix ms.
     pub at: i64,
@@ -51,6 +54,7 @@ pub struct Attempt {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Callback {
     pub tenant: TenantId,
     pub id: CallbackId,

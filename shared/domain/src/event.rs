@@ -34,6 +34,7 @@ pub const RECORDING_SEQ_BASE: u32 = 10_000;
 pub const ORPHAN_ENDED_SEQ: u32 = 9_999;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// `<subject>.<seq>`: unique per event, the same on every redelivery.
     pub id: String,
@@ -85,6 +86,7 @@ impl Event {
 
 /// What happened, with what an integrator needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "data")]
 pub enum Kind {
     #[serde(rename = "call.ringing")]
@@ -175,6 +177,7 @@ impl Kind {
 
 /// Which party of a call did something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Caller,
@@ -183,6 +186,7 @@ pub enum Side {
 
 /// Why a caller is no longer waiting in a hunt group's queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LeftQueue {
     /// A member answered.
@@ -195,6 +199,7 @@ pub enum LeftQueue {
 
 /// A party as events show it (screen pop shows the number and the name).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartyInfo {
     pub number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,6 +220,7 @@ impl From<&Party> for PartyInfo {
 
 /// The call an event is about, as it stands at that moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallInfo {
     pub call_id: String,
     pub direction: Direction,
@@ -252,6 +258,7 @@ impl From<&CallRecord> for CallInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ended {
     pub call: CallInfo,
     pub ended_ms: i64,
@@ -279,6 +286,7 @@ impl Ended {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordingReady {
     pub call_id: String,
     /// The recording's blob key.
@@ -293,6 +301,7 @@ pub struct RecordingReady {
 
 /// A phone's registration, as monitoring lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     pub account: AccountId,
     /// Where the phone is reached (its Contact).
@@ -415,6 +424,7 @@ impl Tracker {
 /// Which event types an integrator wants: exact names or `call.*`-style
 /// prefixes; empty means every type.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Filter(Vec<String>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

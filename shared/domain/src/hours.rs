@@ -57,6 +57,7 @@ pub struct HoursError {
 
 /// One weekday's hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Day {
     /// A regular day off (휴무): no work hours, no lunch.
     pub holiday: bool,
@@ -137,6 +138,7 @@ impl Day {
 
 /// Which days "apply to all" (일괄적용) overwrites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApplyScope {
     /// Monday to Friday, whatever they were (a weekday marked as a holiday
@@ -149,6 +151,7 @@ pub enum ApplyScope {
 
 /// Hours for each day of the week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeeklyHours {
     pub mon: Day,
     pub tue: Day,
@@ -239,6 +242,7 @@ impl WeeklyHours {
 
 /// Whether the user set their own hours.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "weekly", rename_all = "lowercase")]
 pub enum Mode {
     /// Business hours off: the standard week ([`WeeklyHours::standard`])
@@ -254,6 +258,7 @@ pub enum Mode {
 /// refused at load time rather than misrouting calls. The fields are public
 /// for the settings screen; call [`BusinessHours::validate`] after editing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "BusinessHoursRecord")]
 pub struct BusinessHours {
     pub mode: Mode,

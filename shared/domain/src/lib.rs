@@ -19,6 +19,8 @@ pub mod ids;
 pub mod ivr;
 pub mod links;
 pub mod lunar;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod org;
 pub mod phone;
 pub mod registration;

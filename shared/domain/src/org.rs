@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A department; `parent` is `None` directly under the company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub name: String,
     pub parent: Option<String>,
@@ -90,6 +91,7 @@ pub fn validate(departments: &[Department]) -> Result<(), OrgError> {
 
 /// A department with its sub-departments, for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Node {
     pub name: String,
     pub children: Vec<Node>,

@@ -83,6 +83,7 @@ impl WebhookUrl {
 
 /// A tenant's webhook endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Endpoint {
     pub id: String,
     pub url: WebhookUrl,

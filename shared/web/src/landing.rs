@@ -22,7 +22,6 @@ const PAGE: &str = r#"<!DOCTYPE html>
   .card { background: #fff; border-radius: 8px; padding: 20px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
   .card h2 { margin: 0 0 8px; font-size: 18px; }
   .card p { margin: 0; color: #52606d; font-size: 14px; line-height: 1.5; }
-  .soon { display: inline-block; margin-top: 10px; font-size: 12px; color: #8a5a00; background: #fff4d6; padding: 2px 8px; border-radius: 10px; }
   a { color: #1f4e8c; }
   footer { text-align: center; color: #7b8794; font-size: 13px; margin: 40px 0; }
 </style>
@@ -45,7 +44,7 @@ const PAGE: &str = r#"<!DOCTYPE html>
     <section class="card">
       <h2>CTI API <code>/v1</code></h2>
       <p>계정, 번호, 통화기록과 녹취, 문자, 착신그룹, ARS, 콜백 요청, 클릭투콜, 웹훅, 모니터링 — JSON / XML, API 키(관리자 페이지의 API 키)로 호출합니다. 고객사 웹 페이지의 스크린 팝업은 <a href="/cti.js">/cti.js</a> 하나로 연동합니다.</p>
-      <span class="soon">API 문서(OpenAPI) 준비 중</span>
+      <p><a href="/docs">API 문서</a> (OpenAPI 3.1: <a href="/v1/openapi.json">/v1/openapi.json</a>)</p>
     </section>
     <section class="card">
       <h2>서비스 상태</h2>

@@ -6,6 +6,7 @@
 
 pub mod api;
 mod blobs_route;
+mod docs;
 pub mod error;
 mod health;
 mod landing;
@@ -24,6 +25,10 @@ pub fn router(app: app::App) -> Router {
         .merge(api::routes())
         .route("/", get(landing::page))
         .route("/health", get(health::check))
+        .route("/docs", get(docs::page))
+        .route("/docs/init.js", get(docs::init))
+        .route("/docs/swagger-ui-bundle.js", get(docs::bundle))
+        .route("/docs/swagger-ui.css", get(docs::css))
         .route("/blobs/{*key}", get(blobs_route::download))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(uniform::errors))

@@ -142,7 +142,7 @@ async fn alimtalk_falls_back_to_sms_for_those_it_cannot_reach() {
         (status["delivered"].as_i64(), status["failed"].as_i64()),
         (Some(1), Some(1))
     );
-    let failed = status["delivery"]
+    let failed = status["deliveries"]
         .as_array()
         .expect("deliveries")
         .iter()
@@ -177,7 +177,7 @@ async fn alimtalk_falls_back_to_sms_for_those_it_cannot_reach() {
     )
     .await
     .json();
-    let kinds: Vec<String> = h["message"]
+    let kinds: Vec<String> = h["messages"]
         .as_array()
         .expect("list")
         .iter()
@@ -187,7 +187,7 @@ async fn alimtalk_falls_back_to_sms_for_those_it_cannot_reach() {
         kinds.contains(&"ALIMTALK".to_owned()) && kinds.contains(&"SMS".to_owned()),
         "{kinds:?}"
     );
-    let sms_batch = h["message"]
+    let sms_batch = h["messages"]
         .as_array()
         .expect("list")
         .iter()

@@ -59,7 +59,7 @@ async fn accounts_are_listed_as_json_or_xml_with_cursor_pages() {
         let r = api(&w.app, "GET", &path, Some(&w.key_a), None, &[]).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let v = r.json();
-        for a in v["account"].as_array().expect("accounts") {
+        for a in v["accounts"].as_array().expect("accounts") {
             assert!(
                 seen.insert(a["id"].as_str().expect("id").to_owned()),
                 "no account twice"
@@ -208,7 +208,7 @@ async fn bad_input_gets_a_stable_code_and_changes_nothing() {
     assert_eq!(garbage.json()["code"], "invalid_body");
     let list = api(&w.app, "GET", "/v1/accounts", Some(&w.key_a), None, &[]).await;
     assert_eq!(
-        list.json()["account"].as_array().map(Vec::len),
+        list.json()["accounts"].as_array().map(Vec::len),
         Some(1),
         "only the admin exists"
     );

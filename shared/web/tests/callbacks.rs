@@ -64,7 +64,7 @@ async fn callback_requests_through_the_api_and_the_portal() {
     assert_eq!(r.json()["code"], "callback_status", "{}", r.body);
     let r = api(&w.app, "GET", "/v1/callbacks", Some(&w.key_a), None, &[]).await;
     assert_eq!(
-        r.json()["callback"].as_array().map(Vec::len),
+        r.json()["callbacks"].as_array().map(Vec::len),
         Some(1),
         "{}",
         r.body
@@ -156,7 +156,7 @@ async fn callback_requests_through_the_api_and_the_portal() {
     )
     .await;
     assert_eq!(
-        r.json()["callback"].as_array().map_or(0, Vec::len),
+        r.json()["callbacks"].as_array().map_or(0, Vec::len),
         0,
         "{}",
         r.body

@@ -262,7 +262,7 @@ async fn histories_exports_and_the_api_show_each_viewer_their_calls() {
         let r = api(&w.app, "GET", &path, Some(&w.key_a), None, &[]).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let j = r.json();
-        for c in j["call"].as_array().expect("calls") {
+        for c in j["calls"].as_array().expect("calls") {
             assert!(
                 seen.insert(c["id"].as_str().expect("id").to_owned()),
                 "once"
@@ -298,7 +298,7 @@ async fn histories_exports_and_the_api_show_each_viewer_their_calls() {
     )
     .await;
     assert_eq!(
-        one.json()["recording"][0]["href"],
+        one.json()["recording_files"][0]["href"],
         format!("/v1/calls/{}/recordings/1", out.id)
     );
     let url = api(

@@ -71,7 +71,7 @@ async fn a_group_is_created_read_replaced_and_deleted() {
     .await;
     assert_eq!(again.json()["id"], g["id"]);
     let list = api(&w.app, "GET", "/v1/hunt-groups", Some(&w.key_a), None, &[]).await;
-    assert_eq!(list.json()["hunt_group"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list.json()["hunt_groups"].as_array().map(Vec::len), Some(1));
     // XML on request.
     let xml = api(
         &w.app,
@@ -100,7 +100,10 @@ async fn a_group_is_created_read_replaced_and_deleted() {
     .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     let empty = api(&w.app, "GET", "/v1/hunt-groups", Some(&w.key_b), None, &[]).await;
-    assert_eq!(empty.json()["hunt_group"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        empty.json()["hunt_groups"].as_array().map(Vec::len),
+        Some(0)
+    );
     // A member pauses and resumes; someone outside the group cannot.
     let pause = |who: String, paused: bool| {
         let (app, key, id) = (w.app.clone(), w.key_a.clone(), id.clone());
@@ -235,7 +238,7 @@ async fn invalid_groups_get_a_stable_code_and_change_nothing() {
         );
     }
     let list = api(&w.app, "GET", "/v1/hunt-groups", Some(&w.key_a), None, &[]).await;
-    assert_eq!(list.json()["hunt_group"].as_array().map(Vec::len), Some(0));
+    assert_eq!(list.json()["hunt_groups"].as_array().map(Vec::len), Some(0));
 }
 
 #[tokio::test]

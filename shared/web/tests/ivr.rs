@@ -155,7 +155,7 @@ async fn a_scenario_is_stored_read_replaced_and_deleted() {
     .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     let list = api(&w.app, "GET", "/v1/ivr", Some(&w.key_a), None, &[]).await;
-    assert_eq!(list.json()["ivr"].as_array().map(Vec::len), Some(0));
+    assert_eq!(list.json()["ivrs"].as_array().map(Vec::len), Some(0));
 }
 
 #[tokio::test]
@@ -219,7 +219,7 @@ async fn invalid_scenarios_get_a_code_and_a_korean_message_and_change_nothing() 
         assert!(r.body.contains(says), "{says}: {}", r.body);
     }
     let list = api(&w.app, "GET", "/v1/ivr", Some(&w.key_a), None, &[]).await;
-    assert_eq!(list.json()["ivr"].as_array().map(Vec::len), Some(0));
+    assert_eq!(list.json()["ivrs"].as_array().map(Vec::len), Some(0));
 }
 
 /// A 16-bit PCM mono WAV of a 440 Hz tone at `rate`.
@@ -449,5 +449,5 @@ async fn a_scenario_naming_a_missing_recording_is_refused() {
     );
     assert!(r.body.contains("단계 bye"), "{}", r.body);
     let list = api(&w.app, "GET", "/v1/ivr", Some(&w.key_a), None, &[]).await;
-    assert_eq!(list.json()["ivr"].as_array().map(Vec::len), Some(0));
+    assert_eq!(list.json()["ivrs"].as_array().map(Vec::len), Some(0));
 }

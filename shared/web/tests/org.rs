@@ -144,11 +144,14 @@ async fn admin_builds_a_nested_chart_and_the_app_sees_it() {
     assert_eq!(org.status, StatusCode::OK, "{}", org.body);
     let v = org.json();
     assert_eq!(v["company"], "(주)에이");
-    let marketing = &v["department"][0];
+    let marketing = &v["departments"][0];
     assert_eq!(marketing["name"], "마케팅팀");
-    assert_eq!(marketing["member"][0]["name"], "김민수");
-    assert_eq!(marketing["department"][0]["name"], "디자인파트");
-    assert_eq!(marketing["department"][0]["member"][0]["extension"], "1002");
+    assert_eq!(marketing["members"][0]["name"], "김민수");
+    assert_eq!(marketing["departments"][0]["name"], "디자인파트");
+    assert_eq!(
+        marketing["departments"][0]["members"][0]["extension"],
+        "1002"
+    );
     let xml = api(
         &w.app,
         "GET",

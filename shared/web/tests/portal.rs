@@ -568,8 +568,8 @@ async fn url_management_takes_https_only_and_the_app_sees_it() {
     assert_eq!(conf.status, StatusCode::OK);
     let v = conf.json();
     assert_eq!(v["ci_url"], "https://company.co.kr/logo.png");
-    assert_eq!(v["menu"][0]["name"], "공지");
-    assert_eq!(v["menu"][1]["url"], "https://company.co.kr/news");
+    assert_eq!(v["menus"][0]["name"], "공지");
+    assert_eq!(v["menus"][1]["url"], "https://company.co.kr/news");
     assert_eq!(
         app::admin::tenant(&w.app, &tenant)
             .await

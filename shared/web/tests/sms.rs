@@ -234,7 +234,7 @@ async fn integrators_send_check_status_and_list_with_idempotency() {
     .await;
     let v = s.json();
     assert_eq!(v["delivered"], 2);
-    assert_eq!(v["delivery"][0]["status"], "delivered");
+    assert_eq!(v["deliveries"][0]["status"], "delivered");
     let xml = api(
         &w.app,
         "GET",
@@ -289,7 +289,7 @@ async fn integrators_send_check_status_and_list_with_idempotency() {
         &[],
     )
     .await;
-    assert_eq!(h.json()["message"].as_array().map(Vec::len), Some(1));
+    assert_eq!(h.json()["messages"].as_array().map(Vec::len), Some(1));
 }
 
 #[tokio::test]
@@ -361,18 +361,18 @@ async fn inbound_sms_is_signed_stored_once_and_reaches_the_app() {
         .expect("token");
     let inbox = api(&w.app, "GET", "/v1/app/inbox", Some(&token), None, &[]).await;
     let v = inbox.json();
-    assert_eq!(v["message"].as_array().map(Vec::len), Some(1));
-    assert_eq!(v["message"][0]["text"], "회의 10분 늦어요");
-    assert_eq!(v["message"][0]["from"], "010-1234-5678");
+    assert_eq!(v["messages"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["messages"][0]["text"], "회의 10분 늦어요");
+    assert_eq!(v["messages"][0]["from"], "010-1234-5678");
     let list = api(&w.app, "GET", "/v1/inbound/sms", Some(&w.key_a), None, &[]).await;
     let list = list.json();
-    assert_eq!(list["message"][0]["account_id"], u.id.as_str());
-    assert_eq!(list["message"][0]["text"], "회의 10분 늦어요");
+    assert_eq!(list["messages"][0]["account_id"], u.id.as_str());
+    assert_eq!(list["messages"][0]["text"], "회의 10분 늦어요");
     let other = api(&w.app, "GET", "/v1/inbound/sms", Some(&w.key_b), None, &[])
         .await
         .json();
     assert_eq!(
-        other["message"].as_array().map(Vec::len),
+        other["messages"].as_array().map(Vec::len),
         Some(0),
         "tenant B sees none of it"
     );
@@ -675,7 +675,7 @@ async fn the_app_sends_text_from_the_users_number_and_lists_it() {
     )
     .await
     .json();
-    assert_eq!(h["message"].as_array().map(Vec::len), Some(1));
+    assert_eq!(h["messages"].as_array().map(Vec::len), Some(1));
     assert_eq!(
         api(
             &w.app,

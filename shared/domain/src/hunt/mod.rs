@@ -29,6 +29,7 @@ pub const NAME_CHARS: usize = 60;
 
 /// One member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub account: AccountId,
     /// Lower rings first; with weighted random, the member's weight.
@@ -45,6 +46,7 @@ pub struct Member {
 /// Where a caller goes whom the group cannot take: the queue is full, the
 /// wait ran out, or the group has no member who could ever answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Overflow {
     /// The caller hears that nobody can take the call, then it ends.
@@ -59,6 +61,7 @@ pub enum Overflow {
 
 /// A hunt group's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HuntGroup {
     pub tenant: TenantId,
     pub id: HuntGroupId,

@@ -34,6 +34,7 @@ use crate::AccountId;
 
 /// How a hunt group picks the member to ring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {
     RingAll,
@@ -99,6 +100,7 @@ pub struct Stage {
 /// What a group remembers between calls: for round robin, the member who
 /// took its last call (the rotation goes on after them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Memory {
     pub last: Option<AccountId>,
 }

@@ -34,6 +34,7 @@ pub const KEYS: &str = "0123456789*#";
 
 /// What a node says: text spoken by TTS, or an uploaded recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Prompt {
     Tts { text: String },
@@ -42,6 +43,7 @@ pub enum Prompt {
 
 /// Where a scenario hands the call over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Destination {
     User {
@@ -62,12 +64,14 @@ pub enum Destination {
 
 /// One key of a menu and where it leads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MenuOption {
     pub key: char,
     pub next: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// Plays a prompt, then goes on.
@@ -115,6 +119,7 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Node {
     /// Unique in the scenario: 1-32 of a-z, 0-9, `-`, `_`.
     pub id: String,
@@ -126,6 +131,7 @@ pub struct Node {
 
 /// A tenant's ARS scenario.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scenario {
     pub tenant: TenantId,
     pub id: IvrId,

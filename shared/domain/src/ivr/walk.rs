@@ -45,6 +45,7 @@ pub enum Step {
 
 /// What the caller did at a node, for the record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     pub node: String,
     /// The key pressed, the digits keyed, `timeout` or `invalid` (the

@@ -8,6 +8,7 @@ use super::{RepoResult, corrupt};
 use crate::{Condition, Item, Key, Query, Store, StoreError, keys};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Received {
     pub id: String,
     pub from: String,
@@ -90,26 +91,47 @@ pub async fn received(
     a: &AccountId,
     limit: usize,
 ) -> RepoResult<Vec<Received>> {
+    Ok(received_page(store, t, a, limit, None).await?.0)
+}
+
+/// One page of an account's received messages, newest first, and where
+/// the next page starts.
+pub async fn received_page(
+    store: &dyn Store,
+    t: &TenantId,
+    a: &AccountId,
+    limit: usize,
+    cursor: Option<crate::Cursor>,
+) -> RepoResult<(Vec<Received>, Option<crate::Cursor>)> {
     let page = store
-        .query(&Query::partition(pk(t, a)).descending().limit(limit))
+        .query(
+            &Query::partition(pk(t, a))
+                .descending()
+                .limit(limit)
+                .after(cursor),
+        )
         .await?;
-    page.items
+    let items = page
+        .items
         .iter()
-        .map(|i| {
-            let s = |n: &str| {
-                i.s(n)
-                    .map(str::to_owned)
-                    .ok_or_else(|| corrupt(format!("inbound sms without {n}")))
-            };
-            Ok(Received {
-                id: s("id")?,
-                from: s("from")?,
-                to: s("to")?,
-                text: s("text")?,
-                received_ms: i.n("received_ms").unwrap_or(0),
-            })
-        })
-        .collect()
+        .map(received_of)
+        .collect::<RepoResult<_>>()?;
+    Ok((items, page.next))
+}
+
+fn received_of(i: &crate::Item) -> RepoResult<Received> {
+    let s = |n: &str| {
+        i.s(n)
+            .map(str::to_owned)
+            .ok_or_else(|| corrupt(format!("inbound sms without {n}")))
+    };
+    Ok(Received {
+        id: s("id")?,
+        from: s("from")?,
+        to: s("to")?,
+        text: s("text")?,
+        received_ms: i.n("received_ms").unwrap_or(0),
+    })
 }
 
 /// A tenant's received messages across its accounts, newest first (integrators).
@@ -128,21 +150,11 @@ pub async fn tenant_received(
         .items
         .iter()
         .map(|i| {
-            let s = |n: &str| {
-                i.s(n)
-                    .map(str::to_owned)
-                    .ok_or_else(|| corrupt(format!("inbound sms without {n}")))
-            };
-            Ok((
-                s("account_id")?,
-                Received {
-                    id: s("id")?,
-                    from: s("from")?,
-                    to: s("to")?,
-                    text: s("text")?,
-                    received_ms: i.n("received_ms").unwrap_or(0),
-                },
-            ))
+            let account = i
+                .s("account_id")
+                .map(str::to_owned)
+                .ok_or_else(|| corrupt("inbound sms without account_id".to_owned()))?;
+            Ok((account, received_of(i)?))
         })
         .collect::<RepoResult<_>>()?;
     Ok((items, page.next))

@@ -103,6 +103,8 @@ pub async fn delete_endpoint(store: &dyn Store, t: &TenantId, id: &str) -> RepoR
 
 /// How a delivery stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = WebhookDelivery))]
 pub struct Delivery {
     /// `<at_ms>#<event id>`: unique within the endpoint.
     #[serde(skip)]

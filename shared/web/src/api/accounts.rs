@@ -12,7 +12,8 @@ use super::{Format, Integrator};
 use crate::ApiError;
 
 /// An account as the API shows it (never a password or digest).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Account)]
 pub struct AccountView {
     pub id: String,
     pub name: String,
@@ -55,34 +56,27 @@ fn fail(f: app::Fail, format: Format) -> ApiError {
     ApiError::from(f).in_format(format)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    limit: Option<usize>,
-    next_token: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountList {
-    #[serde(rename = "account")]
     pub accounts: Vec<AccountView>,
     pub next_token: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts",
+    tag = "accounts",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = AccountList)),
+    security(("api_key" = ["accounts:read"]))
+)]
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<super::page::PageQuery>,
 ) -> Result<Reply<AccountList>, ApiError> {
     i.require("accounts:read")?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_limit",
-            "limit must be 1 to 200",
-        )
-        .in_format(i.format));
-    }
+    let limit = q.limit().map_err(|f| fail(f, i.format))?;
     let (accounts, next) = store::repo::accounts::page(
         &*app.store,
         &i.tenant,
@@ -101,6 +95,14 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    responses((status = 200, description = "OK", body = AccountView)),
+    security(("api_key" = ["accounts:read"]))
+)]
 pub async fn get_one(
     State(app): State<app::App>,
     i: Integrator,
@@ -113,7 +115,8 @@ pub async fn get_one(
     Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = AccountCreate)]
 pub struct CreateBody {
     name: String,
     mobile: Option<String>,
@@ -126,7 +129,8 @@ pub struct CreateBody {
     position: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AccountCreated)]
 pub struct CreatedView {
     #[serde(flatten)]
     account: AccountView,
@@ -263,6 +267,15 @@ where
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts",
+    tag = "accounts",
+    params(super::IdempotencyKey),
+    request_body = CreateBody,
+    responses((status = 201, description = "Created; the SIP password is shown this once", body = CreatedView)),
+    security(("api_key" = ["accounts:write"]))
+)]
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,
@@ -338,7 +351,8 @@ pub async fn create(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AccountPatch)]
 pub struct PatchBody {
     status: Option<String>,
     role: Option<String>,
@@ -348,6 +362,15 @@ pub struct PatchBody {
     extension: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/accounts/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    request_body = PatchBody,
+    responses((status = 200, description = "OK", body = AccountView)),
+    security(("api_key" = ["accounts:write"]))
+)]
 pub async fn patch(
     State(app): State<app::App>,
     i: Integrator,
@@ -419,6 +442,14 @@ pub async fn patch(
     Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/accounts/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    responses((status = 204, description = "Done")),
+    security(("api_key" = ["accounts:write"]))
+)]
 pub async fn delete(
     State(app): State<app::App>,
     i: Integrator,
@@ -432,13 +463,22 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SipCredentials)]
 pub struct SipView {
     sip_username: String,
     sip_password: String,
     sip_realm: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{id}/sip-credentials",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id"), super::IdempotencyKey),
+    responses((status = 200, description = "New SIP credentials, shown this once", body = SipView)),
+    security(("api_key" = ["accounts:write"]))
+)]
 pub async fn reset_sip(
     State(app): State<app::App>,
     i: Integrator,
@@ -467,7 +507,8 @@ pub async fn reset_sip(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NumberAssign)]
 pub struct NumberBody {
     number: String,
 }
@@ -489,6 +530,15 @@ async fn number_op(
     Ok(Reply::ok(i.format, "account", AccountView::from(&a)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/accounts/{id}/number",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    request_body = NumberBody,
+    responses((status = 200, description = "OK", body = AccountView)),
+    security(("api_key" = ["accounts:write"]))
+)]
 pub async fn set_number(
     State(app): State<app::App>,
     i: Integrator,
@@ -498,6 +548,14 @@ pub async fn set_number(
     number_op(&app, &i, &id, app::admin::NumberChoice::Set(b.number)).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/accounts/{id}/number",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    responses((status = 200, description = "OK", body = AccountView)),
+    security(("api_key" = ["accounts:write"]))
+)]
 pub async fn reclaim_number(
     State(app): State<app::App>,
     i: Integrator,
@@ -506,27 +564,31 @@ pub async fn reclaim_number(
     number_op(&app, &i, &id, app::admin::NumberChoice::Reclaim).await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NumberList {
-    #[serde(rename = "number")]
     numbers: Vec<String>,
     next_token: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/numbers/available",
+    tag = "accounts",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = NumberList)),
+    security(("api_key" = ["accounts:read"]))
+)]
 pub async fn available(
     State(app): State<app::App>,
     i: Integrator,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<super::page::PageQuery>,
 ) -> Result<Reply<NumberList>, ApiError> {
     i.require("accounts:read")?;
-    let (numbers, next) = app::admin::free_numbers(
-        &app,
-        &i.tenant,
-        q.limit.unwrap_or(50),
-        q.next_token.map(store::Cursor),
-    )
-    .await
-    .map_err(|f| fail(f, i.format))?;
+    let limit = q.limit().map_err(|f| fail(f, i.format))?;
+    let (numbers, next) =
+        app::admin::free_numbers(&app, &i.tenant, limit, q.next_token.map(store::Cursor))
+            .await
+            .map_err(|f| fail(f, i.format))?;
     Ok(Reply::ok(
         i.format,
         "numbers",
@@ -537,7 +599,8 @@ pub async fn available(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Hours)]
 pub struct HoursView {
     /// Whether a call now would ring (C7).
     open_now: bool,
@@ -567,6 +630,14 @@ async fn hours_view(app: &app::App, i: &Integrator, id: &str) -> Result<HoursVie
 }
 
 /// `GET /v1/accounts/{id}/hours`: the user's business hours and whether calls ring now.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{id}/hours",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    responses((status = 200, description = "OK", body = HoursView)),
+    security(("api_key" = ["accounts:read"]))
+)]
 pub async fn hours(
     State(app): State<app::App>,
     i: Integrator,
@@ -581,6 +652,15 @@ pub async fn hours(
 }
 
 /// `PUT /v1/accounts/{id}/hours`: replaces them (the 통화시간설정 form as JSON).
+#[utoipa::path(
+    put,
+    path = "/v1/accounts/{id}/hours",
+    tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    request_body = app::hours::HoursForm,
+    responses((status = 200, description = "OK", body = HoursView)),
+    security(("api_key" = ["accounts:write"]))
+)]
 pub async fn set_hours(
     State(app): State<app::App>,
     i: Integrator,

@@ -3,7 +3,7 @@
 //! last used), and revoking one. Keys are made in the portal (API 키),
 //! where the new key is shown once.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use store::repo::api_keys::ApiKeyRecord;
@@ -12,7 +12,8 @@ use super::Integrator;
 use super::reply::Reply;
 use crate::ApiError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKey)]
 pub struct KeyView {
     id: String,
     name: String,
@@ -38,21 +39,45 @@ impl From<ApiKeyRecord> for KeyView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKeyList)]
 pub struct KeyList {
     api_keys: Vec<KeyView>,
+    next_token: Option<String>,
 }
 
-pub async fn list(State(app): State<app::App>, i: Integrator) -> Result<Reply<KeyList>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    tag = "api_keys",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = KeyList)),
+    security(("api_key" = ["api_keys:read"]))
+)]
+pub async fn list(
+    State(app): State<app::App>,
+    i: Integrator,
+    Query(page): Query<super::page::PageQuery>,
+) -> Result<Reply<KeyList>, ApiError> {
     let work = async {
         let keys = app::operator::api_keys(&app, &i.tenant).await?;
+        let (keys, next_token) = page.cut(keys)?;
         Ok(KeyList {
             api_keys: keys.into_iter().map(KeyView::from).collect(),
+            next_token,
         })
     };
     i.read("api_keys:read", "api_keys", work).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    tag = "api_keys",
+    params(("id" = String, Path, description = "API key id")),
+    responses((status = 204, description = "Done")),
+    security(("api_key" = ["api_keys:write"]))
+)]
 pub async fn revoke(
     State(app): State<app::App>,
     i: Integrator,

@@ -24,7 +24,8 @@ fn fail(f: app::Fail, format: Format) -> ApiError {
     ApiError::from(f).in_format(format)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppSignup)]
 pub struct SignupBody {
     join_code: String,
     name: String,
@@ -32,6 +33,13 @@ pub struct SignupBody {
     plan: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/app/signup",
+    tag = "app",
+    request_body = SignupBody,
+    responses((status = 201, description = "A code was sent to the mobile number", body = app::signup::Started))
+)]
 pub async fn signup(
     State(app): State<app::App>,
     headers: HeaderMap,
@@ -45,12 +53,20 @@ pub async fn signup(
     Ok(Reply::created(format, "verification", started))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppSignupVerify)]
 pub struct VerifyBody {
     verification_id: String,
     code: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/app/signup/verify",
+    tag = "app",
+    request_body = VerifyBody,
+    responses((status = 201, description = "Joined: the app token and SIP settings", body = app::signup::Joined))
+)]
 pub async fn verify(
     State(app): State<app::App>,
     headers: HeaderMap,
@@ -64,22 +80,30 @@ pub async fn verify(
     Ok(Reply::created(format, "signup", joined))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AppMenuLink)]
 pub struct MenuView {
     name: String,
     url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AppConfig)]
 pub struct ConfigView {
     company: String,
     ci_url: Option<String>,
-    #[serde(rename = "menu")]
     menus: Vec<MenuView>,
     status: &'static str,
 }
 
 /// C1: the tenant's CI URL and up to two named menu links.
+#[utoipa::path(
+    get,
+    path = "/v1/app/config",
+    tag = "app",
+    responses((status = 200, description = "OK", body = ConfigView)),
+    security(("app_token" = []))
+)]
 pub async fn config(
     State(app): State<app::App>,
     u: AppUser,
@@ -112,6 +136,13 @@ pub async fn config(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/app/profile",
+    tag = "app",
+    responses((status = 200, description = "OK", body = super::accounts::AccountView)),
+    security(("app_token" = []))
+)]
 pub async fn profile(u: AppUser) -> Reply<super::accounts::AccountView> {
     Reply::ok(
         u.format,
@@ -120,7 +151,8 @@ pub async fn profile(u: AppUser) -> Reply<super::accounts::AccountView> {
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppProfilePatch)]
 pub struct ProfileBody {
     department: Option<String>,
     position: Option<String>,
@@ -128,6 +160,14 @@ pub struct ProfileBody {
 }
 
 /// C2: department, position and extension (same rules as the portal, U2).
+#[utoipa::path(
+    patch,
+    path = "/v1/app/profile",
+    tag = "app",
+    request_body = ProfileBody,
+    responses((status = 200, description = "OK", body = super::accounts::AccountView)),
+    security(("app_token" = []))
+)]
 pub async fn update_profile(
     State(app): State<app::App>,
     u: AppUser,
@@ -153,12 +193,21 @@ pub async fn update_profile(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppEmail)]
 pub struct EmailBody {
     email: String,
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/app/email",
+    tag = "app",
+    request_body = EmailBody,
+    responses((status = 201, description = "A code was sent to the e-mail address", body = app::signup::Started)),
+    security(("app_token" = []))
+)]
 pub async fn set_email(
     State(app): State<app::App>,
     u: AppUser,
@@ -171,6 +220,14 @@ pub async fn set_email(
     Ok(Reply::created(u.format, "verification", started))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/app/email/confirm",
+    tag = "app",
+    request_body = VerifyBody,
+    responses((status = 200, description = "OK", body = super::accounts::AccountView)),
+    security(("app_token" = []))
+)]
 pub async fn confirm_email(
     State(app): State<app::App>,
     u: AppUser,
@@ -188,6 +245,13 @@ pub async fn confirm_email(
 }
 
 /// C5: the org chart with members, for the app.
+#[utoipa::path(
+    get,
+    path = "/v1/app/org",
+    tag = "app",
+    responses((status = 200, description = "OK", body = app::org::OrgChart)),
+    security(("app_token" = []))
+)]
 pub async fn org(
     State(app): State<app::App>,
     u: AppUser,

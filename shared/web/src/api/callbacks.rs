@@ -15,13 +15,14 @@ use super::accounts::write_whole;
 use super::reply::Reply;
 use crate::ApiError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallbackList {
-    #[serde(rename = "callback")]
     pub callbacks: Vec<Callback>,
+    pub next_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CallbackAsked)]
 pub struct Asked {
     #[serde(flatten)]
     callback: Callback,
@@ -29,20 +30,31 @@ pub struct Asked {
     merged: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = CallbackCall)]
 pub struct CallBody {
     agent: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/callbacks",
+    tag = "callbacks",
+    params(ListQuery, super::page::PageQuery),
+    responses((status = 200, description = "OK", body = CallbackList)),
+    security(("api_key" = ["callbacks:read"]))
+)]
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
     Query(q): Query<ListQuery>,
+    Query(page): Query<super::page::PageQuery>,
 ) -> Result<Reply<CallbackList>, ApiError> {
     let work = async {
         let status = match q.status.as_deref() {
@@ -55,12 +67,24 @@ pub async fn list(
                 )
             })?),
         };
-        let callbacks = app::callbacks::list(&app, &i.tenant, status).await?;
-        Ok(CallbackList { callbacks })
+        let all = app::callbacks::list(&app, &i.tenant, status).await?;
+        let (callbacks, next_token) = page.cut(all)?;
+        Ok(CallbackList {
+            callbacks,
+            next_token,
+        })
     };
     i.read("callbacks:read", "callbacks", work).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/callbacks/{id}",
+    tag = "callbacks",
+    params(("id" = String, Path, description = "callback id")),
+    responses((status = 200, description = "OK", body = Callback)),
+    security(("api_key" = ["callbacks:read"]))
+)]
 pub async fn get_one(
     State(app): State<app::App>,
     i: Integrator,
@@ -74,6 +98,15 @@ pub async fn get_one(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/callbacks",
+    tag = "callbacks",
+    params(super::IdempotencyKey),
+    request_body = app::callbacks::AskForm,
+    responses((status = 201, description = "Created, or merged into the open request for the number", body = Asked)),
+    security(("api_key" = ["callbacks:write"]))
+)]
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,
@@ -97,6 +130,15 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/callbacks/{id}",
+    tag = "callbacks",
+    params(("id" = String, Path, description = "callback id"), super::IdempotencyKey),
+    request_body = app::callbacks::ChangeForm,
+    responses((status = 200, description = "OK", body = Callback)),
+    security(("api_key" = ["callbacks:write"]))
+)]
 pub async fn change(
     State(app): State<app::App>,
     i: Integrator,
@@ -120,6 +162,15 @@ pub async fn change(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/callbacks/{id}/call",
+    tag = "callbacks",
+    params(("id" = String, Path, description = "callback id"), super::IdempotencyKey),
+    request_body = CallBody,
+    responses((status = 202, description = "The agent is being called; the customer next", body = Callback)),
+    security(("api_key" = ["callbacks:write"]))
+)]
 pub async fn call(
     State(app): State<app::App>,
     i: Integrator,

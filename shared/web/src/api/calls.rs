@@ -12,7 +12,8 @@ use super::reply::Reply;
 use crate::ApiError;
 use app::calls::{CallRow, Search, Viewer};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallsQuery {
     from: Option<String>,
     to: Option<String>,
@@ -24,9 +25,8 @@ pub struct CallsQuery {
     next_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallList {
-    #[serde(rename = "call")]
     calls: Vec<CallRow>,
     next_token: Option<String>,
 }
@@ -37,6 +37,14 @@ fn bad(i: &Integrator, code: &'static str, field: &'static str, message: &str) -
     e
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/calls",
+    tag = "calls",
+    params(CallsQuery),
+    responses((status = 200, description = "OK", body = CallList)),
+    security(("api_key" = ["calls:read"]))
+)]
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
@@ -82,7 +90,8 @@ pub async fn list(
     Ok(Reply::ok(i.format, "calls", CallList { calls, next_token }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RecordingFile)]
 pub struct RecordingView {
     n: usize,
     started_ms: i64,
@@ -91,7 +100,8 @@ pub struct RecordingView {
     href: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CallQuality)]
 pub struct QualityView {
     leg: &'static str,
     packets: i64,
@@ -99,15 +109,24 @@ pub struct QualityView {
     jitter_ms: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Call)]
 pub struct CallView {
     #[serde(flatten)]
     row: CallRow,
-    #[serde(rename = "recording")]
-    recordings: Vec<RecordingView>,
+    /// The recordings' download links (`recordings` is how many).
+    recording_files: Vec<RecordingView>,
     quality: Vec<QualityView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/calls/{id}",
+    tag = "calls",
+    params(("id" = String, Path, description = "call id")),
+    responses((status = 200, description = "OK", body = CallView)),
+    security(("api_key" = ["calls:read"]))
+)]
 pub async fn get_one(
     State(app): State<app::App>,
     i: Integrator,
@@ -146,18 +165,27 @@ pub async fn get_one(
         "call",
         CallView {
             row: CallRow::of(&r, &Viewer::Company),
-            recordings,
+            recording_files: recordings,
             quality,
         },
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RecordingDownload)]
 pub struct DownloadView {
     url: String,
     expires_in: u64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/calls/{id}/recordings/{n}",
+    tag = "calls",
+    params(("id" = String, Path, description = "call id"), ("n" = usize, Path, description = "recording number, from 1")),
+    responses((status = 200, description = "OK", body = DownloadView)),
+    security(("api_key" = ["recordings:read"]))
+)]
 pub async fn recording(
     State(app): State<app::App>,
     i: Integrator,
@@ -180,6 +208,15 @@ pub async fn recording(
 /// `POST /v1/calls` (click-to-call, T6): the user's phones ring, then the
 /// target is dialled; the answer (202) names the call id its events and
 /// record carry. Takes an `Idempotency-Key` (a retried request places one call).
+#[utoipa::path(
+    post,
+    path = "/v1/calls",
+    tag = "calls",
+    params(super::IdempotencyKey),
+    request_body = app::dial::DialForm,
+    responses((status = 202, description = "The user's phones are ringing; progress arrives as call events", body = app::dial::Placed)),
+    security(("api_key" = ["calls:write"]))
+)]
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,

@@ -21,13 +21,23 @@ use super::Integrator;
 use super::accounts::write_whole;
 use crate::ApiError;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = CtiTokenRequest)]
 #[serde(deny_unknown_fields)]
 pub struct MintBody {
     account: String,
     ttl_secs: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/cti/tokens",
+    tag = "cti",
+    params(super::IdempotencyKey),
+    request_body = MintBody,
+    responses((status = 201, description = "A stream token for one user", body = app::cti::Minted)),
+    security(("api_key" = ["cti:write"]))
+)]
 pub async fn mint(
     State(app): State<app::App>,
     i: Integrator,
@@ -48,7 +58,8 @@ pub async fn mint(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     token: Option<String>,
     /// For clients that cannot send `Last-Event-ID`.
@@ -60,6 +71,14 @@ const POLL: Duration = Duration::from_secs(1);
 /// How long a browser waits before reconnecting.
 const RETRY: Duration = Duration::from_secs(1);
 
+#[utoipa::path(
+    get,
+    path = "/v1/cti/stream",
+    tag = "cti",
+    params(StreamQuery),
+    responses((status = 200, description = "The user's call events as server-sent events (`id`, `event`, JSON `data`)", content_type = "text/event-stream", body = String)),
+    security(("cti_token" = []))
+)]
 pub async fn stream(
     State(app): State<app::App>,
     headers: HeaderMap,
@@ -193,6 +212,13 @@ pub async fn script() -> Response {
 }
 
 /// `GET /v1/monitoring`: registered phones and live calls, now.
+#[utoipa::path(
+    get,
+    path = "/v1/monitoring",
+    tag = "monitoring",
+    responses((status = 200, description = "OK", body = app::monitoring::Snapshot)),
+    security(("api_key" = ["monitoring:read"]))
+)]
 pub async fn monitoring(
     State(app): State<app::App>,
     i: Integrator,
@@ -207,6 +233,14 @@ pub async fn monitoring(
 
 /// `GET /v1/monitoring/stream`: every event of the tenant, as server-sent
 /// events (what keeps a snapshot current).
+#[utoipa::path(
+    get,
+    path = "/v1/monitoring/stream",
+    tag = "monitoring",
+    params(StreamQuery),
+    responses((status = 200, description = "Every event of the company as server-sent events", content_type = "text/event-stream", body = String)),
+    security(("api_key" = ["monitoring:read"]))
+)]
 pub async fn monitoring_stream(
     State(app): State<app::App>,
     i: Integrator,

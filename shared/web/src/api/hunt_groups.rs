@@ -2,7 +2,7 @@
 //! is read and written whole: `PUT` replaces its settings (members left
 //! out are removed). Writes take an `Idempotency-Key`.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::hunt::HuntGroup;
@@ -13,23 +13,45 @@ use super::accounts::{bad_json, write_whole};
 use super::reply::Reply;
 use crate::ApiError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = HuntGroupList)]
 pub struct GroupList {
-    #[serde(rename = "hunt_group")]
-    pub groups: Vec<HuntGroup>,
+    pub hunt_groups: Vec<HuntGroup>,
+    pub next_token: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/hunt-groups",
+    tag = "hunt_groups",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = GroupList)),
+    security(("api_key" = ["hunt_groups:read"]))
+)]
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
+    Query(page): Query<super::page::PageQuery>,
 ) -> Result<Reply<GroupList>, ApiError> {
     let work = async {
-        let groups = app::hunt::list(&app, &i.tenant).await?;
-        Ok(GroupList { groups })
+        let all = app::hunt::list(&app, &i.tenant).await?;
+        let (hunt_groups, next_token) = page.cut(all)?;
+        Ok(GroupList {
+            hunt_groups,
+            next_token,
+        })
     };
     i.read("hunt_groups:read", "hunt_groups", work).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/hunt-groups/{id}",
+    tag = "hunt_groups",
+    params(("id" = String, Path, description = "hunt group id")),
+    responses((status = 200, description = "OK", body = HuntGroup)),
+    security(("api_key" = ["hunt_groups:read"]))
+)]
 pub async fn get_one(
     State(app): State<app::App>,
     i: Integrator,
@@ -43,6 +65,15 @@ pub async fn get_one(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/hunt-groups",
+    tag = "hunt_groups",
+    params(super::IdempotencyKey),
+    request_body = app::hunt::GroupForm,
+    responses((status = 201, description = "Created", body = HuntGroup)),
+    security(("api_key" = ["hunt_groups:write"]))
+)]
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,
@@ -65,6 +96,15 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/hunt-groups/{id}",
+    tag = "hunt_groups",
+    params(("id" = String, Path, description = "hunt group id"), super::IdempotencyKey),
+    request_body = app::hunt::GroupForm,
+    responses((status = 200, description = "OK", body = HuntGroup)),
+    security(("api_key" = ["hunt_groups:write"]))
+)]
 pub async fn replace(
     State(app): State<app::App>,
     i: Integrator,
@@ -88,6 +128,14 @@ pub async fn replace(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/hunt-groups/{id}",
+    tag = "hunt_groups",
+    params(("id" = String, Path, description = "hunt group id")),
+    responses((status = 204, description = "Done")),
+    security(("api_key" = ["hunt_groups:write"]))
+)]
 pub async fn delete(
     State(app): State<app::App>,
     i: Integrator,
@@ -97,13 +145,23 @@ pub async fn delete(
         .await
 }
 
-#[derive(Debug, serde::Deserialize, Serialize)]
+#[derive(Debug, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = MemberPaused)]
 pub struct PausedBody {
     paused: bool,
 }
 
 /// `PUT /v1/hunt-groups/{id}/members/{account}/paused` with
 /// `{"paused": true}`: the member takes no group calls until resumed.
+#[utoipa::path(
+    put,
+    path = "/v1/hunt-groups/{id}/members/{account}/paused",
+    tag = "hunt_groups",
+    params(("id" = String, Path, description = "hunt group id"), ("account" = String, Path, description = "member account id")),
+    request_body = PausedBody,
+    responses((status = 200, description = "OK", body = PausedBody)),
+    security(("api_key" = ["hunt_groups:write"]))
+)]
 pub async fn set_paused(
     State(app): State<app::App>,
     i: Integrator,

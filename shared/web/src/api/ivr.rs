@@ -14,7 +14,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ivr::{Prompt, Scenario};
@@ -25,23 +25,42 @@ use super::accounts::{bad_json, idempotent, write_whole};
 use super::reply::Reply;
 use crate::ApiError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = IvrList)]
 pub struct ScenarioList {
-    #[serde(rename = "ivr")]
-    pub scenarios: Vec<Scenario>,
+    pub ivrs: Vec<Scenario>,
+    pub next_token: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/ivr",
+    tag = "ivr",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = ScenarioList)),
+    security(("api_key" = ["ivr:read"]))
+)]
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
+    Query(page): Query<super::page::PageQuery>,
 ) -> Result<Reply<ScenarioList>, ApiError> {
     let work = async {
-        let scenarios = app::ivr::list(&app, &i.tenant).await?;
-        Ok(ScenarioList { scenarios })
+        let all = app::ivr::list(&app, &i.tenant).await?;
+        let (ivrs, next_token) = page.cut(all)?;
+        Ok(ScenarioList { ivrs, next_token })
     };
     i.read("ivr:read", "ivrs", work).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/ivr/{id}",
+    tag = "ivr",
+    params(("id" = String, Path, description = "scenario id")),
+    responses((status = 200, description = "OK", body = Scenario)),
+    security(("api_key" = ["ivr:read"]))
+)]
 pub async fn get_one(
     State(app): State<app::App>,
     i: Integrator,
@@ -51,6 +70,15 @@ pub async fn get_one(
         .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/ivr",
+    tag = "ivr",
+    params(super::IdempotencyKey),
+    request_body = app::ivr::ScenarioForm,
+    responses((status = 201, description = "Created", body = Scenario)),
+    security(("api_key" = ["ivr:write"]))
+)]
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,
@@ -73,6 +101,15 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/ivr/{id}",
+    tag = "ivr",
+    params(("id" = String, Path, description = "scenario id"), super::IdempotencyKey),
+    request_body = app::ivr::ScenarioForm,
+    responses((status = 200, description = "OK", body = Scenario)),
+    security(("api_key" = ["ivr:write"]))
+)]
 pub async fn replace(
     State(app): State<app::App>,
     i: Integrator,
@@ -96,6 +133,14 @@ pub async fn replace(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/ivr/{id}",
+    tag = "ivr",
+    params(("id" = String, Path, description = "scenario id")),
+    responses((status = 204, description = "Done")),
+    security(("api_key" = ["ivr:write"]))
+)]
 pub async fn delete(
     State(app): State<app::App>,
     i: Integrator,
@@ -125,6 +170,15 @@ fn audio_fail(f: app::Fail, i: &Integrator) -> ApiError {
     e
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/ivr/prompts",
+    tag = "ivr",
+    params(super::IdempotencyKey),
+    request_body(content = Vec<u8>, description = "The recording as the body: audio/wav, audio/x-wav or audio/mpeg, at most 10 MB", content_type = "audio/wav"),
+    responses((status = 201, description = "Stored; a scenario plays it as a prompt of kind audio with this id", body = app::ivr::PromptInfo)),
+    security(("api_key" = ["ivr:write"]))
+)]
 pub async fn upload_prompt(
     State(app): State<app::App>,
     i: Integrator,
@@ -195,6 +249,14 @@ fn wav(bytes: Vec<u8>, cache: &'static str) -> Response {
         .into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/ivr/prompts/{id}",
+    tag = "ivr",
+    params(("id" = String, Path, description = "prompt id")),
+    responses((status = 200, description = "The prompt as 8 kHz WAV", content_type = "audio/wav", body = Vec<u8>)),
+    security(("api_key" = ["ivr:read"]))
+)]
 pub async fn prompt(
     State(app): State<app::App>,
     i: Integrator,
@@ -208,11 +270,20 @@ pub async fn prompt(
     Ok(wav(bytes, "private, max-age=86400, immutable"))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = PromptPreview)]
 pub struct PreviewBody {
     pub text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/ivr/preview",
+    tag = "ivr",
+    request_body = PreviewBody,
+    responses((status = 200, description = "The text spoken as the ARS would, 8 kHz WAV", content_type = "audio/wav", body = Vec<u8>)),
+    security(("api_key" = ["ivr:read"]))
+)]
 pub async fn preview(
     State(app): State<app::App>,
     i: Integrator,

@@ -15,14 +15,16 @@ fn fail(f: app::Fail, format: Format) -> ApiError {
     ApiError::from(f).in_format(format)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = SmsSend)]
 pub struct SendBody {
     to: Vec<String>,
     text: String,
     subject: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SmsAccepted)]
 pub struct Accepted {
     id: String,
     kind: String,
@@ -32,6 +34,15 @@ pub struct Accepted {
 }
 
 /// Accepts a send from the company's representative number (202).
+#[utoipa::path(
+    post,
+    path = "/v1/messages",
+    tag = "messages",
+    params(super::IdempotencyKey),
+    request_body = SendBody,
+    responses((status = 202, description = "Accepted for delivery", body = Accepted)),
+    security(("api_key" = ["sms:send"]))
+)]
 pub async fn send(
     State(app): State<app::App>,
     i: Integrator,
@@ -89,7 +100,8 @@ pub async fn send(
     )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SmsDelivery)]
 pub struct DeliveryView {
     to: String,
     status: String,
@@ -97,7 +109,8 @@ pub struct DeliveryView {
     error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SmsMessage)]
 pub struct MessageView {
     id: String,
     kind: String,
@@ -108,10 +121,17 @@ pub struct MessageView {
     delivered: i64,
     failed: i64,
     resend_of: Option<String>,
-    #[serde(rename = "delivery")]
     deliveries: Vec<DeliveryView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/messages/{id}",
+    tag = "messages",
+    params(("id" = String, Path, description = "message id")),
+    responses((status = 200, description = "OK", body = MessageView)),
+    security(("api_key" = ["sms:read"]))
+)]
 pub async fn status(
     State(app): State<app::App>,
     i: Integrator,
@@ -147,23 +167,34 @@ pub async fn status(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     from: String,
     to: String,
     recipient: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SmsHistory)]
 pub struct HistoryView {
-    #[serde(rename = "message")]
     messages: Vec<app::messaging::BatchRow>,
+    next_token: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/messages",
+    tag = "messages",
+    params(HistoryQuery, super::page::PageQuery),
+    responses((status = 200, description = "OK", body = HistoryView)),
+    security(("api_key" = ["sms:read"]))
+)]
 pub async fn history(
     State(app): State<app::App>,
     i: Integrator,
     Query(q): Query<HistoryQuery>,
+    Query(page): Query<super::page::PageQuery>,
 ) -> Result<Reply<HistoryView>, ApiError> {
     i.require("sms:read")?;
     let date = |s: &str, field: &'static str| {
@@ -189,14 +220,26 @@ pub async fn history(
     )
     .await
     .map_err(|f| fail(f, i.format))?;
+    let (messages, next_token) = page.cut(rows).map_err(|f| fail(f, i.format))?;
     Ok(Reply::ok(
         i.format,
         "messages",
-        HistoryView { messages: rows },
+        HistoryView {
+            messages,
+            next_token,
+        },
     ))
 }
 
 /// The carrier's webhook: signed, idempotent by message id.
+#[utoipa::path(
+    post,
+    path = "/v1/inbound/sms",
+    tag = "messages",
+    request_body = app::messaging::InboundSms,
+    responses((status = 201, description = "Received"), (status = 200, description = "Already received (a retry)")),
+    security(("carrier_signature" = []))
+)]
 pub async fn inbound(
     State(app): State<app::App>,
     headers: HeaderMap,
@@ -253,24 +296,49 @@ pub async fn inbound(
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AppInbox)]
 pub struct InboxView {
-    #[serde(rename = "message")]
     messages: Vec<store::repo::inbox::Received>,
+    next_token: Option<String>,
 }
 
 /// The app's received messages (C6).
+#[utoipa::path(
+    get,
+    path = "/v1/app/inbox",
+    tag = "app",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = InboxView)),
+    security(("app_token" = []))
+)]
 pub async fn app_inbox(
     State(app): State<app::App>,
     u: super::AppUser,
+    Query(page): Query<super::page::PageQuery>,
 ) -> Result<Reply<InboxView>, ApiError> {
-    let m = store::repo::inbox::received(&*app.store, &u.account.tenant, &u.account.id, 100)
-        .await
-        .map_err(|e| ApiError::from(app::Fail::from(e)).in_format(u.format))?;
-    Ok(Reply::ok(u.format, "inbox", InboxView { messages: m }))
+    let limit = page.limit().map_err(|f| fail(f, u.format))?;
+    let (messages, next) = store::repo::inbox::received_page(
+        &*app.store,
+        &u.account.tenant,
+        &u.account.id,
+        limit,
+        page.next_token.map(store::Cursor),
+    )
+    .await
+    .map_err(|e| fail(e.into(), u.format))?;
+    Ok(Reply::ok(
+        u.format,
+        "inbox",
+        InboxView {
+            messages,
+            next_token: next.map(|c| c.0),
+        },
+    ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AlimtalkSend)]
 pub struct AlimtalkBody {
     template_code: String,
     to: Vec<String>,
@@ -279,6 +347,15 @@ pub struct AlimtalkBody {
 }
 
 /// Kakao Alimtalk with automatic SMS/LMS fallback (T12).
+#[utoipa::path(
+    post,
+    path = "/v1/alimtalk",
+    tag = "messages",
+    params(super::IdempotencyKey),
+    request_body = AlimtalkBody,
+    responses((status = 202, description = "Accepted; falls back to SMS/LMS where Kakao cannot deliver", body = Accepted)),
+    security(("api_key" = ["sms:send"]))
+)]
 pub async fn alimtalk(
     State(app): State<app::App>,
     i: Integrator,
@@ -318,34 +395,37 @@ pub async fn alimtalk(
     )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = InboundSmsItem)]
 pub struct InboundItem {
     account_id: String,
     #[serde(flatten)]
     message: store::repo::inbox::Received,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = InboundSmsList)]
 pub struct InboundList {
-    #[serde(rename = "message")]
     messages: Vec<InboundItem>,
     next_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    limit: Option<usize>,
-    next_token: Option<String>,
-}
-
 /// Received SMS of the whole tenant (integrators), newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/inbound/sms",
+    tag = "messages",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = InboundList)),
+    security(("api_key" = ["sms:read"]))
+)]
 pub async fn inbound_list(
     State(app): State<app::App>,
     i: Integrator,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<super::page::PageQuery>,
 ) -> Result<Reply<InboundList>, ApiError> {
     i.require("sms:read")?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let limit = q.limit().map_err(|f| fail(f, i.format))?;
     let (items, next) = store::repo::inbox::tenant_received(
         &*app.store,
         &i.tenant,
@@ -408,13 +488,23 @@ fn answer(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppSmsSend)]
 pub struct AppSmsBody {
     to: Vec<String>,
     text: String,
 }
 
 /// C6: the app sends text SMS from the user's own number (no images).
+#[utoipa::path(
+    post,
+    path = "/v1/app/sms",
+    tag = "app",
+    params(super::IdempotencyKey),
+    request_body = AppSmsBody,
+    responses((status = 202, description = "Accepted for delivery", body = Accepted)),
+    security(("app_token" = []))
+)]
 pub async fn app_send(
     State(app): State<app::App>,
     u: super::AppUser,
@@ -448,17 +538,27 @@ pub async fn app_send(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppHistoryQuery {
     from: String,
     to: String,
 }
 
 /// C6: the user's own sent messages.
+#[utoipa::path(
+    get,
+    path = "/v1/app/sms",
+    tag = "app",
+    params(AppHistoryQuery, super::page::PageQuery),
+    responses((status = 200, description = "OK", body = HistoryView)),
+    security(("app_token" = []))
+)]
 pub async fn app_history(
     State(app): State<app::App>,
     u: super::AppUser,
     Query(q): Query<AppHistoryQuery>,
+    Query(page): Query<super::page::PageQuery>,
 ) -> Result<Reply<HistoryView>, ApiError> {
     let date = |s: &str| {
         Date::parse(s).map_err(|_| {
@@ -474,9 +574,13 @@ pub async fn app_history(
     let rows = app::messaging::history(&app, &u.account, false, from, to, None)
         .await
         .map_err(|f| fail(f, u.format))?;
+    let (messages, next_token) = page.cut(rows).map_err(|f| fail(f, u.format))?;
     Ok(Reply::ok(
         u.format,
         "messages",
-        HistoryView { messages: rows },
+        HistoryView {
+            messages,
+            next_token,
+        },
     ))
 }

@@ -13,122 +13,162 @@ pub(crate) mod cti;
 mod hunt_groups;
 mod ivr;
 mod messages;
+pub mod openapi;
+pub(crate) mod page;
 pub(crate) mod reply;
 mod webhooks;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
+use axum::routing::MethodRouter;
+use axum::routing::{delete, get, patch, post, put};
 use domain::TenantId;
 
 pub use reply::{Format, Reply};
 
 use crate::ApiError;
 
+/// The `/v1` routes, each method and path named once: the router is built
+/// from this table, and a test holds it against the OpenAPI document so
+/// no route goes undocumented.
 pub fn routes() -> Router<app::App> {
-    Router::new()
-        .route("/v1/accounts", get(accounts::list).post(accounts::create))
-        .route(
-            "/v1/accounts/{id}",
-            get(accounts::get_one)
-                .patch(accounts::patch)
-                .delete(accounts::delete),
-        )
-        .route(
-            "/v1/accounts/{id}/sip-credentials",
-            post(accounts::reset_sip),
-        )
-        .route(
-            "/v1/accounts/{id}/number",
-            put(accounts::set_number).delete(accounts::reclaim_number),
-        )
-        .route("/v1/numbers/available", get(accounts::available))
-        .route(
-            "/v1/accounts/{id}/hours",
-            get(accounts::hours).put(accounts::set_hours),
-        )
-        .route(
-            "/v1/hunt-groups",
-            get(hunt_groups::list).post(hunt_groups::create),
-        )
-        .route(
-            "/v1/hunt-groups/{id}",
-            get(hunt_groups::get_one)
-                .put(hunt_groups::replace)
-                .delete(hunt_groups::delete),
-        )
-        .route(
-            "/v1/hunt-groups/{id}/members/{account}/paused",
-            put(hunt_groups::set_paused),
-        )
-        .route("/v1/ivr", get(ivr::list).post(ivr::create))
-        .route(
-            "/v1/ivr/{id}",
-            get(ivr::get_one).put(ivr::replace).delete(ivr::delete),
-        )
-        .route(
-            "/v1/ivr/prompts",
-            post(ivr::upload_prompt).layer(axum::extract::DefaultBodyLimit::max(
-                crate::uniform::PROMPT_BODY,
-            )),
-        )
-        .route("/v1/ivr/prompts/{id}", get(ivr::prompt))
-        .route("/v1/ivr/preview", post(ivr::preview))
-        .route(
-            "/v1/callbacks",
-            get(callbacks::list).post(callbacks::create),
-        )
-        .route(
-            "/v1/callbacks/{id}",
-            get(callbacks::get_one).patch(callbacks::change),
-        )
-        .route("/v1/callbacks/{id}/call", post(callbacks::call))
-        .route("/v1/cti/tokens", post(cti::mint))
-        .route("/v1/cti/stream", get(cti::stream))
+    table()
+        .into_iter()
+        .fold(Router::new(), |r, (path, _, route)| r.route(path, route))
         .route("/cti.js", get(cti::script))
-        .route("/v1/monitoring", get(cti::monitoring))
-        .route("/v1/monitoring/stream", get(cti::monitoring_stream))
-        .route("/v1/api-keys", get(api_keys::list))
-        .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))
-        .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
-        .route(
-            "/v1/webhooks/{id}",
-            get(webhooks::get_one)
-                .patch(webhooks::change)
-                .delete(webhooks::delete),
-        )
-        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
-        .route(
-            "/v1/webhooks/{id}/deliveries/{delivery}/resend",
-            post(webhooks::resend),
-        )
-        .route("/v1/calls", get(calls::list).post(calls::create))
-        .route("/v1/calls/{id}", get(calls::get_one))
-        .route("/v1/calls/{id}/recordings/{n}", get(calls::recording))
-        .route("/v1/messages", get(messages::history).post(messages::send))
-        .route("/v1/messages/{id}", get(messages::status))
-        .route("/v1/alimtalk", post(messages::alimtalk))
-        .route(
-            "/v1/inbound/sms",
-            get(messages::inbound_list).post(messages::inbound),
-        )
-        .route("/v1/app/inbox", get(messages::app_inbox))
-        .route(
-            "/v1/app/sms",
-            get(messages::app_history).post(messages::app_send),
-        )
-        .route("/v1/app/signup", post(app_api::signup))
-        .route("/v1/app/signup/verify", post(app_api::verify))
-        .route("/v1/app/config", get(app_api::config))
-        .route("/v1/app/org", get(app_api::org))
-        .route(
-            "/v1/app/profile",
-            get(app_api::profile).patch(app_api::update_profile),
-        )
-        .route("/v1/app/email", post(app_api::set_email))
-        .route("/v1/app/email/confirm", post(app_api::confirm_email))
 }
+
+/// Every `/v1` method and path the router answers.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    table()
+        .into_iter()
+        .map(|(path, method, _)| (method, path))
+        .collect()
+}
+
+type Entry = (&'static str, Method, MethodRouter<app::App>);
+
+fn table() -> Vec<Entry> {
+    use Method as M;
+    let prompt_body = DefaultBodyLimit::max(crate::uniform::PROMPT_BODY);
+    vec![
+        ("/v1/openapi.json", M::GET, get(openapi::serve)),
+        ("/v1/accounts", M::GET, get(accounts::list)),
+        ("/v1/accounts", M::POST, post(accounts::create)),
+        ("/v1/accounts/{id}", M::GET, get(accounts::get_one)),
+        ("/v1/accounts/{id}", M::PATCH, patch(accounts::patch)),
+        ("/v1/accounts/{id}", M::DELETE, delete(accounts::delete)),
+        (
+            "/v1/accounts/{id}/sip-credentials",
+            M::POST,
+            post(accounts::reset_sip),
+        ),
+        (
+            "/v1/accounts/{id}/number",
+            M::PUT,
+            put(accounts::set_number),
+        ),
+        (
+            "/v1/accounts/{id}/number",
+            M::DELETE,
+            delete(accounts::reclaim_number),
+        ),
+        ("/v1/accounts/{id}/hours", M::GET, get(accounts::hours)),
+        ("/v1/accounts/{id}/hours", M::PUT, put(accounts::set_hours)),
+        ("/v1/numbers/available", M::GET, get(accounts::available)),
+        ("/v1/hunt-groups", M::GET, get(hunt_groups::list)),
+        ("/v1/hunt-groups", M::POST, post(hunt_groups::create)),
+        ("/v1/hunt-groups/{id}", M::GET, get(hunt_groups::get_one)),
+        ("/v1/hunt-groups/{id}", M::PUT, put(hunt_groups::replace)),
+        (
+            "/v1/hunt-groups/{id}",
+            M::DELETE,
+            delete(hunt_groups::delete),
+        ),
+        (
+            "/v1/hunt-groups/{id}/members/{account}/paused",
+            M::PUT,
+            put(hunt_groups::set_paused),
+        ),
+        ("/v1/ivr", M::GET, get(ivr::list)),
+        ("/v1/ivr", M::POST, post(ivr::create)),
+        ("/v1/ivr/{id}", M::GET, get(ivr::get_one)),
+        ("/v1/ivr/{id}", M::PUT, put(ivr::replace)),
+        ("/v1/ivr/{id}", M::DELETE, delete(ivr::delete)),
+        (
+            "/v1/ivr/prompts",
+            M::POST,
+            post(ivr::upload_prompt).layer(prompt_body),
+        ),
+        ("/v1/ivr/prompts/{id}", M::GET, get(ivr::prompt)),
+        ("/v1/ivr/preview", M::POST, post(ivr::preview)),
+        ("/v1/callbacks", M::GET, get(callbacks::list)),
+        ("/v1/callbacks", M::POST, post(callbacks::create)),
+        ("/v1/callbacks/{id}", M::GET, get(callbacks::get_one)),
+        ("/v1/callbacks/{id}", M::PATCH, patch(callbacks::change)),
+        ("/v1/callbacks/{id}/call", M::POST, post(callbacks::call)),
+        ("/v1/cti/tokens", M::POST, post(cti::mint)),
+        ("/v1/cti/stream", M::GET, get(cti::stream)),
+        ("/v1/monitoring", M::GET, get(cti::monitoring)),
+        ("/v1/monitoring/stream", M::GET, get(cti::monitoring_stream)),
+        ("/v1/api-keys", M::GET, get(api_keys::list)),
+        ("/v1/api-keys/{id}", M::DELETE, delete(api_keys::revoke)),
+        ("/v1/webhooks", M::GET, get(webhooks::list)),
+        ("/v1/webhooks", M::POST, post(webhooks::create)),
+        ("/v1/webhooks/{id}", M::GET, get(webhooks::get_one)),
+        ("/v1/webhooks/{id}", M::PATCH, patch(webhooks::change)),
+        ("/v1/webhooks/{id}", M::DELETE, delete(webhooks::delete)),
+        (
+            "/v1/webhooks/{id}/deliveries",
+            M::GET,
+            get(webhooks::deliveries),
+        ),
+        (
+            "/v1/webhooks/{id}/deliveries/{delivery}/resend",
+            M::POST,
+            post(webhooks::resend),
+        ),
+        ("/v1/calls", M::GET, get(calls::list)),
+        ("/v1/calls", M::POST, post(calls::create)),
+        ("/v1/calls/{id}", M::GET, get(calls::get_one)),
+        (
+            "/v1/calls/{id}/recordings/{n}",
+            M::GET,
+            get(calls::recording),
+        ),
+        ("/v1/messages", M::GET, get(messages::history)),
+        ("/v1/messages", M::POST, post(messages::send)),
+        ("/v1/messages/{id}", M::GET, get(messages::status)),
+        ("/v1/alimtalk", M::POST, post(messages::alimtalk)),
+        ("/v1/inbound/sms", M::GET, get(messages::inbound_list)),
+        ("/v1/inbound/sms", M::POST, post(messages::inbound)),
+        ("/v1/app/inbox", M::GET, get(messages::app_inbox)),
+        ("/v1/app/sms", M::GET, get(messages::app_history)),
+        ("/v1/app/sms", M::POST, post(messages::app_send)),
+        ("/v1/app/signup", M::POST, post(app_api::signup)),
+        ("/v1/app/signup/verify", M::POST, post(app_api::verify)),
+        ("/v1/app/config", M::GET, get(app_api::config)),
+        ("/v1/app/org", M::GET, get(app_api::org)),
+        ("/v1/app/profile", M::GET, get(app_api::profile)),
+        ("/v1/app/profile", M::PATCH, patch(app_api::update_profile)),
+        ("/v1/app/email", M::POST, post(app_api::set_email)),
+        (
+            "/v1/app/email/confirm",
+            M::POST,
+            post(app_api::confirm_email),
+        ),
+    ]
+}
+
+/// `Idempotency-Key` on a write: a retry with the same key and body gets
+/// the first answer, and the write is done once; the same key with another
+/// body is refused (422 `idempotency_key_reused`).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(names("Idempotency-Key"), parameter_in = Header)]
+pub struct IdempotencyKey(#[allow(dead_code)] Option<String>);
 
 fn bearer(parts: &Parts) -> Option<&str> {
     parts

@@ -15,7 +15,8 @@ use super::accounts::write_whole;
 use super::reply::Reply;
 use crate::ApiError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Webhook)]
 pub struct EndpointView {
     id: String,
     url: String,
@@ -45,12 +46,15 @@ impl EndpointView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookList)]
 pub struct EndpointList {
     webhooks: Vec<EndpointView>,
+    next_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookDeliveryEntry)]
 pub struct DeliveryView {
     /// `<ms>_<event id>`, as the resend path takes it.
     id: String,
@@ -58,25 +62,37 @@ pub struct DeliveryView {
     delivery: Delivery,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookDeliveryList)]
 pub struct DeliveryList {
     deliveries: Vec<DeliveryView>,
     next_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     limit: Option<usize>,
     next_token: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/webhooks",
+    tag = "webhooks",
+    params(super::page::PageQuery),
+    responses((status = 200, description = "OK", body = EndpointList)),
+    security(("api_key" = ["webhooks:read"]))
+)]
 pub async fn list(
     State(app): State<app::App>,
     i: Integrator,
+    Query(page): Query<super::page::PageQuery>,
 ) -> Result<Reply<EndpointList>, ApiError> {
     let work = async {
-        let all = app::webhooks::list(&app, &i.tenant).await?;
+        let (all, next_token) = page.cut(app::webhooks::list(&app, &i.tenant).await?)?;
         Ok(EndpointList {
+            next_token,
             webhooks: all
                 .into_iter()
                 .map(|e| EndpointView::of(e, false))
@@ -86,6 +102,14 @@ pub async fn list(
     i.read("webhooks:read", "webhooks", work).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/webhooks/{id}",
+    tag = "webhooks",
+    params(("id" = String, Path, description = "endpoint id")),
+    responses((status = 200, description = "The endpoint with its signing secret", body = EndpointView)),
+    security(("api_key" = ["webhooks:read"]))
+)]
 pub async fn get_one(
     State(app): State<app::App>,
     i: Integrator,
@@ -98,6 +122,15 @@ pub async fn get_one(
     i.read("webhooks:read", "webhook", work).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/webhooks",
+    tag = "webhooks",
+    params(super::IdempotencyKey),
+    request_body = app::webhooks::Form,
+    responses((status = 201, description = "Created, with its signing secret", body = EndpointView)),
+    security(("api_key" = ["webhooks:write"]))
+)]
 pub async fn create(
     State(app): State<app::App>,
     i: Integrator,
@@ -121,6 +154,15 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/webhooks/{id}",
+    tag = "webhooks",
+    params(("id" = String, Path, description = "endpoint id"), super::IdempotencyKey),
+    request_body = app::webhooks::Form,
+    responses((status = 200, description = "OK", body = EndpointView)),
+    security(("api_key" = ["webhooks:write"]))
+)]
 pub async fn change(
     State(app): State<app::App>,
     i: Integrator,
@@ -145,6 +187,14 @@ pub async fn change(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/webhooks/{id}",
+    tag = "webhooks",
+    params(("id" = String, Path, description = "endpoint id")),
+    responses((status = 204, description = "Done")),
+    security(("api_key" = ["webhooks:write"]))
+)]
 pub async fn delete(
     State(app): State<app::App>,
     i: Integrator,
@@ -157,6 +207,14 @@ pub async fn delete(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/webhooks/{id}/deliveries",
+    tag = "webhooks",
+    params(("id" = String, Path, description = "endpoint id"), DeliveriesQuery),
+    responses((status = 200, description = "OK", body = DeliveryList)),
+    security(("api_key" = ["webhooks:read"]))
+)]
 pub async fn deliveries(
     State(app): State<app::App>,
     i: Integrator,
@@ -188,6 +246,21 @@ pub async fn deliveries(
     i.read("webhooks:read", "deliveries", work).await
 }
 
+/// The answer to a resend: the delivery waits for the dispatcher again.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Resent {
+    /// `pending`.
+    status: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/webhooks/{id}/deliveries/{delivery}/resend",
+    tag = "webhooks",
+    params(("id" = String, Path, description = "endpoint id"), ("delivery" = String, Path, description = "delivery id from the log"), super::IdempotencyKey),
+    responses((status = 202, description = "Queued to be delivered again", body = Resent)),
+    security(("api_key" = ["webhooks:write"]))
+)]
 pub async fn resend(
     State(app): State<app::App>,
     i: Integrator,
@@ -207,7 +280,7 @@ pub async fn resend(
         (StatusCode::ACCEPTED, "delivery"),
         |_: serde_json::Value| async move {
             app::webhooks::resend(app, tenant, id, delivery).await?;
-            Ok(serde_json::json!({ "status": "pending" }))
+            Ok(Resent { status: "pending" })
         },
     )
     .await

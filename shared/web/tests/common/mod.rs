@@ -2,6 +2,8 @@
 //! tenants, and a tiny cookie-keeping client driving the Router in-process.
 #![allow(dead_code)]
 
+pub mod openapi;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -176,6 +178,7 @@ impl Client {
             req.headers_mut()
                 .insert(header::COOKIE, c.join("; ").parse().expect("cookie header"));
         }
+        let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
         let resp = web::router(self.app.clone())
             .oneshot(req)
             .await
@@ -194,10 +197,16 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let ctype = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        openapi::check(&method, &path, status.as_u16(), ctype, &body);
         Resp {
             status,
             headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body,
             bytes: bytes.to_vec(),
         }
     }
