@@ -776,6 +776,9 @@ impl Edge {
         queue_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut media_check = tokio::time::interval(Duration::from_secs(15));
         media_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut quality_tick =
+            tokio::time::interval_at((Instant::now() + QUALITY_EVERY).into(), QUALITY_EVERY);
+        quality_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             // The call joins a queue when it starts waiting (at once, or
             // when its ARS scenario hands it to a group).
@@ -814,6 +817,10 @@ impl Edge {
                             Vec::new()
                         }
                     }
+                }
+                _ = quality_tick.tick(), if call.answered() => {
+                    ctx.sample_quality(&mut call);
+                    Vec::new()
                 }
                 () = tokio::time::sleep_until(deadline.into()) => call.tick(Instant::now()),
             };
@@ -1033,6 +1040,8 @@ const ORDER_POLL: Duration = Duration::from_millis(500);
 
 /// How often a queued call looks at its place in line.
 const QUEUE_TICK: Duration = Duration::from_secs(1);
+/// How often a talking call's quality is sampled for live monitoring.
+const QUALITY_EVERY: Duration = Duration::from_secs(10);
 
 /// What a call's actor holds besides the state machine.
 struct CallIo {
@@ -1069,6 +1078,38 @@ impl Drop for CallIo {
 impl CallIo {
     fn media<T>(&self, f: impl FnOnce(&mut crate::rtp::Media) -> T) -> Option<T> {
         self.relay.as_ref().and_then(|r| r.with(f))
+    }
+
+    /// What the media relay received so far from record `id`'s caller and
+    /// callee (none for a party that sent nothing).
+    fn quality(&self, call: &Call, id: &str) -> [Option<calls::Quality>; 2] {
+        let caller = call.caller_leg(id);
+        [caller, caller.other()].map(|leg| {
+            self.media(|m| m.stats(leg))
+                .filter(|s| s.packets > 0)
+                .map(|s| calls::Quality {
+                    packets: i64::try_from(s.packets).unwrap_or(i64::MAX),
+                    lost: i64::try_from(s.lost).unwrap_or(i64::MAX),
+                    jitter_tenth_ms: (s.jitter_ms * 10.0).round() as i64,
+                })
+        })
+    }
+
+    /// A talking call's quality so far, as a `call.quality` event (live
+    /// monitoring shows it); the record carries it from its next write.
+    fn sample_quality(&mut self, call: &mut Call) {
+        let q = self.quality(call, &call.record.id);
+        if q.iter().all(Option::is_none) || q == call.record.quality {
+            return;
+        }
+        call.record.quality = q;
+        let now = store::now_epoch_ms();
+        if let Some(e) = self
+            .tracker
+            .note(&call.record, domain::event::Happening::Quality(q), now)
+        {
+            self.edge.events.emit(vec![e]);
+        }
     }
 
     async fn perform(&mut self, call: &mut Call, actions: Vec<Action>) {
@@ -1141,16 +1182,9 @@ impl CallIo {
                     {
                         self.stop_segment().await;
                     }
-                    let caller = call.caller_leg(&r.id);
-                    for (i, leg) in [caller, caller.other()].into_iter().enumerate() {
-                        if let Some(s) = self.media(|m| m.stats(leg))
-                            && s.packets > 0
-                        {
-                            r.quality[i] = Some(calls::Quality {
-                                packets: i64::try_from(s.packets).unwrap_or(i64::MAX),
-                                lost: i64::try_from(s.lost).unwrap_or(i64::MAX),
-                                jitter_tenth_ms: (s.jitter_ms * 10.0).round() as i64,
-                            });
+                    for (i, q) in self.quality(call, &r.id).into_iter().enumerate() {
+                        if q.is_some() {
+                            r.quality[i] = q;
                         }
                     }
                     if r.id == call.record.id {

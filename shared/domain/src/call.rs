@@ -143,7 +143,7 @@ pub struct Party {
 }
 
 /// Receive quality of one leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quality {
     pub packets: i64,

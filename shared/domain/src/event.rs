@@ -119,6 +119,14 @@ pub enum Kind {
     RecordingReady(RecordingReady),
     #[serde(rename = "call.ended")]
     Ended(Ended),
+    /// How the audio of a talking call is arriving, per party, so far
+    /// (every 10 seconds). Webhooks get it only when they name it.
+    #[serde(rename = "call.quality")]
+    Quality {
+        call: CallInfo,
+        caller: Option<crate::call::Quality>,
+        callee: Option<crate::call::Quality>,
+    },
     #[serde(rename = "device.registered")]
     Registered(Device),
     #[serde(rename = "device.unregistered")]
@@ -127,7 +135,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every event type, as filters name them.
-    pub const TYPES: [&'static str; 12] = [
+    pub const TYPES: [&'static str; 13] = [
         "call.ringing",
         "call.answered",
         "call.held",
@@ -140,7 +148,12 @@ impl Kind {
         "call.ended",
         "device.registered",
         "device.unregistered",
+        "call.quality",
     ];
+
+    /// Types sent only to those who name them (not to `*` or `call.*`):
+    /// a talking call has one every few seconds.
+    pub const NAMED_ONLY: [&'static str; 1] = ["call.quality"];
 
     pub fn type_name(&self) -> &'static str {
         let i = match self {
@@ -156,6 +169,7 @@ impl Kind {
             Self::Ended(_) => 9,
             Self::Registered(_) => 10,
             Self::Unregistered(_) => 11,
+            Self::Quality { .. } => 12,
         };
         Self::TYPES[i]
     }
@@ -168,7 +182,8 @@ impl Kind {
             | Self::Resumed { call, .. }
             | Self::IvrOption { call, .. }
             | Self::Queued { call, .. }
-            | Self::LeftQueue { call, .. } => Some(call),
+            | Self::LeftQueue { call, .. }
+            | Self::Quality { call, .. } => Some(call),
             Self::Ended(e) => Some(&e.call),
             Self::RecordingReady(_) | Self::Registered(_) | Self::Unregistered(_) => None,
         }
@@ -323,6 +338,8 @@ pub enum Happening {
     Resumed(Side),
     Queued(HuntGroupId),
     LeftQueue(HuntGroupId, LeftQueue),
+    /// The audio received so far from the caller and from the callee.
+    Quality([Option<crate::call::Quality>; 2]),
 }
 
 /// Turns a call's record versions (and noted happenings) into numbered
@@ -406,6 +423,11 @@ impl Tracker {
                 group,
                 reason,
             },
+            Happening::Quality([caller, callee]) => Kind::Quality {
+                call,
+                caller,
+                callee,
+            },
         };
         Self::number(seen, r, vec![kind], now_ms).pop()
     }
@@ -463,6 +485,9 @@ impl Filter {
     }
 
     pub fn matches(&self, type_name: &str) -> bool {
+        if Kind::NAMED_ONLY.contains(&type_name) {
+            return self.0.iter().any(|f| f == type_name);
+        }
         self.0.is_empty()
             || self.0.iter().any(|f| {
                 f == "*"
@@ -581,6 +606,34 @@ mod tests {
     }
 
     #[test]
+    fn quality_samples_carry_both_parties_and_read_back() {
+        let mut t = Tracker::default();
+        let r = record();
+        t.observe(&r, false, 1_000);
+        let q = crate::call::Quality {
+            packets: 500,
+            lost: 5,
+            jitter_tenth_ms: 32,
+        };
+        let e = t
+            .note(&r, Happening::Quality([Some(q), None]), 11_000)
+            .expect("event");
+        assert_eq!((e.seq, e.type_name()), (2, "call.quality"));
+        let json = serde_json::to_value(&e).expect("json");
+        assert_eq!(json["data"]["caller"]["lost"], 5);
+        assert!(json["data"]["callee"].is_null());
+        assert_eq!(json["data"]["call"]["call_id"], r.id.as_str());
+        let back: Event = serde_json::from_value(json).expect("back");
+        assert_eq!(back, e);
+        // Ended calls say no more.
+        t.observe(&r, true, 12_000);
+        assert!(
+            t.note(&r, Happening::Quality([Some(q), None]), 13_000)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn events_read_back_from_their_json() {
         let mut t = Tracker::default();
         let e = t.observe(&record(), false, 1_000).remove(0);
@@ -603,5 +656,14 @@ mod tests {
         assert!(Filter::default().matches("recording.ready"));
         assert!(Filter::parse(&["call.rang"]).is_err());
         assert!(Filter::parse(&["calls.*"]).is_err());
+        // Quality samples go only to those who name them.
+        assert!(!f.matches("call.quality"));
+        assert!(!Filter::default().matches("call.quality"));
+        assert!(!Filter::parse(&["*"]).expect("all").matches("call.quality"));
+        assert!(
+            Filter::parse(&["call.quality"])
+                .expect("named")
+                .matches("call.quality")
+        );
     }
 }

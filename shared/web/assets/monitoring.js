@@ -87,6 +87,30 @@
   on("call.queued", function (d) { upsert(d.call, "queued"); });
   on("call.held", function (d) { upsert(d.call, "held"); });
   on("call.resumed", function (d) { upsert(d.call, "talking"); });
+  // The worse party's audio, graded as the snapshot does (app::monitoring).
+  function leg(q) {
+    if (!q) return null;
+    var expected = q.packets + q.lost;
+    var loss = expected > 0 ? Math.round(q.lost * 1000 / expected) / 10 : 0;
+    var jitter = q.jitter_tenth_ms / 10;
+    var grade = loss < 1 && jitter < 30 ? 0 : (loss < 5 && jitter < 60 ? 1 : 2);
+    return { loss: loss, jitter: jitter, grade: grade };
+  }
+  on("call.quality", function (d) {
+    var tr = row(d.call.call_id);
+    if (!tr) return;
+    var w = [leg(d.caller), leg(d.callee)].filter(Boolean).sort(function (a, b) {
+      return (b.grade - a.grade) || (b.loss - a.loss);
+    })[0];
+    var td = tr.querySelector(".quality");
+    if (!w) { text(td, "-"); return; }
+    td.textContent = "";
+    var g = document.createElement("span");
+    g.className = ["q-good", "q-fair", "q-poor"][w.grade];
+    text(g, ["좋음", "보통", "나쁨"][w.grade]);
+    td.appendChild(g);
+    td.appendChild(document.createTextNode(" (손실 " + w.loss.toFixed(1) + "%, 지터 " + Math.round(w.jitter) + "ms)"));
+  });
   on("call.ended", function (d) {
     var tr = row(d.call.call_id);
     if (tr) tr.remove();

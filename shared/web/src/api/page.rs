@@ -77,9 +77,13 @@ mod tests {
         let items: Vec<u32> = (0..5).collect();
         let (a, next) = q(Some(2), None).cut(items.clone()).expect("page");
         assert_eq!((a, next.as_deref()), (vec![0, 1], Some("o2")));
-        let (b, next) = q(Some(2), next.as_deref()).cut(items.clone()).expect("page");
+        let (b, next) = q(Some(2), next.as_deref())
+            .cut(items.clone())
+            .expect("page");
         assert_eq!((b, next.as_deref()), (vec![2, 3], Some("o4")));
-        let (c, next) = q(Some(2), next.as_deref()).cut(items.clone()).expect("page");
+        let (c, next) = q(Some(2), next.as_deref())
+            .cut(items.clone())
+            .expect("page");
         assert_eq!((c, next), (vec![4], None));
         // Exactly a page: no token to an empty page.
         let (d, next) = q(Some(5), None).cut(items).expect("page");

@@ -28,6 +28,24 @@ fn party(p: &domain::event::PartyInfo) -> Markup {
     }
 }
 
+/// The worse party's audio: 좋음 / 보통 / 나쁨 with loss and jitter.
+fn quality(q: &app::monitoring::LiveQuality) -> Markup {
+    match q.worst() {
+        None => html! { "-" },
+        Some(w) => {
+            let (class, label) = match w.grade {
+                app::monitoring::Grade::Good => ("q-good", "좋음"),
+                app::monitoring::Grade::Fair => ("q-fair", "보통"),
+                app::monitoring::Grade::Poor => ("q-poor", "나쁨"),
+            };
+            html! {
+                span class=(class) { (label) }
+                " (손실 " (format!("{:.1}", w.loss_percent)) "%, 지터 " (format!("{:.0}", w.jitter_ms)) "ms)"
+            }
+        }
+    }
+}
+
 fn direction(d: domain::Direction) -> &'static str {
     match d {
         domain::Direction::Outgoing => "발신",
@@ -72,7 +90,7 @@ pub async fn page_view(State(app): State<app::App>, Admin(p): Admin) -> Response
                         td class="callee" { (party(&c.callee)) }
                         td class="state" { (c.state.label()) }
                         td class="duration" { "-" }
-                        td class="quality" { "-" }
+                        td class="quality" { (quality(&c.quality)) }
                     }
                 }
             }
