@@ -1,7 +1,8 @@
 //! 모니터링 in a real headless Chromium against the real `office`: the
 //! demo admin opens the page; two sipp phones register and appear in the
 //! registered-device table without a reload; a call between them appears
-//! while it rings (연결 중), turns to 통화 중 when answered, and
+//! while it rings (연결 중), turns to 통화 중 when answered, shows its
+//! audio quality from the edge's sample (좋음 / 보통 / 나쁨), and
 //! disappears when it ends. Screenshots land in `target/artifacts/screenshots`.
 
 use std::time::{Duration, Instant};
@@ -90,7 +91,8 @@ async fn a_call_appears_changes_state_and_disappears_on_the_monitoring_page() {
     )
     .await;
 
-    // b rings for 3 s, then answers; a talks 3 s and hangs up.
+    // b rings for 3 s, then answers; a talks 12 s (sending audio) and
+    // hangs up: long enough for the edge's 10-second quality sample.
     let w = work.path().to_owned();
     let call = tokio::task::spawn_blocking(move || {
         let mut uas = callee_with(
@@ -107,7 +109,7 @@ async fn a_call_appears_changes_state_and_disappears_on_the_monitoring_page() {
             "watched-caller",
             &b.extension,
             "uac_talk_and_hang_up",
-            &[("talk_ms", "3000")],
+            &[("talk_ms", "12000")],
         );
         e2e::sipp::both(&mut uac, &mut uas, "watched call");
     });
@@ -123,6 +125,12 @@ async fn a_call_appears_changes_state_and_disappears_on_the_monitoring_page() {
         r.iter().any(|t| t.contains("통화 중"))
     })
     .await;
+    let graded = until(&c, "#live-calls tbody tr", "quality shown", |r| {
+        r.iter()
+            .any(|t| t.contains("손실") && ["좋음", "보통", "나쁨"].iter().any(|g| t.contains(g)))
+    })
+    .await;
+    assert!(graded[0].contains("통화 중"), "{graded:?}");
     screenshot(&c, "admin-monitoring-talking")
         .await
         .expect("shot");
