@@ -421,7 +421,7 @@ async fn holidays(cfg: &Config, h: &HolidaysArgs) -> anyhow::Result<()> {
         None => {
             let year = match h.year {
                 Some(y) => y,
-                None => TimeZone::AsiaSeoul
+                None => TimeZone::seoul()
                     .to_local(store::now_epoch_seconds())
                     .map_or(2026, |l| l.date.year()),
             };

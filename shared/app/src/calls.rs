@@ -69,7 +69,7 @@ pub struct CallRow {
 
 /// `YYYY-MM-DD HH:MM:SS` in Korea.
 pub fn local_text(ms: i64) -> String {
-    TimeZone::AsiaSeoul
+    TimeZone::seoul()
         .to_local(ms.div_euclid(1000))
         .map_or_else(String::new, |l| {
             let m = l.minute_of_day;
@@ -133,7 +133,7 @@ impl CallRow {
 }
 
 fn filter(viewer: &Viewer, s: &Search) -> Outcome<Filter> {
-    let today = TimeZone::AsiaSeoul
+    let today = TimeZone::seoul()
         .to_local(store::now_epoch_seconds())
         .map_or(Date::MIN, |l| l.date);
     let to = s.to.unwrap_or(today);

@@ -105,7 +105,7 @@ impl From<Fail> for SendError {
 }
 
 fn month_of(ms: i64) -> String {
-    let d = TimeZone::AsiaSeoul.to_local(ms / 1000).map(|l| l.date);
+    let d = TimeZone::seoul().to_local(ms / 1000).map(|l| l.date);
     d.map_or_else(
         || "197001".into(),
         |d| format!("{:04}{:02}", d.year(), d.month()),

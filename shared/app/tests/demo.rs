@@ -29,7 +29,7 @@ async fn the_demo_has_unit_prices_and_seeding_again_keeps_them() {
     let calls = || async {
         // The default period (this month) may not reach back to the
         // demo's days; ask for the last week.
-        let today = domain::calendar::TimeZone::AsiaSeoul
+        let today = domain::calendar::TimeZone::seoul()
             .to_local(store::now_epoch_seconds())
             .expect("today")
             .date;

@@ -135,7 +135,7 @@ async fn bad_input_is_refused_with_reasons_and_writes_nothing() {
         panic!("not a jpeg");
     };
     assert!(f.message.contains("JPG"));
-    let today = domain::calendar::TimeZone::AsiaSeoul
+    let today = domain::calendar::TimeZone::seoul()
         .to_local(now_epoch_seconds())
         .expect("now")
         .date;
@@ -375,7 +375,7 @@ async fn settlement_charges_delivered_messages_only_and_reconciles() {
     .await
     .expect("lms");
     app::dispatch::drain(&w.app, now_ms()).await.expect("drain");
-    let today = domain::calendar::TimeZone::AsiaSeoul
+    let today = domain::calendar::TimeZone::seoul()
         .to_local(now_epoch_seconds())
         .expect("now")
         .date;
@@ -435,7 +435,7 @@ async fn the_same_send_with_one_idempotency_key_is_one_batch() {
     let counts = sink_counts(&w.app).await;
     assert_eq!(counts.len(), 2);
     assert!(counts.values().all(|n| *n == 1));
-    let today = domain::calendar::TimeZone::AsiaSeoul
+    let today = domain::calendar::TimeZone::seoul()
         .to_local(now_epoch_seconds())
         .expect("now")
         .date;

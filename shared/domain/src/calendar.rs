@@ -1,24 +1,18 @@
-//! Civil dates, wall-clock times and the few fixed-offset time zones we serve.
+//! Civil dates, wall-clock times and time zones, on jiff.
 //!
-//! No date crate is allowed in this crate, so the proleptic Gregorian
-//! arithmetic lives here: days since 1970-01-01 ("Unix days") converted to
-//! and from year/month/day with Howard Hinnant's `days_from_civil` /
-//! `civil_from_days` algorithms, and the weekday taken from the day count.
-//!
-//! Time zones are deliberately limited to zones with a fixed offset today:
-//! `Asia/Seoul` (UTC+9), `Asia/Tokyo` (UTC+9) and `UTC`. Korea and Japan
-//! have not observed daylight saving time since 1988 and 1951, and the
-//! product only evaluates business hours for present and future instants,
-//! so a fixed offset is exact for every instant we care about. Anything else
-//! is rejected by name with [`TimeZoneError::Unsupported`] rather than being
-//! silently treated as UTC.
+//! [`Date`] is a day of the proleptic Gregorian calendar between 0001 and
+//! 9999 (so `YYYY-MM-DD` round-trips), a thin, validated wrapper over
+//! `jiff::civil::Date`, which does the arithmetic. [`TimeZone`] is any IANA
+//! zone from the tz database bundled into the binary (nothing is read from
+//! the host), DST-correct: a branch in Los Angeles or Ho Chi Minh City gets
+//! its own local day. [`LocalTime`] stays ours: business hours need 24:00
+//! as the end of a day, which no civil-time type has.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-const SECONDS_PER_DAY: i64 = 86_400;
 const MINUTES_PER_DAY: u16 = 24 * 60;
 
 /// Why a value is not a valid [`Date`] or [`LocalTime`].
@@ -103,44 +97,35 @@ impl fmt::Display for Weekday {
 /// A proleptic Gregorian calendar date between 0001-01-01 and 9999-12-31.
 ///
 /// The range keeps `Display`/`FromStr` a lossless `YYYY-MM-DD` round trip.
-/// Fields are private so every `Date` that exists is a real calendar day.
+/// Every `Date` that exists is a real calendar day in that range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Date {
-    // Field order matters: the derived `Ord` is chronological.
-    year: i32,
-    month: u8,
-    day: u8,
-}
+pub struct Date(jiff::civil::Date);
+
+const UNIX_EPOCH: jiff::civil::Date = jiff::civil::date(1970, 1, 1);
 
 /// Whether `year` has a 29 February.
 pub fn is_leap_year(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    i16::try_from(year)
+        .ok()
+        .and_then(|y| jiff::civil::Date::new(y, 1, 1).ok())
+        .is_some_and(|d| d.in_leap_year())
 }
 
 /// Number of days in `month` (1–12) of `year`; 0 for an invalid month.
 pub fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
+    let (Ok(y), Ok(m)) = (i16::try_from(year), i8::try_from(month)) else {
+        return 0;
+    };
+    jiff::civil::Date::new(y, m, 1)
+        .map(|d| d.days_in_month().unsigned_abs())
+        .unwrap_or(0)
 }
 
 impl Date {
     /// The earliest representable date, 0001-01-01.
-    pub const MIN: Date = Date {
-        year: 1,
-        month: 1,
-        day: 1,
-    };
+    pub const MIN: Date = Date(jiff::civil::date(1, 1, 1));
     /// The latest representable date, 9999-12-31.
-    pub const MAX: Date = Date {
-        year: 9999,
-        month: 12,
-        day: 31,
-    };
+    pub const MAX: Date = Date(jiff::civil::date(9999, 12, 31));
 
     /// Builds a date, rejecting anything that is not a real calendar day.
     pub fn new(year: i32, month: u8, day: u8) -> Result<Date, DateError> {
@@ -150,78 +135,61 @@ impl Date {
         if !(1..=12).contains(&month) {
             return Err(DateError::MonthOutOfRange(month));
         }
-        if day == 0 || day > days_in_month(year, month) {
-            return Err(DateError::DayOutOfRange { year, month, day });
-        }
-        Ok(Date { year, month, day })
+        let civil = i16::try_from(year)
+            .ok()
+            .zip(i8::try_from(month).ok())
+            .zip(i8::try_from(day).ok())
+            .and_then(|((y, m), d)| jiff::civil::Date::new(y, m, d).ok())
+            .ok_or(DateError::DayOutOfRange { year, month, day })?;
+        Ok(Date(civil))
+    }
+
+    /// The date as jiff sees it (for time-zone arithmetic).
+    pub fn civil(self) -> jiff::civil::Date {
+        self.0
+    }
+
+    fn of_civil(d: jiff::civil::Date) -> Option<Date> {
+        (Date::MIN.0..=Date::MAX.0).contains(&d).then_some(Date(d))
     }
 
     pub fn year(self) -> i32 {
-        self.year
+        i32::from(self.0.year())
     }
 
     pub fn month(self) -> u8 {
-        self.month
+        self.0.month().unsigned_abs()
     }
 
     pub fn day(self) -> u8 {
-        self.day
+        self.0.day().unsigned_abs()
     }
 
     /// Days since 1970-01-01 (negative before it).
     pub fn to_days(self) -> i64 {
-        // Hinnant's days_from_civil: count from 0000-03-01 so the leap day
-        // is the last day of the counting year, then shift to the Unix epoch.
-        let month = i64::from(self.month);
-        let day = i64::from(self.day);
-        let year = i64::from(self.year) - i64::from(month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month_from_march = (month + 9) % 12;
-        let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
+        UNIX_EPOCH
+            .until(self.0)
+            .map(|span| i64::from(span.get_days()))
+            .unwrap_or(0)
     }
 
     /// The date `days` days after 1970-01-01, or `None` outside
     /// 0001-01-01..=9999-12-31.
     pub fn from_days(days: i64) -> Option<Date> {
-        if days < Date::MIN.to_days() || days > Date::MAX.to_days() {
-            return None;
-        }
-        // Hinnant's civil_from_days (inverse of `to_days`).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let day_of_era = z - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let month_from_march = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-        let month = if month_from_march < 10 {
-            month_from_march + 3
-        } else {
-            month_from_march - 9
-        };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        Some(Date {
-            year: i32::try_from(year).ok()?,
-            month: u8::try_from(month).ok()?,
-            day: u8::try_from(day).ok()?,
-        })
+        let span = jiff::Span::new().try_days(days).ok()?;
+        Date::of_civil(UNIX_EPOCH.checked_add(span).ok()?)
     }
 
     /// Day of the week.
     pub fn weekday(self) -> Weekday {
-        // 1970-01-01 was a Thursday, index 3 counting from Monday = 0.
-        let index = (self.to_days() + 3).rem_euclid(7);
-        Weekday::ALL[usize::try_from(index).unwrap_or(0)]
+        Weekday::ALL[usize::from(self.0.weekday().to_monday_zero_offset().unsigned_abs())]
     }
 
     /// The date `days` later (earlier when negative), or `None` when that
     /// leaves 0001-01-01..=9999-12-31.
     pub fn checked_add_days(self, days: i64) -> Option<Date> {
-        Date::from_days(self.to_days().checked_add(days)?)
+        let span = jiff::Span::new().try_days(days).ok()?;
+        Date::of_civil(self.0.checked_add(span).ok()?)
     }
 
     /// The date `days` later (earlier when negative), saturating at
@@ -263,7 +231,13 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 
@@ -395,75 +369,102 @@ pub struct LocalMoment {
     pub second: u8,
 }
 
-/// Converts a UTC instant (Unix seconds) to the local date and minute of day
-/// at a fixed offset east of UTC. `None` when the local date falls outside
-/// 0001-01-01..=9999-12-31.
-pub fn to_local(instant_unix_secs: i64, offset_seconds: i32) -> Option<LocalMoment> {
-    let local = instant_unix_secs.checked_add(i64::from(offset_seconds))?;
-    let date = Date::from_days(local.div_euclid(SECONDS_PER_DAY))?;
-    let second_of_day = local.rem_euclid(SECONDS_PER_DAY);
-    Some(LocalMoment {
-        date,
-        minute_of_day: u16::try_from(second_of_day / 60).ok()?,
-        second: u8::try_from(second_of_day % 60).ok()?,
-    })
-}
-
 /// Why a time-zone name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeZoneError {
     #[error(
-        "time zone {0:?} is not supported; use one of Asia/Seoul, Asia/Tokyo or UTC \
-         (only fixed-offset zones are supported)"
+        "time zone {0:?} is not an IANA time zone name (for example Asia/Seoul, \
+         America/Los_Angeles, Asia/Ho_Chi_Minh or UTC)"
     )]
     Unsupported(String),
 }
 
-/// A time zone we serve, named by its IANA identifier. Only zones whose
-/// offset is fixed today are supported, so conversion needs no tz database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum TimeZone {
-    /// Korea Standard Time, UTC+9, no daylight saving time since 1988.
-    #[default]
-    AsiaSeoul,
-    /// Japan Standard Time, UTC+9, no daylight saving time since 1951.
-    AsiaTokyo,
-    /// Coordinated Universal Time.
-    Utc,
+/// An IANA time zone, from the tz database bundled into the binary.
+/// Equal when the names are.
+#[derive(Debug, Clone)]
+pub struct TimeZone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+impl PartialEq for TimeZone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for TimeZone {}
+
+impl std::hash::Hash for TimeZone {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone::seoul()
+    }
 }
 
 impl TimeZone {
-    /// Parses an IANA name. Matching is exact (IANA names are
-    /// case-sensitive), except that `Etc/UTC` is accepted as `UTC`.
+    /// Korea Standard Time (the default for a company and its users).
+    pub fn seoul() -> TimeZone {
+        TimeZone::parse("Asia/Seoul").unwrap_or_else(|_| TimeZone::utc())
+    }
+
+    pub fn utc() -> TimeZone {
+        TimeZone {
+            name: "UTC".into(),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+
+    /// Parses an IANA name (case-insensitive, as the tz database matches;
+    /// kept as the database spells it). Anything else is refused by name.
     pub fn parse(name: &str) -> Result<TimeZone, TimeZoneError> {
-        match name.trim() {
-            "Asia/Seoul" => Ok(TimeZone::AsiaSeoul),
-            "Asia/Tokyo" => Ok(TimeZone::AsiaTokyo),
-            "UTC" | "Etc/UTC" => Ok(TimeZone::Utc),
-            _ => Err(TimeZoneError::Unsupported(name.to_owned())),
-        }
+        let trimmed = name.trim();
+        let tz = jiff::tz::db()
+            .get(trimmed)
+            .map_err(|_| TimeZoneError::Unsupported(name.to_owned()))?;
+        let canonical = tz.iana_name().unwrap_or(trimmed).to_owned();
+        Ok(TimeZone {
+            name: if canonical == "Etc/UTC" {
+                "UTC".into()
+            } else {
+                canonical
+            },
+            tz,
+        })
     }
 
-    /// The canonical IANA name.
-    pub fn name(self) -> &'static str {
-        match self {
-            TimeZone::AsiaSeoul => "Asia/Seoul",
-            TimeZone::AsiaTokyo => "Asia/Tokyo",
-            TimeZone::Utc => "UTC",
-        }
+    /// The IANA name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    /// Offset east of UTC in seconds.
-    pub fn offset_seconds(self) -> i32 {
-        match self {
-            TimeZone::AsiaSeoul | TimeZone::AsiaTokyo => 9 * 3600,
-            TimeZone::Utc => 0,
-        }
+    /// The zone as jiff sees it.
+    pub fn jiff(&self) -> &jiff::tz::TimeZone {
+        &self.tz
     }
 
-    /// The local date and time of a UTC instant (Unix seconds) in this zone.
-    pub fn to_local(self, instant_unix_secs: i64) -> Option<LocalMoment> {
-        to_local(instant_unix_secs, self.offset_seconds())
+    /// Offset east of UTC at a UTC instant (Unix seconds), DST included.
+    pub fn offset_seconds_at(&self, instant_unix_secs: i64) -> Option<i32> {
+        let t = jiff::Timestamp::from_second(instant_unix_secs).ok()?;
+        Some(self.tz.to_offset(t).seconds())
+    }
+
+    /// The local date and time of a UTC instant (Unix seconds) in this
+    /// zone. `None` when the local date falls outside 0001..=9999.
+    pub fn to_local(&self, instant_unix_secs: i64) -> Option<LocalMoment> {
+        let t = jiff::Timestamp::from_second(instant_unix_secs).ok()?;
+        let dt = self.tz.to_datetime(t);
+        Some(LocalMoment {
+            date: Date::of_civil(dt.date())?,
+            minute_of_day: u16::try_from(i32::from(dt.hour()) * 60 + i32::from(dt.minute()))
+                .ok()?,
+            second: u8::try_from(dt.second()).ok()?,
+        })
     }
 }
 
@@ -680,11 +681,11 @@ mod tests {
     fn one_second_before_kst_midnight_is_still_the_previous_day() {
         // 2026-01-01T14:59:59Z is 23:59:59 KST on New Year's Day.
         let instant = date("2026-01-01").to_days() * 86_400 + 14 * 3600 + 59 * 60 + 59;
-        let local = TimeZone::AsiaSeoul.to_local(instant).expect("in range");
+        let local = TimeZone::seoul().to_local(instant).expect("in range");
         assert_eq!(local.date, date("2026-01-01"));
         assert_eq!(local.minute_of_day, 23 * 60 + 59);
         assert_eq!(local.second, 59);
-        let next = TimeZone::AsiaSeoul.to_local(instant + 1).expect("in range");
+        let next = TimeZone::seoul().to_local(instant + 1).expect("in range");
         assert_eq!(next.date, date("2026-01-02"));
         assert_eq!((next.minute_of_day, next.second), (0, 0));
     }
@@ -692,44 +693,85 @@ mod tests {
     #[test]
     fn instants_before_the_epoch_convert_with_floor_division() {
         // 1969-12-31T23:59:59Z.
-        let local = to_local(-1, 0).expect("in range");
+        let local = TimeZone::utc().to_local(-1).expect("in range");
         assert_eq!(local.date, date("1969-12-31"));
         assert_eq!((local.minute_of_day, local.second), (1439, 59));
-        assert_eq!(to_local(i64::MAX, 9 * 3600), None);
+        assert_eq!(TimeZone::seoul().to_local(i64::MAX), None);
     }
 
     #[test]
-    fn supported_time_zones_parse_by_iana_name() {
-        assert_eq!(TimeZone::parse("Asia/Seoul"), Ok(TimeZone::AsiaSeoul));
-        assert_eq!(TimeZone::parse("Asia/Tokyo"), Ok(TimeZone::AsiaTokyo));
-        assert_eq!(TimeZone::parse("UTC"), Ok(TimeZone::Utc));
-        assert_eq!(TimeZone::parse("Etc/UTC"), Ok(TimeZone::Utc));
-        assert_eq!(TimeZone::AsiaSeoul.offset_seconds(), 32_400);
-        assert_eq!(TimeZone::default(), TimeZone::AsiaSeoul);
+    fn any_iana_zone_parses_by_name() {
+        assert_eq!(
+            TimeZone::parse("Asia/Seoul").map(|z| z.name().to_owned()),
+            Ok("Asia/Seoul".into())
+        );
+        assert_eq!(TimeZone::parse("Etc/UTC"), Ok(TimeZone::utc()));
+        assert_eq!(TimeZone::parse("UTC"), Ok(TimeZone::utc()));
+        // The database matches names without regard to case; ours keep its spelling.
+        assert_eq!(TimeZone::parse("asia/seoul"), Ok(TimeZone::seoul()));
+        for name in [
+            "America/Los_Angeles",
+            "Asia/Ho_Chi_Minh",
+            "Europe/Paris",
+            "Asia/Tokyo",
+        ] {
+            assert_eq!(
+                TimeZone::parse(name).map(|z| z.name().to_owned()),
+                Ok(name.to_owned())
+            );
+        }
+        assert_eq!(
+            TimeZone::seoul().offset_seconds_at(1_800_000_000),
+            Some(32_400)
+        );
+        assert_eq!(TimeZone::default(), TimeZone::seoul());
+    }
+
+    #[test]
+    fn daylight_saving_time_moves_the_local_day() {
+        let la = TimeZone::parse("America/Los_Angeles").expect("zone");
+        // 2026-07-01T06:30:00Z is 23:30 on June 30 in Los Angeles (PDT, -7)...
+        let summer = date("2026-07-01").to_days() * 86_400 + 6 * 3600 + 30 * 60;
+        let l = la.to_local(summer).expect("local");
+        assert_eq!(
+            (l.date, l.minute_of_day),
+            (date("2026-06-30"), 23 * 60 + 30)
+        );
+        assert_eq!(la.offset_seconds_at(summer), Some(-7 * 3600));
+        // ... and in winter (PST, -8) the same UTC time is 22:30.
+        let winter = date("2026-01-01").to_days() * 86_400 + 6 * 3600 + 30 * 60;
+        let l = la.to_local(winter).expect("local");
+        assert_eq!(
+            (l.date, l.minute_of_day),
+            (date("2025-12-31"), 22 * 60 + 30)
+        );
+        // Ho Chi Minh City: UTC+7 all year.
+        let hcm = TimeZone::parse("Asia/Ho_Chi_Minh").expect("zone");
+        assert_eq!(hcm.offset_seconds_at(summer), Some(7 * 3600));
     }
 
     #[test]
     fn unknown_time_zones_are_refused_by_name() {
-        for name in ["America/New_York", "asia/seoul", "KST", "+09:00", ""] {
+        for name in ["Mars/Olympus", "KST", "+09:00", "", "Asia/Seoul2"] {
             assert_eq!(
                 TimeZone::parse(name),
                 Err(TimeZoneError::Unsupported(name.to_owned()))
             );
         }
-        let message = TimeZone::parse("Europe/Paris")
-            .expect_err("unsupported")
+        let message = TimeZone::parse("Asia/Sejong")
+            .expect_err("unknown")
             .to_string();
-        assert!(message.contains("Europe/Paris"), "{message}");
+        assert!(message.contains("Asia/Sejong"), "{message}");
         assert!(message.contains("Asia/Seoul"), "{message}");
     }
 
     #[test]
     fn time_zone_round_trips_through_json_as_its_iana_name() {
-        let json = serde_json::to_string(&TimeZone::AsiaSeoul).expect("serialize");
+        let json = serde_json::to_string(&TimeZone::seoul()).expect("serialize");
         assert_eq!(json, "\"Asia/Seoul\"");
         assert_eq!(
             serde_json::from_str::<TimeZone>(&json).expect("deserialize"),
-            TimeZone::AsiaSeoul
+            TimeZone::seoul()
         );
         assert!(serde_json::from_str::<TimeZone>("\"Mars/Olympus\"").is_err());
     }

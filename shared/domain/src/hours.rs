@@ -301,7 +301,7 @@ impl Default for BusinessHours {
             mode: Mode::Off,
             own_holidays: Vec::new(),
             auto_public_holidays: true,
-            time_zone: TimeZone::AsiaSeoul,
+            time_zone: TimeZone::seoul(),
         }
     }
 }
@@ -471,7 +471,7 @@ mod tests {
             Mode::On(week),
             Vec::new(),
             auto_public_holidays,
-            TimeZone::AsiaSeoul,
+            TimeZone::seoul(),
         )
         .expect("valid hours")
     }
@@ -537,7 +537,7 @@ mod tests {
         let instant = utc("2026-01-02", 0, 0, 0);
         assert_eq!(open_at(&off(), instant, &[]), Openness::Open);
         let utc_user = BusinessHours {
-            time_zone: TimeZone::Utc,
+            time_zone: TimeZone::utc(),
             ..off()
         };
         assert_eq!(open_at(&utc_user, instant, &[]), closed(Reason::AfterHours));
@@ -612,7 +612,7 @@ mod tests {
     fn an_own_holiday_closes_the_day_whatever_the_mode() {
         let own = vec![date("2026-01-07")];
         let hours_off =
-            BusinessHours::new(Mode::Off, own.clone(), true, TimeZone::AsiaSeoul).expect("valid");
+            BusinessHours::new(Mode::Off, own.clone(), true, TimeZone::seoul()).expect("valid");
         assert_eq!(
             open_at(&hours_off, kst("2026-01-07", 10, 0, 0), &[]),
             closed(Reason::OwnHoliday)
@@ -631,13 +631,9 @@ mod tests {
 
     #[test]
     fn an_own_holiday_is_reported_before_a_public_holiday() {
-        let hours = BusinessHours::new(
-            Mode::Off,
-            vec![date("2026-01-01")],
-            true,
-            TimeZone::AsiaSeoul,
-        )
-        .expect("valid");
+        let hours =
+            BusinessHours::new(Mode::Off, vec![date("2026-01-01")], true, TimeZone::seoul())
+                .expect("valid");
         assert_eq!(
             open_at(&hours, kst("2026-01-01", 10, 0, 0), &[]),
             closed(Reason::OwnHoliday)
@@ -739,8 +735,8 @@ mod tests {
     fn a_shift_may_run_until_midnight() {
         let mut week = WeeklyHours::standard();
         week.mon = Day::working(t("18:00"), t("24:00"), None).expect("valid");
-        let night = BusinessHours::new(Mode::On(week), Vec::new(), true, TimeZone::AsiaSeoul)
-            .expect("valid");
+        let night =
+            BusinessHours::new(Mode::On(week), Vec::new(), true, TimeZone::seoul()).expect("valid");
         assert_eq!(
             open_at(&night, kst(MONDAY, 23, 59, 59), &[]),
             Openness::Open
@@ -758,7 +754,7 @@ mod tests {
     #[test]
     fn tokyo_reads_the_same_clock_as_seoul() {
         let tokyo = BusinessHours {
-            time_zone: TimeZone::AsiaTokyo,
+            time_zone: TimeZone::parse("Asia/Tokyo").expect("zone"),
             ..off()
         };
         assert_eq!(open_at(&tokyo, kst(MONDAY, 9, 0, 0), &[]), Openness::Open);
@@ -849,7 +845,7 @@ mod tests {
     fn business_hours_on_refuse_an_invalid_week_and_off_accepts_anything() {
         let mut week = WeeklyHours::standard();
         week.fri.lunch = Some((t("19:00"), t("20:00")));
-        let error = BusinessHours::new(Mode::On(week), Vec::new(), true, TimeZone::AsiaSeoul)
+        let error = BusinessHours::new(Mode::On(week), Vec::new(), true, TimeZone::seoul())
             .expect_err("lunch after work");
         assert_eq!(error.day, Weekday::Fri);
         assert!(matches!(error.error, DayError::LunchOutsideWork { .. }));
@@ -862,7 +858,7 @@ mod tests {
             Mode::Off,
             vec![date("2026-03-05"), date("2026-01-07"), date("2026-03-05")],
             true,
-            TimeZone::AsiaSeoul,
+            TimeZone::seoul(),
         )
         .expect("valid");
         assert_eq!(
@@ -964,7 +960,7 @@ mod tests {
         // Missing own holidays and zone default to none and Asia/Seoul.
         let minimal = r#"{"mode":{"kind":"off"},"auto_public_holidays":false}"#;
         let hours = serde_json::from_str::<BusinessHours>(minimal).expect("valid");
-        assert_eq!(hours.time_zone, TimeZone::AsiaSeoul);
+        assert_eq!(hours.time_zone, TimeZone::seoul());
         assert!(hours.own_holidays.is_empty());
     }
 }

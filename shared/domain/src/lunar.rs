@@ -54,16 +54,27 @@ pub fn lunar_to_solar(year: i32, month: u8, leap: bool, day: u8) -> Option<Date>
     if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=30).contains(&day) {
         return None;
     }
-    let m = if leap { Month::leap(month) } else { Month::new(month) };
+    let m = if leap {
+        Month::leap(month)
+    } else {
+        Month::new(month)
+    };
     let korean =
-        icu_calendar::Date::try_new(YearInput::from(year), m, day, KoreanTraditional::new()).ok()?;
+        icu_calendar::Date::try_new(YearInput::from(year), m, day, KoreanTraditional::new())
+            .ok()?;
     // ICU keeps a month and day that exist; a day it moved is one that does not.
     let back = korean.month();
-    if back.number() != month || back.to_input().is_leap() != leap || korean.day_of_month().0 != day {
+    if back.number() != month || back.to_input().is_leap() != leap || korean.day_of_month().0 != day
+    {
         return None;
     }
     let iso = korean.to_calendar(icu_calendar::Iso);
-    Date::new(iso.year().extended_year(), iso.month().number(), iso.day_of_month().0).ok()
+    Date::new(
+        iso.year().extended_year(),
+        iso.month().number(),
+        iso.day_of_month().0,
+    )
+    .ok()
 }
 
 #[cfg(test)]
@@ -297,7 +308,11 @@ mod tests {
         let mut previous = solar_to_lunar(day);
         while day <= end {
             let l = solar_to_lunar(day);
-            assert_eq!(lunar_to_solar(l.year, l.month, l.leap, l.day), Some(day), "{day}");
+            assert_eq!(
+                lunar_to_solar(l.year, l.month, l.leap, l.day),
+                Some(day),
+                "{day}"
+            );
             if l.day == 1 {
                 if let Some(n) = month_len {
                     assert!(n == 29 || n == 30, "{day}: {n}");

@@ -59,7 +59,7 @@ string_schema!(
 );
 string_schema!(
     crate::calendar::TimeZone,
-    "An IANA time zone name (Asia/Seoul, Asia/Tokyo, UTC)",
+    "An IANA time zone name (Asia/Seoul, America/Los_Angeles, Asia/Ho_Chi_Minh, UTC, ...)",
     None,
     None
 );

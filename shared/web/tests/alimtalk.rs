@@ -163,7 +163,7 @@ async fn alimtalk_falls_back_to_sms_for_those_it_cannot_reach() {
     assert_eq!(sms[0].to, "010-8000-0002");
     assert_eq!(sms[0].body, "김민수님, 주문 A-1이(가) 접수되었습니다.");
     // The history shows both attempts, the SMS linked to the Alimtalk.
-    let today = domain::calendar::TimeZone::AsiaSeoul
+    let today = domain::calendar::TimeZone::seoul()
         .to_local(store::now_epoch_seconds())
         .expect("now")
         .date;

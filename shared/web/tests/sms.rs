@@ -276,7 +276,7 @@ async fn integrators_send_check_status_and_list_with_idempotency() {
         StatusCode::NOT_FOUND,
         "another tenant cannot see it"
     );
-    let today = domain::calendar::TimeZone::AsiaSeoul
+    let today = domain::calendar::TimeZone::seoul()
         .to_local(store::now_epoch_seconds())
         .expect("now")
         .date;
@@ -661,7 +661,7 @@ async fn the_app_sends_text_from_the_users_number_and_lists_it() {
         .expect("sink");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].from, "070-5000-0003");
-    let today = domain::calendar::TimeZone::AsiaSeoul
+    let today = domain::calendar::TimeZone::seoul()
         .to_local(store::now_epoch_seconds())
         .expect("now")
         .date;

@@ -82,7 +82,7 @@ impl CallQuery {
 const PAGE: usize = 50;
 
 fn default_range(s: &Search) -> (Date, Date) {
-    let today = domain::calendar::TimeZone::AsiaSeoul
+    let today = domain::calendar::TimeZone::seoul()
         .to_local(store::now_epoch_seconds())
         .map_or(Date::MIN, |l| l.date);
     let to = s.to.unwrap_or(today);

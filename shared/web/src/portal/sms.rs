@@ -41,7 +41,7 @@ document.addEventListener('DOMContentLoaded', function () {
 "#;
 
 fn today() -> Date {
-    TimeZone::AsiaSeoul
+    TimeZone::seoul()
         .to_local(store::now_epoch_seconds())
         .map_or(Date::MIN, |l| l.date)
 }
