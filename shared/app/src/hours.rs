@@ -13,12 +13,18 @@ use store::repo::hours;
 use crate::fail::{Fail, Outcome};
 use crate::state::App;
 
-/// The user's settings; hours are read in the tenant's time zone.
+/// The user's settings. Hours are read in the user's own time zone (a
+/// branch abroad keeps its local hours, DST included); a user who never
+/// saved any has the company's defaults in the company's zone.
 pub async fn get(app: &App, t: &TenantId, a: &AccountId) -> Outcome<BusinessHours> {
-    let mut h = hours::get(&*app.store, t, a).await?;
+    if let Some(h) = hours::find(&*app.store, t, a).await? {
+        return Ok(h);
+    }
     let tenant = crate::admin::tenant(app, t).await?;
-    h.time_zone = TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))?;
-    Ok(h)
+    Ok(BusinessHours {
+        time_zone: TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))?,
+        ..BusinessHours::default()
+    })
 }
 
 /// One weekday row of the form (strings as typed; empty when a holiday).
@@ -43,6 +49,23 @@ pub struct HoursForm {
     pub auto_public_holidays: bool,
     pub days: Vec<DayForm>,
     pub apply_all: Option<DayForm>,
+    /// The IANA time zone the hours are in (`Asia/Seoul`,
+    /// `America/Los_Angeles`, ...); left out, the current one stays.
+    pub time_zone: Option<String>,
+}
+
+/// The zone a form names, or the current one when it names none.
+fn zone(f: &HoursForm, current: &TimeZone) -> Outcome<TimeZone> {
+    match f.time_zone.as_deref().map(str::trim) {
+        None | Some("") => Ok(current.clone()),
+        Some(name) => TimeZone::parse(name).map_err(|_| {
+            Fail::bad(
+                "invalid_time_zone",
+                "time_zone",
+                format!("알 수 없는 시간대입니다: {name} (예: Asia/Seoul, America/Los_Angeles, Asia/Ho_Chi_Minh)"),
+            )
+        }),
+    }
 }
 
 fn day_error_ko(w: Weekday, e: &DayError) -> String {
@@ -105,6 +128,7 @@ fn day(w: Weekday, f: &DayForm) -> Outcome<Day> {
 /// Validates and saves the form; takes effect on the next call.
 pub async fn save(app: &App, t: &TenantId, a: &AccountId, f: &HoursForm) -> Outcome<BusinessHours> {
     let current = get(app, t, a).await?;
+    let time_zone = zone(f, &current.time_zone)?;
     let mode = if f.on {
         let mut week = WeeklyHours::standard();
         for (w, row) in Weekday::ALL.iter().zip(&f.days) {
@@ -129,7 +153,7 @@ pub async fn save(app: &App, t: &TenantId, a: &AccountId, f: &HoursForm) -> Outc
         mode,
         current.own_holidays.clone(),
         f.auto_public_holidays,
-        current.time_zone,
+        time_zone,
     )
     .map_err(|e| Fail::bad("invalid_hours", "hours", day_error_ko(e.day, &e.error)))?;
     hours::put(&*app.store, t, a, &h).await?;
@@ -224,5 +248,6 @@ pub fn form_of(h: &BusinessHours) -> HoursForm {
             })
             .collect(),
         apply_all: None,
+        time_zone: Some(h.time_zone.name().to_owned()),
     }
 }

@@ -215,3 +215,83 @@ async fn a_saturday_shift_takes_effect_on_the_next_call() {
     let forged = c.post_form("/hours", &[("mode", "on")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+/// A branch in Los Angeles keeps 09:00–18:00 there, summer and winter.
+#[tokio::test]
+async fn a_user_abroad_keeps_hours_in_their_own_time_zone() {
+    // Wednesdays: 10:00 PDT (17:00 UTC, 02:00 Thursday in Seoul), 10:00
+    // PST (18:00 UTC) and 08:30 PST (16:30 UTC).
+    const SUMMER_10_LA: i64 = 1_814_979_600;
+    const WINTER_10_LA: i64 = 1_799_258_400;
+    const WINTER_0830_LA: i64 = 1_799_253_000;
+    let w = world().await;
+    let u = user(
+        &w,
+        "tenant-a",
+        "박지사",
+        "park@tenant-a.example",
+        None,
+        AccountStatus::Active,
+    )
+    .await;
+    let mut c = Client::new(&w.app);
+    c.login("park@tenant-a.example", "user-password-1").await;
+    let page = c.get("/hours").await;
+    assert!(page.body.contains("시간대") && page.body.contains("value=\"Asia/Seoul\""));
+    let csrf = page.csrf();
+    let open = |at: i64| {
+        let (app, u) = (w.app.clone(), u.clone());
+        async move {
+            app::hours::open_at_instant(&app, &u.tenant, &u.id, at)
+                .await
+                .expect("open?")
+                .is_open()
+        }
+    };
+    // Saved in Seoul's zone: 02:00 on Thursday is closed.
+    let r = post(&mut c, "/hours", &week(&csrf, &[])).await;
+    assert_eq!(r.location(), "/hours?saved=1", "{}", r.body);
+    assert!(!open(SUMMER_10_LA).await);
+
+    // An unknown zone is refused by name and changes nothing.
+    let bad = post(
+        &mut c,
+        "/hours",
+        &week(&csrf, &[("time_zone", "Mars/Olympus")]),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("알 수 없는 시간대입니다: Mars/Olympus"),
+        "{}",
+        bad.body
+    );
+    assert!(!open(SUMMER_10_LA).await);
+
+    let r = post(
+        &mut c,
+        "/hours",
+        &week(&csrf, &[("time_zone", "America/Los_Angeles")]),
+    )
+    .await;
+    assert_eq!(r.location(), "/hours?saved=1", "{}", r.body);
+    assert!(open(SUMMER_10_LA).await, "10:00 PDT");
+    assert!(open(WINTER_10_LA).await, "10:00 PST");
+    assert!(!open(WINTER_0830_LA).await, "08:30 PST");
+    assert!(
+        c.get("/hours")
+            .await
+            .body
+            .contains("value=\"America/Los_Angeles\"")
+    );
+
+    // The API shows and takes the zone too.
+    let path = format!("/v1/accounts/{}/hours", u.id);
+    let got = common::api(&w.app, "GET", &path, Some(&w.key_a), None, &[]).await;
+    let mut settings = got.json()["settings"].clone();
+    assert_eq!(settings["time_zone"], "America/Los_Angeles", "{}", got.body);
+    settings["time_zone"] = "Asia/Ho_Chi_Minh".into();
+    let put = common::api(&w.app, "PUT", &path, Some(&w.key_a), Some(settings), &[]).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!(put.json()["settings"]["time_zone"], "Asia/Ho_Chi_Minh");
+}

@@ -14,9 +14,18 @@ fn key(t: &TenantId, a: &AccountId) -> Key {
 
 /// The account's settings, or the default (hours off) when never saved.
 pub async fn get(store: &dyn Store, t: &TenantId, a: &AccountId) -> RepoResult<BusinessHours> {
+    Ok(find(store, t, a).await?.unwrap_or_default())
+}
+
+/// The user's saved settings, if they ever saved any.
+pub async fn find(
+    store: &dyn Store,
+    t: &TenantId,
+    a: &AccountId,
+) -> RepoResult<Option<BusinessHours>> {
     match store.get(&key(t, a)).await? {
-        Some(i) => from_json(&i, "business hours"),
-        None => Ok(BusinessHours::default()),
+        Some(i) => from_json(&i, "business hours").map(Some),
+        None => Ok(None),
     }
 }
 

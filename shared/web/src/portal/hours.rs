@@ -50,6 +50,16 @@ fn view(
                     label class="row" style="font-weight:400" { input type="radio" name="mode" value="on" id="mode-on" checked[on]; " ON — 요일별 업무시간을 직접 설정합니다" }
                 }
                 div class="card" {
+                    h2 { "시간대" }
+                    label for="time_zone" style="font-weight:400" { "업무시간과 공휴일을 이 시간대의 시각으로 봅니다 (해외 지사는 그곳의 시간대, 서머타임 포함)" }
+                    input type="text" id="time_zone" name="time_zone" list="time-zones" value=(h.time_zone.name()) required;
+                    datalist id="time-zones" {
+                        @for z in ["Asia/Seoul", "Asia/Tokyo", "Asia/Shanghai", "Asia/Ho_Chi_Minh", "Asia/Singapore", "Asia/Kolkata", "Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "UTC"] {
+                            option value=(z) {}
+                        }
+                    }
+                }
+                div class="card" {
                     h2 { "공휴일설정" }
                     @let auto = h.auto_public_holidays || !on;
                     label class="row" style="font-weight:400" {
@@ -168,6 +178,7 @@ pub async fn save(State(app): State<app::App>, p: Portal, body: axum::body::Byte
         auto_public_holidays: f.contains_key("auto"),
         days,
         apply_all,
+        time_zone: f.get("time_zone").cloned(),
     };
     match app::hours::save(&app, &p.session.tenant, &p.account.id, &form).await {
         Ok(_) => Redirect::to("/hours?saved=1").into_response(),
