@@ -9,8 +9,11 @@ use crate::state::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailKind {
-    /// 400/422: fix the input.
+    /// 422: fix the input.
     BadInput,
+    /// 400: the request itself cannot be read (a query parameter out of
+    /// range, a paging token this API never gave).
+    Malformed,
     /// 401: not logged in / bad credentials.
     Unauthenticated,
     /// 403: logged in but not allowed.
@@ -55,6 +58,13 @@ impl Fail {
             code,
             message: message.into(),
             field: Some(field),
+        }
+    }
+    /// A request that cannot be read as asked, naming the field at fault.
+    pub fn malformed(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind: FailKind::Malformed,
+            ..Self::bad(code, field, message)
         }
     }
     pub fn not_found(message: impl Into<String>) -> Self {

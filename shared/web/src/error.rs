@@ -103,14 +103,7 @@ impl IntoResponse for ApiError {
 
 impl From<app::Fail> for ApiError {
     fn from(f: app::Fail) -> Self {
-        // Paging that does not parse is a malformed request, as any other
-        // query string the API cannot read (400, not 422).
-        let status = match f.code {
-            crate::api::page::INVALID_LIMIT | crate::api::page::INVALID_NEXT_TOKEN => {
-                StatusCode::BAD_REQUEST
-            }
-            _ => crate::portal::status_for(f.kind),
-        };
+        let status = crate::portal::status_for(f.kind);
         Self {
             status,
             code: f.code,

@@ -51,10 +51,7 @@ pub async fn list(
     Query(q): Query<CallsQuery>,
 ) -> Result<Reply<CallList>, ApiError> {
     i.require("calls:read")?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad(&i, "invalid_limit", "limit", "limit must be 1 to 200"));
-    }
+    let limit = super::page::limit_of(q.limit).map_err(|f| i.fail(f))?;
     let date = |v: &Option<String>, field: &'static str| {
         v.as_deref()
             .map(|s| {

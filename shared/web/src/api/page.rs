@@ -10,8 +10,6 @@ use serde::Deserialize;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
-pub const INVALID_LIMIT: &str = "invalid_limit";
-pub const INVALID_NEXT_TOKEN: &str = "invalid_next_token";
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -25,16 +23,7 @@ pub struct PageQuery {
 impl PageQuery {
     /// The page size asked for, refused outside 1 to 200.
     pub fn limit(&self) -> Result<usize, app::Fail> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if (1..=MAX_LIMIT).contains(&limit) {
-            Ok(limit)
-        } else {
-            Err(app::Fail::bad(
-                INVALID_LIMIT,
-                "limit",
-                format!("limit must be 1 to {MAX_LIMIT}"),
-            ))
-        }
+        limit_of(self.limit)
     }
 
     /// This page of a list read whole, and the token of the next.
@@ -47,8 +36,8 @@ impl PageQuery {
                 .and_then(|n| n.parse::<usize>().ok())
                 .filter(|n| *n > 0)
                 .ok_or_else(|| {
-                    app::Fail::bad(
-                        INVALID_NEXT_TOKEN,
+                    app::Fail::malformed(
+                        "invalid_next_token",
                         "next_token",
                         "next_token is not one this list answered",
                     )
@@ -58,6 +47,21 @@ impl PageQuery {
         let next = (items.len() > end).then(|| format!("o{end}"));
         let page = items.into_iter().skip(start).take(limit).collect();
         Ok((page, next))
+    }
+}
+
+/// A page size as a list's query gives it (50 when absent), refused
+/// (400 `invalid_limit`) outside 1 to 200.
+pub fn limit_of(limit: Option<usize>) -> Result<usize, app::Fail> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(app::Fail::malformed(
+            "invalid_limit",
+            "limit",
+            format!("limit must be 1 to {MAX_LIMIT}"),
+        ))
     }
 }
 

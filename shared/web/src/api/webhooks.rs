@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::webhook::Endpoint;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use store::repo::webhooks::Delivery;
 
 use super::Integrator;
@@ -66,13 +66,6 @@ pub struct DeliveryView {
 #[schema(as = WebhookDeliveryList)]
 pub struct DeliveryList {
     deliveries: Vec<DeliveryView>,
-    next_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeliveriesQuery {
-    limit: Option<usize>,
     next_token: Option<String>,
 }
 
@@ -211,7 +204,7 @@ pub async fn delete(
     get,
     path = "/v1/webhooks/{id}/deliveries",
     tag = "webhooks",
-    params(("id" = String, Path, description = "endpoint id"), DeliveriesQuery),
+    params(("id" = String, Path, description = "endpoint id"), super::page::PageQuery),
     responses((status = 200, description = "OK", body = DeliveryList)),
     security(("api_key" = ["webhooks:read"]))
 )]
@@ -219,17 +212,10 @@ pub async fn deliveries(
     State(app): State<app::App>,
     i: Integrator,
     Path(id): Path<String>,
-    Query(q): Query<DeliveriesQuery>,
+    Query(q): Query<super::page::PageQuery>,
 ) -> Result<Reply<DeliveryList>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
     let work = async {
-        if !(1..=200).contains(&limit) {
-            return Err(app::Fail::bad(
-                "invalid_limit",
-                "limit",
-                "limit은 1에서 200 사이입니다",
-            ));
-        }
+        let limit = q.limit()?;
         let (list, next_token) =
             app::webhooks::deliveries(&app, &i.tenant, &id, limit, q.next_token.as_deref()).await?;
         Ok(DeliveryList {

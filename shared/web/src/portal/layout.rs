@@ -123,6 +123,7 @@ pub fn status_for(kind: app::FailKind) -> StatusCode {
     use app::FailKind as K;
     match kind {
         K::BadInput => StatusCode::UNPROCESSABLE_ENTITY,
+        K::Malformed => StatusCode::BAD_REQUEST,
         K::Unauthenticated => StatusCode::UNAUTHORIZED,
         K::Forbidden => StatusCode::FORBIDDEN,
         K::NotFound => StatusCode::NOT_FOUND,
