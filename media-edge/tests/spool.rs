@@ -78,6 +78,8 @@ fn record(edge: &str) -> CallRecord {
         previous: None,
         hunt_group: None,
         ivr: None,
+        line: None,
+        queued_ms: None,
     }
 }
 

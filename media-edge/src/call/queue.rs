@@ -41,6 +41,9 @@ impl Call {
             return;
         }
         self.state = State::Queued;
+        if self.record.queued_ms.is_none() {
+            self.record.queued_ms = Some(self.wall_ms(now));
+        }
         self.waiting = Some(Waiting {
             deadline: now + spec.max_wait,
             spec,

@@ -196,7 +196,14 @@ pub async fn route(
     cx: &Context<'_>,
 ) -> Result<Decision, Refusal> {
     match origin {
-        Origin::Trunk { caller } => from_trunk(caller, dialled, dir, cx).await,
+        Origin::Trunk { caller } => {
+            let mut d = from_trunk(caller, dialled, dir, cx).await?;
+            if let Ok(Dialled::National(n)) = Dialled::parse(dialled) {
+                // The company number the call came in on (statistics per 070 number).
+                d.record.line = Some(n.national_digits());
+            }
+            Ok(d)
+        }
         Origin::User { tenant, account } => {
             dir.refresh(tenant).await?;
             let caller = active_account(dir, tenant, account)
@@ -390,15 +397,17 @@ async fn from_user(
         auth: trunk.auth.clone(),
         answers_as: None,
     };
+    let mut outgoing = record(
+        Direction::Outgoing,
+        Party {
+            number: shown_callee,
+            account: None,
+            name: None,
+        },
+    );
+    outgoing.line = caller.number.as_ref().map(PhoneNumber::national_digits);
     Ok(Decision {
-        record: record(
-            Direction::Outgoing,
-            Party {
-                number: shown_callee,
-                account: None,
-                name: None,
-            },
-        ),
+        record: outgoing,
         b_from: format!("<sip:{shown}@{}>", trunk.addr.ip()),
         b_to: format!("<sip:{out}@{}>", trunk.addr.ip()),
         auto_record: caller.permissions.auto_record,
@@ -839,6 +848,40 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn records_name_the_company_number_a_call_used() {
+        let w = world().await;
+        let line = |origin: Origin, dialled: &'static str| {
+            let w = &w;
+            async move {
+                let cx = Context {
+                    edge: &w.here,
+                    realm: "office",
+                    trunk: Some(&w.trunk),
+                    ring_timeout: Duration::from_secs(30),
+                    now: WORK_HOURS,
+                    now_ms: WORK_HOURS * 1000,
+                };
+                route(&origin, dialled, &w.dir, &cx)
+                    .await
+                    .map(|d| d.record.line)
+                    .ok()
+                    .flatten()
+            }
+        };
+        assert_eq!(
+            line(carrier(), "070-4000-0002").await.as_deref(),
+            Some("07040000002"),
+            "the number dialled from outside"
+        );
+        assert_eq!(
+            line(user(&w.kim), "0212345678").await.as_deref(),
+            Some("07040000001"),
+            "the number shown to the outside"
+        );
+        assert_eq!(line(user(&w.kim), "1002").await, None, "between users");
     }
 
     #[tokio::test]

@@ -38,6 +38,27 @@ pub fn disposition(d: Disposition) -> &'static str {
     }
 }
 
+/// A caller's choice at an ARS node: the key itself, or what happened.
+pub fn ivr_choice(chose: &str) -> String {
+    match chose {
+        "timeout" => "입력 없음".into(),
+        "invalid" => "잘못 누름".into(),
+        "open" => "업무시간".into(),
+        "closed" => "업무시간 외".into(),
+        key => format!("{key}번"),
+    }
+}
+
+/// How statistics name a call's flow.
+pub fn flow(f: domain::stats::Flow) -> &'static str {
+    use domain::stats::Flow as F;
+    match f {
+        F::Inbound => "수신",
+        F::Outbound => "발신",
+        F::Internal => "내선",
+    }
+}
+
 /// A hunt group's strategy as the 착신그룹 page names it.
 pub fn strategy(s: domain::hunt::Strategy) -> &'static str {
     use domain::hunt::Strategy as S;

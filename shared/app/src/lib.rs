@@ -28,6 +28,7 @@ mod secret;
 pub mod signup;
 pub mod sip;
 mod state;
+pub mod stats;
 pub mod webhooks;
 
 pub use config::{BlobConfig, Config, ConfigError, StoreConfig};

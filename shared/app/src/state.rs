@@ -237,7 +237,8 @@ impl App {
     }
 }
 
-/// In-process events with the webhook intake attached.
+/// In-process events with the webhook intake and the statistics
+/// aggregator attached.
 fn local_events(store: &Arc<dyn Store>) -> (events::Local, Arc<tokio::sync::Notify>) {
     let live = events::Local::new();
     let kick = Arc::new(tokio::sync::Notify::new());
@@ -245,6 +246,7 @@ fn local_events(store: &Arc<dyn Store>) -> (events::Local, Arc<tokio::sync::Noti
         store.clone(),
         kick.clone(),
     )));
+    live.attach(Arc::new(crate::stats::Aggregator::new(store.clone())));
     (live, kick)
 }
 

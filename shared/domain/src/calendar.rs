@@ -454,6 +454,13 @@ impl TimeZone {
         Some(self.tz.to_offset(t).seconds())
     }
 
+    /// When local day `d` begins (Unix ms): its first instant, which is
+    /// not midnight where a DST change skips it.
+    pub fn start_of_day_ms(&self, d: Date) -> Option<i64> {
+        let z = d.civil().to_zoned(self.tz.clone()).ok()?;
+        Some(z.timestamp().as_millisecond())
+    }
+
     /// The local date and time of a UTC instant (Unix seconds) in this
     /// zone. `None` when the local date falls outside 0001..=9999.
     pub fn to_local(&self, instant_unix_secs: i64) -> Option<LocalMoment> {
@@ -748,6 +755,19 @@ mod tests {
         // Ho Chi Minh City: UTC+7 all year.
         let hcm = TimeZone::parse("Asia/Ho_Chi_Minh").expect("zone");
         assert_eq!(hcm.offset_seconds_at(summer), Some(7 * 3600));
+    }
+
+    #[test]
+    fn days_start_at_local_midnight_and_dst_days_are_short() {
+        let seoul = TimeZone::seoul();
+        let d = Date::new(2026, 12, 1).expect("date");
+        // 2026-11-30 15:00 UTC.
+        assert_eq!(seoul.start_of_day_ms(d), Some(1_796_050_800_000));
+        let la = TimeZone::parse("America/Los_Angeles").expect("zone");
+        let spring = Date::new(2026, 3, 8).expect("date");
+        let len = la.start_of_day_ms(spring.add_days(1)).expect("next")
+            - la.start_of_day_ms(spring).expect("day");
+        assert_eq!(len, 23 * 3_600_000, "the day clocks spring forward");
     }
 
     #[test]

@@ -189,6 +189,11 @@ pub struct CallRecord {
     pub hunt_group: Option<crate::HuntGroupId>,
     /// The ARS scenario that answered the call and the caller's way through it.
     pub ivr: Option<IvrVisit>,
+    /// The company number (070) the call came in on or went out from, as
+    /// national digits; none for calls between users.
+    pub line: Option<String>,
+    /// When the caller started waiting in a hunt group's queue (Unix ms).
+    pub queued_ms: Option<i64>,
 }
 
 /// A call's way through an ARS scenario: each choice the caller made, in
@@ -227,6 +232,8 @@ impl CallRecord {
             previous: None,
             hunt_group: None,
             ivr: None,
+            line: None,
+            queued_ms: None,
         }
     }
 
@@ -243,6 +250,7 @@ impl CallRecord {
             &self.edge,
         );
         next.previous = Some(self.id.clone());
+        next.line = self.line.clone();
         next
     }
 

@@ -251,6 +251,10 @@ pub struct CallInfo {
     pub hunt_group: Option<HuntGroupId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ivr: Option<IvrId>,
+    /// The company number (070) the call came in on or went out from
+    /// (national digits); absent between users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
     /// The edge carrying the call.
     pub edge: String,
 }
@@ -267,6 +271,7 @@ impl From<&CallRecord> for CallInfo {
             previous: r.previous.clone(),
             hunt_group: r.hunt_group.clone(),
             ivr: r.ivr.as_ref().map(|v| v.scenario.clone()),
+            line: r.line.clone(),
             edge: r.edge.clone(),
         }
     }
@@ -284,6 +289,12 @@ pub struct Ended {
     pub disposition: Disposition,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+    /// When the caller started waiting in a hunt group's queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_ms: Option<i64>,
+    /// The caller's choices in the ARS menu (`call.ivr`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ivr_path: Vec<crate::ivr::walk::Choice>,
 }
 
 impl Ended {
@@ -296,6 +307,8 @@ impl Ended {
             talk_ms: r.answered_ms.map_or(0, |a| (ended_ms - a).max(0)),
             disposition: r.disposition,
             cause: r.cause.clone(),
+            queued_ms: r.queued_ms,
+            ivr_path: r.ivr.as_ref().map(|v| v.path.clone()).unwrap_or_default(),
         }
     }
 }

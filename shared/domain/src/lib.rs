@@ -25,6 +25,7 @@ pub mod org;
 pub mod phone;
 pub mod registration;
 pub mod sms;
+pub mod stats;
 pub mod webhook;
 
 pub use account::{

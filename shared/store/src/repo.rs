@@ -21,6 +21,7 @@ pub mod originations;
 pub mod registrations;
 pub mod sessions;
 pub mod sink;
+pub mod stats;
 pub mod tenants;
 pub mod throttle;
 pub mod verifications;

@@ -64,6 +64,8 @@ fn call(
         previous: None,
         hunt_group: None,
         ivr: None,
+        line: None,
+        queued_ms: None,
     }
 }
 

@@ -89,6 +89,8 @@ fn to_item(r: &CallRecord, key: &Key) -> Item {
             "ivr",
             r.ivr.as_ref().and_then(|v| serde_json::to_string(v).ok()),
         )
+        .with_opt("line", r.line.as_deref())
+        .with_opt("queued_ms", r.queued_ms)
         .with("edge", r.edge.as_str());
     i = party_item(i, "caller", &r.caller);
     i = party_item(i, "callee", &r.callee);
@@ -173,6 +175,8 @@ fn from_item(i: &Item) -> RepoResult<CallRecord> {
             .s("hunt_group")
             .and_then(|g| domain::HuntGroupId::parse(g).ok()),
         ivr: i.s("ivr").and_then(|v| serde_json::from_str(v).ok()),
+        line: i.s("line").map(str::to_owned),
+        queued_ms: i.n("queued_ms"),
     })
 }
 
