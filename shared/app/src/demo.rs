@@ -232,7 +232,7 @@ pub async fn seed_with(app: &App, data_dir: &Path, calls: bool) -> Result<DemoIn
     }
     info.hunt_group = Some(group);
     if calls && !info.calls_seeded {
-        seed_calls(app, &tenant, &info.users).await?;
+        seed_calls(app, &tenant, &info.users, info.hunt_group.as_ref()).await?;
         info.calls_seeded = true;
     }
 
@@ -265,7 +265,12 @@ struct Example {
 
 /// A few finished calls of the last days, two of them recorded, so 통화기록
 /// and 통화이력조회 have something to show (and play) on the first run.
-async fn seed_calls(app: &App, t: &TenantId, users: &[DemoUser]) -> Result<(), AppError> {
+async fn seed_calls(
+    app: &App,
+    t: &TenantId,
+    users: &[DemoUser],
+    group: Option<&DemoGroup>,
+) -> Result<(), AppError> {
     use domain::call::{CallRecord, Direction, Disposition, Party, Recording};
     let store = &*app.store;
     let mut people = Vec::new();
@@ -290,6 +295,7 @@ async fn seed_calls(app: &App, t: &TenantId, users: &[DemoUser]) -> Result<(), A
     };
     let day = 86_400_000;
     let now = store::now_epoch_ms();
+    let mut ended = Vec::new();
     let calls = vec![
         Example {
             direction: Direction::Incoming,
@@ -393,8 +399,110 @@ async fn seed_calls(app: &App, t: &TenantId, users: &[DemoUser]) -> Result<(), A
             });
         }
         store::repo::calls::close(store, &r).await?;
+        ended.push(r);
+    }
+    let group = group.and_then(|g| domain::HuntGroupId::parse(&g.id).ok());
+    ended.extend(history(t, users, &user, group, now));
+    for r in ended.iter().skip(4) {
+        store::repo::calls::close(store, r).await?;
+    }
+    // Their ends reach statistics (and anything else listening) as a
+    // finished call's would.
+    let events: Vec<domain::event::Event> = ended
+        .iter()
+        .map(|r| {
+            domain::event::Event::new(
+                t.clone(),
+                &r.id,
+                1,
+                r.ended_ms.unwrap_or(r.started_ms),
+                domain::event::Kind::Ended(domain::event::Ended::of(r)),
+            )
+        })
+        .collect();
+    for chunk in events.chunks(100) {
+        app.events
+            .publish(chunk)
+            .await
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
     }
     Ok(())
+}
+
+/// Calls of the last six weeks, unrecorded, so 통계 has a history to chart
+/// on the first run: working hours, mostly answered, some through the
+/// hunt group's queue. The same every time (a fixed seed).
+fn history(
+    t: &TenantId,
+    users: &[DemoUser],
+    user: &dyn Fn(usize) -> domain::call::Party,
+    group: Option<domain::HuntGroupId>,
+    now: i64,
+) -> Vec<domain::call::CallRecord> {
+    use domain::call::{CallRecord, Direction, Disposition, Party};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(70_4000);
+    let hour = 3_600_000;
+    let mut out = Vec::new();
+    for n in 0..240 {
+        // Between 42 days and 3 hours ago, at 9-18 KST (00-09 UTC).
+        let day = rng.gen_range(0..42_i64);
+        let started = (now / 86_400_000 - day) * 86_400_000 + rng.gen_range(0..9 * hour);
+        if started > now - 3 * hour {
+            continue;
+        }
+        let i = rng.gen_range(0..users.len().max(1));
+        let line = users
+            .get(i)
+            .and_then(|u| PhoneNumber::parse(&u.number).ok())
+            .map(|p| p.national_digits());
+        let outside = Party {
+            number: format!("010-{:04}-{:04}", rng.gen_range(1000..10_000), n),
+            ..Party::default()
+        };
+        let kind = rng.gen_range(0..10);
+        let (direction, caller, callee) = match kind {
+            0..=4 => (Direction::Incoming, outside, user(i)),
+            5..=7 => (Direction::Outgoing, user(i), outside),
+            _ => (
+                Direction::Internal,
+                user(i),
+                user((i + 1) % users.len().max(1)),
+            ),
+        };
+        let mut r = CallRecord::starting(t.clone(), direction, caller, callee, started, "demo");
+        if direction != Direction::Internal {
+            r.line = line;
+        }
+        if direction == Direction::Incoming && rng.gen_bool(0.3) {
+            r.hunt_group = group.clone();
+            r.queued_ms = Some(started + 2_000);
+        }
+        let waited = r.queued_ms.unwrap_or(started);
+        let roll = rng.gen_range(0..100);
+        if roll < 72 {
+            let a = waited + rng.gen_range(3_000..25_000);
+            r.answered_ms = Some(a);
+            r.ended_ms = Some(a + rng.gen_range(20_000..600_000));
+            r.disposition = Disposition::Answered;
+            r.cause = Some("caller hung up".into());
+        } else {
+            r.ended_ms = Some(waited + rng.gen_range(5_000..40_000));
+            r.disposition = if r.queued_ms.is_some() {
+                Disposition::Abandoned
+            } else if roll < 86 {
+                Disposition::NoAnswer
+            } else {
+                Disposition::Busy
+            };
+            if direction == Direction::Incoming {
+                r.direction = Direction::Missed;
+            }
+            r.cause = Some("no answer".into());
+        }
+        out.push(r);
+    }
+    out
 }
 
 /// SMS, LMS and MMS unit prices of the demo company, in tenths of a won

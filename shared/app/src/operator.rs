@@ -19,6 +19,7 @@ use crate::state::{App, AppError};
 pub const SCOPES: &[&str] = &[
     "calls:read",
     "calls:write",
+    "stats:read",
     "recordings:read",
     "sms:read",
     "sms:send",

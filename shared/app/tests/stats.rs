@@ -376,8 +376,8 @@ async fn check(app: &app::App, t: &TenantId, o: &Oracle, all_dims: &[Dim], each_
     for (i, dim) in series_of.iter().enumerate() {
         for f in [None, Some(Flow::ALL[i % 3])] {
             let r = ask(app, t, question(first, last, Grain::Month, f, dim.clone())).await;
-            assert_eq!(r.series.len(), 6);
-            for (p, (from, to)) in r.series.iter().zip(&months) {
+            assert_eq!(r.points.len(), 6);
+            for (p, (from, to)) in r.points.iter().zip(&months) {
                 assert_eq!(
                     p.figures,
                     expected(o, dim, f, *from, *to).figures(),
@@ -408,8 +408,8 @@ async fn check(app: &app::App, t: &TenantId, o: &Oracle, all_dims: &[Dim], each_
     }
     // The company by day over the whole period.
     let r = ask(app, t, question(first, last, Grain::Day, None, Dim::Tenant)).await;
-    assert_eq!(r.series.len(), 181);
-    for p in &r.series {
+    assert_eq!(r.points.len(), 181);
+    for p in &r.points {
         let day = Date::parse(&p.label).expect("day");
         assert_eq!(
             p.figures,
@@ -424,9 +424,9 @@ async fn check(app: &app::App, t: &TenantId, o: &Oracle, all_dims: &[Dim], each_
         question(first, d(2026, 1, 7), Grain::Hour, None, Dim::Tenant),
     )
     .await;
-    assert_eq!(r.series.len(), 7 * 24);
+    assert_eq!(r.points.len(), 7 * 24);
     let mut by_day: BTreeMap<String, app::stats::Figures> = BTreeMap::new();
-    for p in &r.series {
+    for p in &r.points {
         let day = p.label[..10].to_owned();
         let e = by_day.entry(day).or_default();
         e.calls += p.figures.calls;

@@ -65,7 +65,7 @@ fn takes_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-fn gzipped(headers: &HeaderMap, gz: &'static [u8], ctype: &'static str) -> Response {
+pub(crate) fn gzipped(headers: &HeaderMap, gz: &'static [u8], ctype: &'static str) -> Response {
     let mut r = if takes_gzip(headers) {
         let mut r = gz.into_response();
         r.headers_mut()

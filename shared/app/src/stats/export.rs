@@ -81,7 +81,7 @@ pub fn xlsx(r: &Report) -> Outcome<Vec<u8>> {
             domain::stats::Grain::Month => "월",
         };
         let total = std::iter::once(("합계", &r.subject.figures));
-        let series = r.series.iter().map(|p| (p.label.as_str(), &p.figures));
+        let series = r.points.iter().map(|p| (p.label.as_str(), &p.figures));
         sheet(book, "기간별", first, series.chain(total))?;
         sheet(book, "사용자별", "사용자", rows(&r.users))?;
         sheet(book, "번호별", "번호", rows(&r.lines))?;

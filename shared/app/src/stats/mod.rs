@@ -25,8 +25,9 @@ pub const MAX_DAYS: i64 = 366;
 pub const MAX_HOUR_DAYS: i64 = 31;
 
 /// A report's question as typed (query string or form); every field optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct StatsForm {
     /// First day (YYYY-MM-DD, the company's time zone); default: the 1st of this month.
@@ -131,14 +132,20 @@ pub struct Report {
     /// What the total and the series are about: `tenant`, or the user,
     /// number or group filtered on.
     pub subject: Row,
-    pub series: Vec<Point>,
+    pub points: Vec<Point>,
     pub users: Vec<Row>,
     pub lines: Vec<Row>,
     pub groups: Vec<Row>,
     pub options: Vec<Row>,
 }
 
+/// A question that cannot be read as asked (a date, a unit, a period).
 fn bad(code: &'static str, field: &'static str, message: &str) -> Fail {
+    Fail::malformed(code, field, message)
+}
+
+/// A subject that does not exist.
+fn unknown(code: &'static str, field: &'static str, message: &str) -> Fail {
     Fail::bad(code, field, message)
 }
 
@@ -231,10 +238,10 @@ impl Question {
         }
         if let Some(u) = some(f.user.as_ref()) {
             let id = AccountId::parse(u)
-                .map_err(|_| bad("unknown_user", "user", "없는 사용자입니다"))?;
+                .map_err(|_| unknown("unknown_user", "user", "없는 사용자입니다"))?;
             store::repo::accounts::get(&*app.store, t, &id)
                 .await?
-                .ok_or_else(|| bad("unknown_user", "user", "없는 사용자입니다"))?;
+                .ok_or_else(|| unknown("unknown_user", "user", "없는 사용자입니다"))?;
             return Ok(Dim::User(id));
         }
         if let Some(e) = some(f.extension.as_ref()) {
@@ -252,7 +259,11 @@ impl Question {
             {
                 return Ok(Dim::Group(g.id.clone()));
             }
-            return Err(bad("unknown_extension", "extension", "없는 내선번호입니다"));
+            return Err(unknown(
+                "unknown_extension",
+                "extension",
+                "없는 내선번호입니다",
+            ));
         }
         if let Some(n) = some(f.line.as_ref()) {
             let n = PhoneNumber::parse(n).map_err(|_| {
@@ -266,7 +277,7 @@ impl Question {
         }
         if let Some(g) = some(f.group.as_ref()) {
             let id = HuntGroupId::parse(g)
-                .map_err(|_| bad("unknown_group", "group", "없는 그룹입니다"))?;
+                .map_err(|_| unknown("unknown_group", "group", "없는 그룹입니다"))?;
             return Ok(Dim::Group(id));
         }
         Ok(Dim::Tenant)
@@ -334,7 +345,7 @@ pub async fn report(app: &App, t: &TenantId, q: &Question) -> Outcome<Report> {
             label: names.label(&q.dim),
             figures: subject_total.into(),
         },
-        series,
+        points: series,
         users: Vec::new(),
         lines: Vec::new(),
         groups: Vec::new(),

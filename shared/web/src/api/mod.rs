@@ -16,6 +16,7 @@ mod messages;
 pub mod openapi;
 pub(crate) mod page;
 pub(crate) mod reply;
+mod stats;
 mod webhooks;
 
 use axum::Router;
@@ -131,6 +132,7 @@ fn table() -> Vec<Entry> {
             M::POST,
             post(webhooks::resend),
         ),
+        ("/v1/stats", M::GET, get(stats::report)),
         ("/v1/calls", M::GET, get(calls::list)),
         ("/v1/calls", M::POST, post(calls::create)),
         ("/v1/calls/{id}", M::GET, get(calls::get_one)),

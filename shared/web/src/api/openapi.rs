@@ -58,6 +58,7 @@ pub struct Problem {
         super::webhooks::list, super::webhooks::create, super::webhooks::get_one,
         super::webhooks::change, super::webhooks::delete, super::webhooks::deliveries,
         super::webhooks::resend,
+        super::stats::report,
         super::calls::list, super::calls::create, super::calls::get_one, super::calls::recording,
         super::messages::history, super::messages::send, super::messages::status,
         super::messages::alimtalk, super::messages::inbound_list, super::messages::inbound,
@@ -71,6 +72,7 @@ pub struct Problem {
     tags(
         (name = "accounts", description = "SIP accounts (users), their 070 numbers and business hours"),
         (name = "calls", description = "Call records, recordings, click-to-call"),
+        (name = "stats", description = "Call statistics (통계) by hour, day or month in the company's time zone"),
         (name = "messages", description = "SMS / LMS / MMS, Kakao Alimtalk, received SMS"),
         (name = "hunt_groups", description = "Hunt groups (착신그룹)"),
         (name = "ivr", description = "ARS scenarios and their prompts"),

@@ -56,26 +56,15 @@ impl CallQuery {
 
     /// The query string of this search (for the next page and the export).
     fn query_string(&self, from: &str, to: &str) -> String {
-        let enc = |s: &str| -> String {
-            s.bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect()
-        };
-        format!(
-            "from={}&to={}&direction={}&caller={}&callee={}&number={}",
-            enc(from),
-            enc(to),
-            enc(&self.direction),
-            enc(&self.caller),
-            enc(&self.callee),
-            enc(&self.number)
-        )
+        serde_urlencoded::to_string([
+            ("from", from),
+            ("to", to),
+            ("direction", &self.direction),
+            ("caller", &self.caller),
+            ("callee", &self.callee),
+            ("number", &self.number),
+        ])
+        .unwrap_or_default()
     }
 }
 

@@ -26,6 +26,7 @@ pub enum Menu {
     Ivr,
     Callbacks,
     Monitoring,
+    Stats,
     Webhooks,
     None,
 }
@@ -52,7 +53,6 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
     let item = |m: Menu, href: &str, label: &str| {
         html! { a href=(href) class=[(menu == m).then_some("on")] { (label) } }
     };
-    let soon = |label: &str| html! { span { (label) small { "준비 중" } } };
     html! {
         (DOCTYPE)
         html lang="ko" {
@@ -78,7 +78,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
                                 (item(Menu::Webhooks, "/admin/webhooks", "웹훅"))
-                                (soon("통계"))
+                                (item(Menu::Stats, "/admin/stats", "통계"))
                                 (item(Menu::Monitoring, "/admin/monitoring", "모니터링"))
                             }
                             (item(Menu::Me, "/me", "나의정보"))

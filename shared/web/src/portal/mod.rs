@@ -16,6 +16,7 @@ mod me;
 mod monitoring;
 mod org;
 mod sms;
+mod stats;
 mod webhooks;
 
 use axum::Router;
@@ -169,6 +170,10 @@ pub fn routes() -> Router<app::App> {
         .route("/admin/monitoring", get(monitoring::page_view))
         .route("/admin/monitoring/stream", get(monitoring::stream))
         .route("/assets/monitoring.js", get(monitoring::script))
+        .route("/admin/stats", get(stats::page_view))
+        .route("/admin/stats/export", get(stats::export))
+        .route("/assets/echarts.min.js", get(stats::echarts))
+        .route("/assets/stats.js", get(stats::script))
         .route("/assets/app.css", get(css))
         .route("/assets/htmx.min.js", get(htmx))
 }

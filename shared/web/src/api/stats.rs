@@ -1,0 +1,33 @@
+//! `/v1/stats` (T2 for integrators): the company's call statistics for a
+//! period in its time zone, by hour, day or month, for the company or one
+//! user, extension, number or hunt group, with breakdowns per user,
+//! number, group and ARS option. JSON, or XML on `Accept: application/xml`.
+
+use axum::extract::{Query, State};
+
+use super::Integrator;
+use super::reply::Reply;
+use crate::ApiError;
+use app::stats::{Question, Report, StatsForm};
+
+#[utoipa::path(
+    get,
+    path = "/v1/stats",
+    tag = "stats",
+    params(StatsForm),
+    responses((status = 200, description = "OK", body = Report)),
+    security(("api_key" = ["stats:read"]))
+)]
+pub async fn report(
+    State(app): State<app::App>,
+    i: Integrator,
+    Query(f): Query<StatsForm>,
+) -> Result<Reply<Report>, ApiError> {
+    let t = i.tenant.clone();
+    i.read("stats:read", "stats", async {
+        let today = app::stats::today(&app, &t, store::now_epoch_ms()).await?;
+        let q = Question::read(&app, &t, &f, today).await?;
+        app::stats::report(&app, &t, &q).await
+    })
+    .await
+}
