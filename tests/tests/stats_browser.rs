@@ -14,8 +14,8 @@ use serde_json::Value;
 async fn every_chart_type_is_drawn_with_data() {
     let data = tempfile::tempdir().expect("tempdir");
     // The example calls this time: they are what the page charts.
-    let office = Office::start_with_env(data.path(), &[], &[("OFFICE_DEMO_NO_CALLS", "0")])
-        .expect("office");
+    let office =
+        Office::start_with_env(data.path(), &[], &[("OFFICE_DEMO_NO_CALLS", "0")]).expect("office");
     let base = office.base.clone();
     let admin = &office.info["admin"];
     let driver = Chromedriver::start().expect("chromedriver");
@@ -69,12 +69,14 @@ async fn every_chart_type_is_drawn_with_data() {
     );
 
     for kind in ["bar", "line", "area", "pie", "scatter"] {
-        c.find(Locator::Css(&format!(".chart-tabs .tab[data-chart='{kind}']")))
-            .await
-            .expect("tab")
-            .click()
-            .await
-            .expect("click");
+        c.find(Locator::Css(&format!(
+            ".chart-tabs .tab[data-chart='{kind}']"
+        )))
+        .await
+        .expect("tab")
+        .click()
+        .await
+        .expect("click");
         let drawn = c
             .execute(
                 r"const o = window.officeStats.option();
@@ -134,7 +136,9 @@ async fn every_chart_type_is_drawn_with_data() {
     assert_eq!(grid["days"], 42 + 1, "each day and the total: {grid}");
     assert!(grid["users"].as_u64().is_some_and(|n| n >= 3), "{grid}");
     assert!(
-        grid["url"].as_str().is_some_and(|u| u.contains("chart=grid")),
+        grid["url"]
+            .as_str()
+            .is_some_and(|u| u.contains("chart=grid")),
         "the choice stays in the address: {grid}"
     );
     screenshot(&c, "admin-stats-grid").await.expect("shot");

@@ -11,7 +11,6 @@
 //!   sends what is due, i.e. retries coming up with their backoff.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsMessage};
-use domain::event::Event;
 use serde::Deserialize;
 
 /// What the function is invoked with: SQS records, or a scheduled event
@@ -22,27 +21,13 @@ pub struct Input {
     pub records: Vec<SqsMessage>,
 }
 
-#[derive(Deserialize)]
-struct SnsEnvelope {
-    #[serde(rename = "Message")]
-    message: String,
-}
-
-/// An SQS body: the event itself (raw delivery) or SNS's envelope around it.
-pub fn event_of(body: &str) -> Option<Event> {
-    serde_json::from_str::<Event>(body).ok().or_else(|| {
-        let env: SnsEnvelope = serde_json::from_str(body).ok()?;
-        serde_json::from_str(&env.message).ok()
-    })
-}
-
 pub async fn handle(app: &app::App, input: Input) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     let mut events = Vec::new();
     let mut ids = Vec::new();
     for r in &input.records {
         let id = r.message_id.clone().unwrap_or_default();
-        match r.body.as_deref().and_then(event_of) {
+        match r.body.as_deref().and_then(events::from_queue_body) {
             Some(e) => {
                 events.push(e);
                 ids.push(id);

@@ -42,6 +42,20 @@ pub trait Consumer: Send + Sync + std::fmt::Debug {
     async fn accept(&self, events: &[Event]) -> Result<(), String>;
 }
 
+/// An event as a queue subscribed to the events topic carries it: the
+/// event's JSON itself (raw message delivery), or SNS's envelope around it.
+pub fn from_queue_body(body: &str) -> Option<Event> {
+    #[derive(serde::Deserialize)]
+    struct SnsEnvelope {
+        #[serde(rename = "Message")]
+        message: String,
+    }
+    serde_json::from_str::<Event>(body).ok().or_else(|| {
+        let env: SnsEnvelope = serde_json::from_str(body).ok()?;
+        serde_json::from_str(&env.message).ok()
+    })
+}
+
 /// How many live events a slow subscriber may lag behind.
 pub const LIVE_BUFFER: usize = 4_096;
 

@@ -18,6 +18,7 @@ use store::repo::stats as repo;
 use crate::{App, Fail, Outcome};
 pub use aggregate::Aggregator;
 use plan::{Period, Planner};
+pub use store::repo::stats::Applied;
 
 /// The longest period one report covers.
 pub const MAX_DAYS: i64 = 366;
