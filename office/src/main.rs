@@ -9,6 +9,12 @@ mod serve;
 
 use clap::Parser as _;
 
+/// mimalloc, not the system allocator: the embedded store's writer frees
+/// what request tasks allocated, which glibc's allocator does slowly across
+/// threads (statistics aggregation: 4,700 → 5,400 call ends/s; decision 29).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();

@@ -36,25 +36,35 @@ pub async fn handle_counted(
 ) -> (SqsBatchResponse, Tally) {
     let mut response = SqsBatchResponse::default();
     let mut tally = Tally::default();
+    let mut ends = Vec::new();
     for r in &input.records {
         let id = r.message_id.clone().unwrap_or_default();
-        let Some(e) = r.body.as_deref().and_then(events::from_queue_body) else {
-            tracing::error!(message = %id, "an SQS message that is not a call event");
-            tally.failed += 1;
-            response.add_failure(id);
-            continue;
-        };
-        let Kind::Ended(ended) = &e.kind else {
-            tally.ignored += 1;
-            continue;
-        };
-        match aggregator.count(&e.tenant, ended).await {
+        match r.body.as_deref().and_then(events::from_queue_body) {
+            None => {
+                tracing::error!(message = %id, "an SQS message that is not a call event");
+                tally.failed += 1;
+                response.add_failure(id);
+            }
+            Some(e) if matches!(e.kind, Kind::Ended(_)) => ends.push((id, e)),
+            Some(_) => tally.ignored += 1,
+        }
+    }
+    // The batch's call ends at once: each is its own transaction.
+    let counted = futures::future::join_all(ends.iter().map(|(_, e)| async move {
+        match &e.kind {
+            Kind::Ended(ended) => aggregator.count(&e.tenant, ended).await,
+            _ => Ok(app::stats::Applied::AlreadyCounted),
+        }
+    }))
+    .await;
+    for ((id, _), result) in ends.iter().zip(counted) {
+        match result {
             Ok(app::stats::Applied::Counted) => tally.counted += 1,
             Ok(app::stats::Applied::AlreadyCounted) => tally.already += 1,
             Err(err) => {
                 tracing::error!(message = %id, error = %err, "not counted; SQS redelivers it");
                 tally.failed += 1;
-                response.add_failure(id);
+                response.add_failure(id.clone());
             }
         }
     }

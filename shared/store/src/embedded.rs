@@ -182,15 +182,13 @@ impl EmbeddedStore {
                     }
                     due
                 };
+                let mut tables = Tables::open(&txn)?;
                 for (_, key) in due {
-                    if let Some(item) = read_item_txn(&txn, &key)?
+                    if let Some(item) = tables.get(&key)?
                         && item.is_expired(now)
+                        && let Some(m) = Marks::of(&item)
                     {
-                        unindex(&txn, &item)?;
-                        let mut items = txn.open_table(ITEMS).map_err(backend)?;
-                        items
-                            .remove((key.pk.as_bytes(), key.sk.as_bytes()))
-                            .map_err(backend)?;
+                        tables.delete(&m)?;
                         purged += 1;
                     }
                 }
@@ -210,12 +208,17 @@ impl EmbeddedStore {
             validate::item(item)?;
         }
         self.write(move |txn, _| {
+            let mut tables = Tables::open(txn)?;
             for item in &items {
                 let key = item
                     .key()
                     .ok_or_else(|| StoreError::Invalid("no key".into()))?;
-                let old = read_item_txn(txn, &key)?;
-                store_item(txn, old.as_ref(), item)?;
+                let old = tables.get(&key)?;
+                tables.store(
+                    old.as_ref().and_then(Marks::of).as_ref(),
+                    item,
+                    &encode(item)?,
+                )?;
             }
             Ok(())
         })
@@ -285,92 +288,132 @@ fn key_from_bytes(pk: &[u8], sk: &[u8]) -> StoreResult<Key> {
     Ok(Key::new(s(pk)?, s(sk)?))
 }
 
-fn read_item_txn(txn: &WriteTransaction, key: &Key) -> StoreResult<Option<Item>> {
-    let items = txn.open_table(ITEMS).map_err(backend)?;
-    let got = items
-        .get((key.pk.as_bytes(), key.sk.as_bytes()))
-        .map_err(backend)?;
-    got.map(|b| decode(b.value())).transpose()
-}
-
 /// The item as conditions see it: expired items are absent.
-fn visible(item: Option<Item>, now: i64) -> Option<Item> {
+fn visible(item: Option<&Item>, now: i64) -> Option<&Item> {
     item.filter(|i| !i.is_expired(now))
 }
 
-fn unindex(txn: &WriteTransaction, item: &Item) -> StoreResult<()> {
-    let Some(key) = item.key() else {
-        return Ok(());
-    };
-    for ix in Index::ALL {
-        if let Some((ipk, isk)) = ix.key_of(item) {
-            let mut t = txn.open_table(index_table(ix)).map_err(backend)?;
-            t.remove((
-                ipk.as_bytes(),
-                isk.as_bytes(),
-                key.pk.as_bytes(),
-                key.sk.as_bytes(),
-            ))
-            .map_err(backend)?;
-        }
-    }
-    if let Some(at) = item.n(crate::ATTR_EXPIRES_AT) {
-        let mut t = txn.open_table(TTL).map_err(backend)?;
-        t.remove((at, key.pk.as_bytes(), key.sk.as_bytes()))
-            .map_err(backend)?;
-    }
-    Ok(())
+/// Where an item is entered besides its own row: its index keys and its
+/// expiry, to take out when it changes (without keeping the whole item).
+struct Marks {
+    pk: String,
+    sk: String,
+    index: Vec<(Index, String, String)>,
+    expires_at: Option<i64>,
 }
 
-fn store_item(txn: &WriteTransaction, old: Option<&Item>, item: &Item) -> StoreResult<()> {
-    let key = item
-        .key()
-        .ok_or_else(|| StoreError::Invalid("item without key".into()))?;
-    if let Some(old) = old {
-        unindex(txn, old)?;
+impl Marks {
+    fn of(item: &Item) -> Option<Self> {
+        let key = item.key()?;
+        Some(Self {
+            pk: key.pk,
+            sk: key.sk,
+            index: Index::ALL
+                .into_iter()
+                .filter_map(|ix| {
+                    let (p, s) = ix.key_of(item)?;
+                    Some((ix, p.to_owned(), s.to_owned()))
+                })
+                .collect(),
+            expires_at: item.n(crate::ATTR_EXPIRES_AT),
+        })
     }
-    {
-        let mut items = txn.open_table(ITEMS).map_err(backend)?;
-        items
-            .insert(
-                (key.pk.as_bytes(), key.sk.as_bytes()),
-                encode(item)?.as_slice(),
-            )
+}
+
+/// The store's tables, opened once for a write (not once per item).
+struct Tables<'t> {
+    items: redb::Table<'t, ItemsKey, &'static [u8]>,
+    gsi1: redb::Table<'t, IndexKey, ()>,
+    gsi2: redb::Table<'t, IndexKey, ()>,
+    ttl: redb::Table<'t, TtlKey, ()>,
+}
+
+impl<'t> Tables<'t> {
+    fn open(txn: &'t WriteTransaction) -> StoreResult<Self> {
+        Ok(Self {
+            items: txn.open_table(ITEMS).map_err(backend)?,
+            gsi1: txn.open_table(GSI1).map_err(backend)?,
+            gsi2: txn.open_table(GSI2).map_err(backend)?,
+            ttl: txn.open_table(TTL).map_err(backend)?,
+        })
+    }
+
+    fn index(&mut self, ix: Index) -> &mut redb::Table<'t, IndexKey, ()> {
+        match ix {
+            Index::Gsi1 => &mut self.gsi1,
+            Index::Gsi2 => &mut self.gsi2,
+        }
+    }
+
+    fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
+        let got = self
+            .items
+            .get((key.pk.as_bytes(), key.sk.as_bytes()))
             .map_err(backend)?;
+        got.map(|b| decode(b.value())).transpose()
     }
-    for ix in Index::ALL {
-        if let Some((ipk, isk)) = ix.key_of(item) {
-            let mut t = txn.open_table(index_table(ix)).map_err(backend)?;
-            t.insert(
-                (
+
+    /// Takes an item's index and expiry entries out.
+    fn unmark(&mut self, m: &Marks) -> StoreResult<()> {
+        for (ix, ipk, isk) in &m.index {
+            self.index(*ix)
+                .remove((
                     ipk.as_bytes(),
                     isk.as_bytes(),
-                    key.pk.as_bytes(),
-                    key.sk.as_bytes(),
-                ),
-                (),
-            )
-            .map_err(backend)?;
+                    m.pk.as_bytes(),
+                    m.sk.as_bytes(),
+                ))
+                .map_err(backend)?;
         }
+        if let Some(at) = m.expires_at {
+            self.ttl
+                .remove((at, m.pk.as_bytes(), m.sk.as_bytes()))
+                .map_err(backend)?;
+        }
+        Ok(())
     }
-    if let Some(at) = item.n(crate::ATTR_EXPIRES_AT) {
-        let mut t = txn.open_table(TTL).map_err(backend)?;
-        t.insert((at, key.pk.as_bytes(), key.sk.as_bytes()), ())
-            .map_err(backend)?;
-    }
-    Ok(())
-}
 
-fn delete_item(txn: &WriteTransaction, old: &Item) -> StoreResult<()> {
-    let key = old
-        .key()
-        .ok_or_else(|| StoreError::Invalid("item without key".into()))?;
-    unindex(txn, old)?;
-    let mut items = txn.open_table(ITEMS).map_err(backend)?;
-    items
-        .remove((key.pk.as_bytes(), key.sk.as_bytes()))
-        .map_err(backend)?;
-    Ok(())
+    /// Writes `item` (encoded as `bytes`) over the one `old` marks.
+    fn store(&mut self, old: Option<&Marks>, item: &Item, bytes: &[u8]) -> StoreResult<()> {
+        let key = item
+            .key()
+            .ok_or_else(|| StoreError::Invalid("item without key".into()))?;
+        if let Some(old) = old {
+            self.unmark(old)?;
+        }
+        self.items
+            .insert((key.pk.as_bytes(), key.sk.as_bytes()), bytes)
+            .map_err(backend)?;
+        for ix in Index::ALL {
+            if let Some((ipk, isk)) = ix.key_of(item) {
+                self.index(ix)
+                    .insert(
+                        (
+                            ipk.as_bytes(),
+                            isk.as_bytes(),
+                            key.pk.as_bytes(),
+                            key.sk.as_bytes(),
+                        ),
+                        (),
+                    )
+                    .map_err(backend)?;
+            }
+        }
+        if let Some(at) = item.n(crate::ATTR_EXPIRES_AT) {
+            self.ttl
+                .insert((at, key.pk.as_bytes(), key.sk.as_bytes()), ())
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    fn delete(&mut self, m: &Marks) -> StoreResult<()> {
+        self.unmark(m)?;
+        self.items
+            .remove((m.pk.as_bytes(), m.sk.as_bytes()))
+            .map_err(backend)?;
+        Ok(())
+    }
 }
 
 fn check(condition: Option<&Condition>, current: Option<&Item>) -> bool {
@@ -430,11 +473,16 @@ impl Store for EmbeddedStore {
             let key = item
                 .key()
                 .ok_or_else(|| StoreError::Invalid("no key".into()))?;
-            let old = read_item_txn(txn, &key)?;
-            if !check(condition.as_ref(), visible(old.clone(), now).as_ref()) {
+            let mut tables = Tables::open(txn)?;
+            let old = tables.get(&key)?;
+            if !check(condition.as_ref(), visible(old.as_ref(), now)) {
                 return Err(StoreError::ConditionFailed);
             }
-            store_item(txn, old.as_ref(), &item)
+            tables.store(
+                old.as_ref().and_then(Marks::of).as_ref(),
+                &item,
+                &encode(&item)?,
+            )
         })
         .await
     }
@@ -448,13 +496,15 @@ impl Store for EmbeddedStore {
         validate::update(key, &update)?;
         let key = key.clone();
         self.write(move |txn, now| {
-            let old = read_item_txn(txn, &key)?;
-            if !check(condition.as_ref(), visible(old.clone(), now).as_ref()) {
+            let mut tables = Tables::open(txn)?;
+            let old = tables.get(&key)?;
+            if !check(condition.as_ref(), visible(old.as_ref(), now)) {
                 return Err(StoreError::ConditionFailed);
             }
-            let new = update.apply(&key, old.clone())?;
-            validate::item(&new)?;
-            store_item(txn, old.as_ref(), &new)?;
+            let marks = old.as_ref().and_then(Marks::of);
+            let new = update.apply(&key, old)?;
+            let bytes = validate::encoded(&new)?;
+            tables.store(marks.as_ref(), &new, &bytes)?;
             Ok(new)
         })
         .await
@@ -464,12 +514,13 @@ impl Store for EmbeddedStore {
         validate::key(key)?;
         let key = key.clone();
         self.write(move |txn, now| {
-            let old = read_item_txn(txn, &key)?;
-            if !check(condition.as_ref(), visible(old.clone(), now).as_ref()) {
+            let mut tables = Tables::open(txn)?;
+            let old = tables.get(&key)?;
+            if !check(condition.as_ref(), visible(old.as_ref(), now)) {
                 return Err(StoreError::ConditionFailed);
             }
-            match old {
-                Some(old) => delete_item(txn, &old),
+            match old.as_ref().and_then(Marks::of) {
+                Some(m) => tables.delete(&m),
                 None => Ok(()),
             }
         })
@@ -591,6 +642,7 @@ impl Store for EmbeddedStore {
     async fn transact_write(&self, ops: Vec<TxOp>) -> StoreResult<()> {
         validate::transaction(&ops)?;
         self.write(move |txn, now| {
+            let mut tables = Tables::open(txn)?;
             // Read and check everything first: one failed condition cancels all.
             let mut current = Vec::with_capacity(ops.len());
             let mut failed = Vec::new();
@@ -598,8 +650,8 @@ impl Store for EmbeddedStore {
                 let key = op
                     .key()
                     .ok_or_else(|| StoreError::Invalid("no key".into()))?;
-                let old = read_item_txn(txn, &key)?;
-                if !check(op.condition(), visible(old.clone(), now).as_ref()) {
+                let old = tables.get(&key)?;
+                if !check(op.condition(), visible(old.as_ref(), now)) {
                     failed.push(i);
                 }
                 current.push((key, old));
@@ -608,23 +660,28 @@ impl Store for EmbeddedStore {
                 return Err(StoreError::TransactionCanceled { failed });
             }
             // Every new item is computed and valid before the first change.
-            let mut changes: Vec<(Option<Item>, Option<Item>)> = Vec::with_capacity(ops.len());
+            let mut changes: Vec<(Option<Marks>, Option<(Item, Vec<u8>)>)> =
+                Vec::with_capacity(ops.len());
             for (op, (key, old)) in ops.into_iter().zip(current) {
+                let marks = old.as_ref().and_then(Marks::of);
                 match op {
-                    TxOp::Put { item, .. } => changes.push((old, Some(item))),
-                    TxOp::Update { update, .. } => {
-                        let new = update.apply(&key, old.clone())?;
-                        validate::item(&new)?;
-                        changes.push((old, Some(new)));
+                    TxOp::Put { item, .. } => {
+                        let bytes = encode(&item)?;
+                        changes.push((marks, Some((item, bytes))));
                     }
-                    TxOp::Delete { .. } => changes.push((old, None)),
-                    TxOp::Check { .. } => {}
+                    TxOp::Update { update, .. } => {
+                        let new = update.apply(&key, old)?;
+                        let bytes = validate::encoded(&new)?;
+                        changes.push((marks, Some((new, bytes))));
+                    }
+                    TxOp::Delete { .. } if old.is_some() => changes.push((marks, None)),
+                    TxOp::Delete { .. } | TxOp::Check { .. } => {}
                 }
             }
             for (old, new) in changes {
                 match (old, new) {
-                    (old, Some(new)) => store_item(txn, old.as_ref(), &new)?,
-                    (Some(old), None) => delete_item(txn, &old)?,
+                    (old, Some((new, bytes))) => tables.store(old.as_ref(), &new, &bytes)?,
+                    (Some(old), None) => tables.delete(&old)?,
                     (None, None) => {}
                 }
             }

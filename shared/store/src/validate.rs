@@ -63,6 +63,12 @@ fn special_attr(name: &str, value: &Value) -> Result<(), StoreError> {
 }
 
 pub(crate) fn item(item: &Item) -> Result<(), StoreError> {
+    encoded(item).map(|_| ())
+}
+
+/// Checks an item and returns its encoding (what the embedded store keeps),
+/// so a write encodes it once.
+pub(crate) fn encoded(item: &Item) -> Result<Vec<u8>, StoreError> {
     let k = item
         .key()
         .ok_or_else(|| invalid("an item needs string pk and sk attributes"))?;
@@ -71,15 +77,14 @@ pub(crate) fn item(item: &Item) -> Result<(), StoreError> {
         attr_name(name)?;
         special_attr(name, value)?;
     }
-    let size = postcard::to_allocvec(item)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
+    let bytes = postcard::to_allocvec(item).map_err(|e| invalid(e.to_string()))?;
+    let size = bytes.len();
     if size > MAX_ITEM_BYTES {
         return Err(invalid(format!(
             "item is {size} bytes; the limit is {MAX_ITEM_BYTES}"
         )));
     }
-    Ok(())
+    Ok(bytes)
 }
 
 pub(crate) fn update(k: &Key, update: &Update) -> Result<(), StoreError> {

@@ -4,9 +4,10 @@
 //!   the bucket is a UTC hour (`H#…`), or a day or month of a time zone
 //!   (`D#<zone>#<date>`, `M#<zone>#<yyyy-mm>`), and the dimension is
 //!   `T` (the tenant), `U#<account>`, `N#<070 digits>`, `G#<group>` or
-//!   `O#<scenario>#<node>#<choice>` ([`Dim::key`]). Attributes are
-//!   `<flow>_<counter>` (`i_calls`, `o_talk_ms`, `n_talk_max_ms`...). One
-//!   partition per bucket, so a breakdown of a month is one query.
+//!   `O#<scenario>#<node>#<choice>` ([`Dim::key`]), one item per flow
+//!   (`<dimension>@i`, `@o`, `@n`: a call touches only its own flow's),
+//!   attributes named as [`SUM_FIELDS`] and `talk_max_ms`. One partition
+//!   per bucket, so a breakdown of a month is one query.
 //! - `TENANT#<t>#STATSDONE` / `<call id>`: the call has been counted.
 //!   Written in the same transaction as its increments, so a redelivered
 //!   call end counts once. Kept for [`DONE_KEEP_SECS`], longer than any
@@ -15,9 +16,8 @@
 //!   the days and months of `<zone>` (`since_ms`, the earliest call start
 //!   counted that way); before then, a query rolls up hours.
 //!
-//! The longest talk time is not a sum: it is raised by a conditional
-//! update after the transaction (idempotent, so it is simply done again
-//! when a call end comes twice).
+//! The longest talk time is not a sum: it is set in the same transaction,
+//! on condition that it is longer than the cell's (see [`apply`]).
 
 use domain::TenantId;
 use domain::stats::{Bucket, ByFlow, Counters, Dim, Flow, SUM_FIELDS};
@@ -28,6 +28,10 @@ use crate::{
     keys,
 };
 
+/// Most attempts at one call's transaction before giving up (the call
+/// end then comes again from its queue).
+const MAX_ROUNDS: usize = 200;
+
 /// How long a counted call's marker stays (40 days: SQS keeps messages 14).
 pub const DONE_KEEP_SECS: i64 = 40 * 86_400;
 
@@ -35,8 +39,16 @@ fn bucket_pk(t: &TenantId, b: &Bucket) -> String {
     format!("{}#STATS#{}", keys::tenant_pk(t), b.key())
 }
 
-fn cell(t: &TenantId, b: &Bucket, dim: &str) -> Key {
-    Key::new(bucket_pk(t, b), dim)
+/// A dimension's counters of one flow in a bucket: `<dim>@<flow code>`.
+fn cell(t: &TenantId, b: &Bucket, dim: &str, flow: Flow) -> Key {
+    Key::new(bucket_pk(t, b), format!("{dim}@{}", flow.code()))
+}
+
+/// The dimension and flow a cell's sort key names.
+fn parse_cell(sk: &str) -> Option<(Dim, Flow)> {
+    let (dim, code) = sk.rsplit_once('@')?;
+    let flow = Flow::ALL.into_iter().find(|f| f.code() == code)?;
+    Some((Dim::parse_key(dim)?, flow))
 }
 
 fn done_key(t: &TenantId, call_id: &str) -> Key {
@@ -49,18 +61,6 @@ fn zone_key(t: &TenantId, zone: &str) -> Key {
         format!("ZONE#{zone}"),
     )
 }
-
-fn attr(flow: Flow, field: &str) -> String {
-    format!("{}_{field}", flow.code())
-}
-
-/// Attribute names per flow: the summed counters, then the maximum
-/// (built once: reading a year's buckets reads them millions of times).
-static NAMES: std::sync::LazyLock<[[String; 13]; 3]> = std::sync::LazyLock::new(|| {
-    Flow::ALL.map(|f| {
-        std::array::from_fn(|i| attr(f, SUM_FIELDS.get(i).copied().unwrap_or(Counters::MAX_FIELD)))
-    })
-});
 
 /// What one ended call adds: its counters under its flow, in each of its
 /// dimensions, in each of its buckets.
@@ -81,84 +81,100 @@ pub enum Applied {
 }
 
 /// Adds a call's contribution once: a second time changes nothing.
+///
+/// One transaction: the marker (create-only) and an increment per cell.
+/// The longest talk time rides along where it beats the cell's current
+/// one (read just before), guarded by a condition; if another call raised
+/// it meanwhile, the transaction is cancelled and tried again.
 pub async fn apply(
     store: &dyn Store,
     t: &TenantId,
     c: &Contribution,
     now_s: i64,
 ) -> RepoResult<Applied> {
-    let mut ops = Vec::with_capacity(1 + c.dims.len() * c.buckets.len());
-    ops.push(TxOp::Put {
-        item: Item::new(&done_key(t, &c.call_id))
-            .with("type", "stats_done")
-            .with(ATTR_EXPIRES_AT, now_s + DONE_KEEP_SECS),
-        condition: Some(Condition::absent()),
-    });
+    let cells: Vec<Key> = c
+        .buckets
+        .iter()
+        .flat_map(|b| c.dims.iter().map(move |d| cell(t, b, &d.key(), c.flow)))
+        .collect();
     let sums = c.counters.sums();
-    for b in &c.buckets {
-        for d in &c.dims {
+    let longest = c.counters.talk_max_ms;
+    let max_name = Counters::MAX_FIELD;
+    // A retry means another call raised one of these cells' longest talk
+    // past what was read: the maxima only grow, so this ends (each round
+    // either commits or finds a larger maximum). Many answered calls of
+    // one hour counted at once can take a few rounds.
+    for _ in 0..MAX_ROUNDS {
+        let current = if longest > 0 {
+            longest_now(store, &cells, max_name).await?
+        } else {
+            std::collections::HashMap::new()
+        };
+        let mut ops = Vec::with_capacity(1 + cells.len());
+        ops.push(TxOp::Put {
+            item: Item::new(&done_key(t, &c.call_id))
+                .with("type", "stats_done")
+                .with(ATTR_EXPIRES_AT, now_s + DONE_KEEP_SECS),
+            condition: Some(Condition::absent()),
+        });
+        for k in &cells {
             let mut u = Update::new();
             for (field, v) in SUM_FIELDS.iter().zip(sums) {
                 if v != 0 {
-                    u = u.add(&attr(c.flow, field), v);
+                    u = u.add(field, v);
                 }
             }
+            let mut condition = None;
+            if longest > current.get(k).copied().unwrap_or(0) {
+                u = u.set(max_name, longest);
+                condition = Some(Condition::Or(vec![
+                    Condition::not_exists(max_name),
+                    Condition::Lt(max_name.to_owned(), Value::N(longest)),
+                ]));
+            }
             ops.push(TxOp::Update {
-                key: cell(t, b, &d.key()),
+                key: k.clone(),
                 update: u,
-                condition: None,
+                condition,
             });
         }
-    }
-    let applied = match store.transact_write(ops).await {
-        Ok(()) => Applied::Counted,
-        Err(StoreError::TransactionCanceled { failed }) if failed == [0] => Applied::AlreadyCounted,
-        Err(e) => return Err(e.into()),
-    };
-    if c.counters.talk_max_ms > 0 {
-        raise_longest(store, t, c).await?;
-    }
-    Ok(applied)
-}
-
-async fn raise_longest(store: &dyn Store, t: &TenantId, c: &Contribution) -> RepoResult<()> {
-    let name = &attr(c.flow, Counters::MAX_FIELD);
-    let v = c.counters.talk_max_ms;
-    let writes = c.buckets.iter().flat_map(|b| {
-        c.dims.iter().map(move |d| async move {
-            let r = store
-                .update(
-                    &cell(t, b, &d.key()),
-                    Update::new().set(name, v),
-                    Some(Condition::Or(vec![
-                        Condition::not_exists(name),
-                        Condition::Lt(name.clone(), Value::N(v)),
-                    ])),
-                )
-                .await;
-            match r {
-                Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
-                Err(e) => Err(e),
+        match store.transact_write(ops).await {
+            Ok(()) => return Ok(Applied::Counted),
+            Err(StoreError::TransactionCanceled { failed }) if failed.contains(&0) => {
+                return Ok(Applied::AlreadyCounted);
             }
-        })
-    });
-    for r in futures::future::join_all(writes).await {
-        r?;
+            // A longer call was counted meanwhile: read again.
+            Err(StoreError::TransactionCanceled { .. } | StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
-    Ok(())
+    Err(StoreError::Conflict.into())
 }
 
-/// Reads a cell's counters by flow.
-fn by_flow(i: &Item) -> ByFlow {
-    let mut out = ByFlow::default();
-    for (slot, names) in out.iter_mut().zip(NAMES.iter()) {
-        let mut sums = [0; 12];
-        for (s, name) in sums.iter_mut().zip(names) {
-            *s = i.n(name).unwrap_or(0);
+/// The longest talk time each cell holds now (absent: none yet).
+async fn longest_now(
+    store: &dyn Store,
+    cells: &[Key],
+    name: &str,
+) -> RepoResult<std::collections::HashMap<Key, i64>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in cells.chunks(crate::MAX_BATCH_GET) {
+        for i in store.batch_get(chunk).await? {
+            if let (Some(k), Some(v)) = (i.key(), i.n(name)) {
+                out.insert(k, v);
+            }
         }
-        *slot = Counters::from_sums(sums, i.n(&names[12]).unwrap_or(0));
     }
-    out
+    Ok(out)
+}
+
+/// A cell's counters.
+fn counters(i: &Item) -> Counters {
+    let mut sums = [0; 12];
+    for (s, field) in sums.iter_mut().zip(SUM_FIELDS) {
+        *s = i.n(field).unwrap_or(0);
+    }
+    Counters::from_sums(sums, i.n(Counters::MAX_FIELD).unwrap_or(0))
 }
 
 /// Every dimension's counters in bucket `b` whose key starts with
@@ -173,13 +189,18 @@ pub async fn bucket(
     if !prefix.is_empty() {
         q = q.sk(SortKey::BeginsWith(prefix.to_owned()));
     }
-    super::every(store, q, |i| {
+    let cells = super::every(store, q, |i| {
         Ok(i.s(crate::ATTR_SK)
-            .and_then(Dim::parse_key)
-            .map(|d| (d, by_flow(i))))
+            .and_then(parse_cell)
+            .map(|(d, f)| (d, f, counters(i))))
     })
-    .await
-    .map(|v| v.into_iter().flatten().collect())
+    .await?;
+    let mut out: std::collections::BTreeMap<Dim, ByFlow> = std::collections::BTreeMap::new();
+    for (dim, flow, c) in cells.into_iter().flatten() {
+        let slot = Flow::ALL.iter().position(|f| *f == flow).unwrap_or(0);
+        out.entry(dim).or_default()[slot] = c;
+    }
+    Ok(out.into_iter().collect())
 }
 
 /// One dimension's counters in each of `buckets` (empty where none).
@@ -190,18 +211,27 @@ pub async fn cells(
     buckets: &[Bucket],
 ) -> RepoResult<Vec<ByFlow>> {
     let dim = dim.key();
-    let keys: Vec<Key> = buckets.iter().map(|b| cell(t, b, &dim)).collect();
+    let keys: Vec<Key> = buckets
+        .iter()
+        .flat_map(|b| Flow::ALL.map(|f| cell(t, b, &dim, f)))
+        .collect();
     let mut found = std::collections::HashMap::new();
     for chunk in keys.chunks(crate::MAX_BATCH_GET) {
         for i in store.batch_get(chunk).await? {
             if let Some(k) = i.key() {
-                found.insert(k, by_flow(&i));
+                found.insert(k, counters(&i));
             }
         }
     }
     Ok(keys
-        .iter()
-        .map(|k| found.get(k).copied().unwrap_or_default())
+        .chunks(Flow::ALL.len())
+        .map(|flows| {
+            let mut by = ByFlow::default();
+            for (slot, k) in by.iter_mut().zip(flows) {
+                *slot = found.get(k).copied().unwrap_or_default();
+            }
+            by
+        })
         .collect())
 }
 
@@ -303,6 +333,31 @@ mod tests {
         .await
         .expect("cells");
         assert_eq!((lines[0][0].calls, lines[1][0].calls), (2, 0));
+    }
+
+    #[tokio::test]
+    async fn many_calls_counted_at_once_keep_every_sum_and_the_longest() {
+        let s = std::sync::Arc::new(EmbeddedStore::in_memory().expect("store"));
+        let t = tenant();
+        let now = crate::now_epoch_seconds();
+        // Rising talk times, all at once: each may find a longer one committed.
+        let tasks: Vec<_> = (1..=300_i64)
+            .map(|i| {
+                let (s, t) = (s.clone(), t.clone());
+                tokio::spawn(async move {
+                    apply(&*s, &t, &contribution(&format!("c{i}"), i * 1_000), now).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.expect("task"), Ok(Applied::Counted));
+        }
+        let b = &contribution("x", 1).buckets[0];
+        let all = bucket(&*s, &t, b, "T").await.expect("bucket");
+        let c = &all[0].1[0];
+        assert_eq!(c.calls, 300);
+        assert_eq!(c.talk_ms, (1..=300).sum::<i64>() * 1_000);
+        assert_eq!(c.talk_max_ms, 300_000);
     }
 
     #[tokio::test]
