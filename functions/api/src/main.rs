@@ -3,14 +3,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .without_time()
-        .init();
-    let cfg = app::Config::from_env()?;
-    let public_url = cfg.public_url.clone().unwrap_or_default();
-    let app = app::App::open(&cfg, &public_url).await?;
+    let app = app::App::for_lambda().await?;
     // Warm the connection (TLS handshake) during init, not on the first request.
     if let Err(e) = app.check_store().await {
         tracing::warn!(error = %e, "store not reachable at start-up");

@@ -5,14 +5,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .without_time()
-        .init();
-    let cfg = app::Config::from_env()?;
-    let public_url = cfg.public_url.clone().unwrap_or_default();
-    let app = app::App::open(&cfg, &public_url).await?;
+    let app = app::App::for_lambda().await?;
     let app = &app;
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(sms_dispatch::handle(app, ev.payload).await)

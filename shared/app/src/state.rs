@@ -88,6 +88,21 @@ pub enum AppError {
 }
 
 impl App {
+    /// What each Lambda function does at a cold start: JSON logs (level
+    /// from `RUST_LOG`, no timestamps: CloudWatch adds them), then the
+    /// adapters from the environment (`Config::from_env`).
+    #[cfg(feature = "aws")]
+    pub async fn for_lambda() -> Result<Self, AppError> {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .without_time()
+            .init();
+        let cfg = Config::from_env()?;
+        let public_url = cfg.public_url.clone().unwrap_or_default();
+        Self::open(&cfg, &public_url).await
+    }
+
     /// Builds the adapters. `public_url` is where this process is reached
     /// (local download links start with it).
     pub async fn open(cfg: &Config, public_url: &str) -> Result<Self, AppError> {

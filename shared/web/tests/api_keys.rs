@@ -105,6 +105,7 @@ async fn keys_are_listed_with_last_use_and_revoked_in_the_api_and_the_portal() {
 const ROUTES: &[(&str, &str, &str)] = &[
     ("calls:read", "GET", "/v1/calls"),
     ("calls:write", "POST", "/v1/calls"),
+    ("stats:read", "GET", "/v1/stats"),
     ("recordings:read", "GET", "/v1/calls/x/recordings/1"),
     (
         "sms:read",
