@@ -21,6 +21,12 @@ pub async fn tenant(app: &App, t: &TenantId) -> Outcome<domain::Tenant> {
         .ok_or_else(|| Fail::not_found("회사를 찾을 수 없습니다"))
 }
 
+/// The company's time zone (business-hour defaults, statistics).
+pub async fn time_zone(app: &App, t: &TenantId) -> Outcome<domain::calendar::TimeZone> {
+    let tenant = tenant(app, t).await?;
+    domain::calendar::TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))
+}
+
 pub async fn account(app: &App, t: &TenantId, id: &str) -> Outcome<Account> {
     let id = AccountId::parse(id).map_err(|_| Fail::not_found("계정을 찾을 수 없습니다"))?;
     accounts::get(&*app.store, t, &id)

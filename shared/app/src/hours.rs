@@ -20,9 +20,8 @@ pub async fn get(app: &App, t: &TenantId, a: &AccountId) -> Outcome<BusinessHour
     if let Some(h) = hours::find(&*app.store, t, a).await? {
         return Ok(h);
     }
-    let tenant = crate::admin::tenant(app, t).await?;
     Ok(BusinessHours {
-        time_zone: TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))?,
+        time_zone: crate::admin::time_zone(app, t).await?,
         ..BusinessHours::default()
     })
 }

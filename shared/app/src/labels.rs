@@ -49,13 +49,13 @@ pub fn ivr_choice(chose: &str) -> String {
     }
 }
 
-/// How statistics name a call's flow.
-pub fn flow(f: domain::stats::Flow) -> &'static str {
-    use domain::stats::Flow as F;
-    match f {
-        F::Inbound => "수신",
-        F::Outbound => "발신",
-        F::Internal => "내선",
+/// The heading of a statistics period column: 시간 / 날짜 / 월.
+pub fn grain(g: domain::stats::Grain) -> &'static str {
+    use domain::stats::Grain as G;
+    match g {
+        G::Hour => "시간",
+        G::Day => "날짜",
+        G::Month => "월",
     }
 }
 

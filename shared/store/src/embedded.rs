@@ -204,21 +204,18 @@ impl EmbeddedStore {
     /// no equivalent beyond 25-item batches; code that must run on both
     /// uses [`Store::transact_write`]).
     pub async fn bulk_put(&self, items: Vec<Item>) -> StoreResult<()> {
-        for item in &items {
-            validate::item(item)?;
-        }
+        let encoded = items
+            .into_iter()
+            .map(|item| validate::encoded(&item).map(|bytes| (item, bytes)))
+            .collect::<StoreResult<Vec<_>>>()?;
         self.write(move |txn, _| {
             let mut tables = Tables::open(txn)?;
-            for item in &items {
+            for (item, bytes) in &encoded {
                 let key = item
                     .key()
                     .ok_or_else(|| StoreError::Invalid("no key".into()))?;
                 let old = tables.get(&key)?;
-                tables.store(
-                    old.as_ref().and_then(Marks::of).as_ref(),
-                    item,
-                    &encode(item)?,
-                )?;
+                tables.store(old.as_ref().and_then(Marks::of).as_ref(), item, bytes)?;
             }
             Ok(())
         })
@@ -468,7 +465,7 @@ impl Store for EmbeddedStore {
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> StoreResult<()> {
-        validate::item(&item)?;
+        let bytes = validate::encoded(&item)?;
         self.write(move |txn, now| {
             let key = item
                 .key()
@@ -478,11 +475,7 @@ impl Store for EmbeddedStore {
             if !check(condition.as_ref(), visible(old.as_ref(), now)) {
                 return Err(StoreError::ConditionFailed);
             }
-            tables.store(
-                old.as_ref().and_then(Marks::of).as_ref(),
-                &item,
-                &encode(&item)?,
-            )
+            tables.store(old.as_ref().and_then(Marks::of).as_ref(), &item, &bytes)
         })
         .await
     }

@@ -55,6 +55,9 @@ impl Aggregator {
         }
     }
 
+    /// The company's zone (read again after [`ZONE_TTL`]), having noted
+    /// in the table that a call starting at `started_ms` is counted in it
+    /// (once per process for the earliest start seen).
     async fn zone(&self, t: &TenantId, started_ms: i64) -> Result<TimeZone, String> {
         let cached = {
             let zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
@@ -63,8 +66,8 @@ impl Aggregator {
                 .filter(|z| z.read_at.elapsed() < ZONE_TTL)
                 .map(|z| (z.tz.clone(), z.marked_from))
         };
-        let (tz, marked_from) = match cached {
-            Some(c) => c,
+        let (tz, marked_from, fresh) = match cached {
+            Some((tz, marked)) => (tz, marked, false),
             None => {
                 let tenant = store::repo::tenants::get(&*self.store, t)
                     .await
@@ -73,7 +76,7 @@ impl Aggregator {
                 let tz = tenant
                     .and_then(|x| TimeZone::parse(&x.time_zone).ok())
                     .unwrap_or_default();
-                (tz, i64::MAX)
+                (tz, i64::MAX, true)
             }
         };
         if started_ms < marked_from {
@@ -82,19 +85,19 @@ impl Aggregator {
                 .map_err(|e| e.to_string())?;
         }
         let mut zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
-        let z = zones.entry(t.clone()).or_insert_with(|| Zone {
-            tz: tz.clone(),
-            read_at: Instant::now(),
-            marked_from: i64::MAX,
-        });
-        if z.tz != tz || z.read_at.elapsed() >= ZONE_TTL {
-            *z = Zone {
-                tz: tz.clone(),
-                read_at: Instant::now(),
-                marked_from: i64::MAX,
-            };
+        match zones.get_mut(t) {
+            Some(z) if !fresh && z.tz == tz => z.marked_from = z.marked_from.min(started_ms),
+            _ => {
+                zones.insert(
+                    t.clone(),
+                    Zone {
+                        tz: tz.clone(),
+                        read_at: Instant::now(),
+                        marked_from: started_ms,
+                    },
+                );
+            }
         }
-        z.marked_from = z.marked_from.min(started_ms);
         Ok(tz)
     }
 

@@ -75,11 +75,7 @@ fn rows(rows: &[Row]) -> impl Iterator<Item = (&str, &Figures)> {
 pub fn xlsx(r: &Report) -> Outcome<Vec<u8>> {
     let mut book = Workbook::new();
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
-        let first = match r.grain {
-            domain::stats::Grain::Hour => "시간",
-            domain::stats::Grain::Day => "날짜",
-            domain::stats::Grain::Month => "월",
-        };
+        let first = crate::labels::grain(r.grain);
         let total = std::iter::once(("합계", &r.subject.figures));
         let series = r.points.iter().map(|p| (p.label.as_str(), &p.figures));
         sheet(book, "기간별", first, series.chain(total))?;

@@ -10,7 +10,7 @@ pub mod plan;
 use std::collections::{BTreeMap, HashMap};
 
 use domain::calendar::{Date, TimeZone};
-use domain::stats::{Bucket, ByFlow, Counters, Dim, Flow, Grain, total};
+use domain::stats::{Bucket, Counters, Dim, Flow, Grain, total};
 use domain::{AccountId, HuntGroupId, PhoneNumber, TenantId};
 use serde::{Deserialize, Serialize};
 use store::repo::stats as repo;
@@ -287,8 +287,7 @@ impl Question {
 
 /// The company's zone and its bucket planner.
 async fn planner(app: &App, t: &TenantId) -> Outcome<Planner> {
-    let tenant = crate::admin::tenant(app, t).await?;
-    let tz = TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))?;
+    let tz = crate::admin::time_zone(app, t).await?;
     let since = repo::zone_since(&*app.store, t, tz.name()).await?;
     let coarse_from = since
         .and_then(|ms| tz.to_local(ms.div_euclid(1000)))
@@ -296,34 +295,45 @@ async fn planner(app: &App, t: &TenantId) -> Outcome<Planner> {
     Ok(Planner { tz, coarse_from })
 }
 
-/// The company's today.
-pub async fn today(app: &App, t: &TenantId, now_ms: i64) -> Outcome<Date> {
-    let tenant = crate::admin::tenant(app, t).await?;
-    let tz = TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))?;
+/// The date of `now_ms` in `tz`.
+fn date_in(tz: &TimeZone, now_ms: i64) -> Outcome<Date> {
     tz.to_local(now_ms.div_euclid(1000))
         .map(|l| l.date)
         .ok_or_else(|| Fail::internal(&"clock outside the calendar"))
 }
 
+/// The company's today.
+pub async fn today(app: &App, t: &TenantId, now_ms: i64) -> Outcome<Date> {
+    date_in(&crate::admin::time_zone(app, t).await?, now_ms)
+}
+
+/// Reads a form and answers it (what the page, its export and the API
+/// do): the period's defaults count from the company's today at `now_ms`.
+pub async fn ask(app: &App, t: &TenantId, f: &StatsForm, now_ms: i64) -> Outcome<Report> {
+    let plan = planner(app, t).await?;
+    let q = Question::read(app, t, f, date_in(&plan.tz, now_ms)?).await?;
+    answer(app, t, &plan, &q).await
+}
+
 /// Answers a question.
 pub async fn report(app: &App, t: &TenantId, q: &Question) -> Outcome<Report> {
-    let plan = planner(app, t).await?;
+    answer(app, t, &planner(app, t).await?, q).await
+}
+
+async fn answer(app: &App, t: &TenantId, plan: &Planner, q: &Question) -> Outcome<Report> {
     let slots = plan.series(&q.period, q.grain);
     let wanted: Vec<Bucket> = slots.iter().flat_map(|s| s.cells.clone()).collect();
-    let got = repo::cells(&*app.store, t, &q.dim, &wanted).await?;
-    let mut at: HashMap<&Bucket, &ByFlow> = HashMap::new();
-    for (b, c) in wanted.iter().zip(&got) {
-        at.insert(b, c);
-    }
+    // One reading per wanted bucket, in the slots' order.
+    let mut got = repo::cells(&*app.store, t, &q.dim, &wanted)
+        .await?
+        .into_iter();
     let mut subject_total = Counters::default();
     let series = slots
         .iter()
         .map(|s| {
             let mut c = Counters::default();
-            for b in &s.cells {
-                if let Some(by) = at.get(b) {
-                    c.merge(&total(by, q.flow));
-                }
+            for by in got.by_ref().take(s.cells.len()) {
+                c.merge(&total(&by, q.flow));
             }
             subject_total.merge(&c);
             Point {
@@ -414,6 +424,14 @@ fn subject_id(d: &Dim) -> String {
     }
 }
 
+/// How a user is named in statistics: name and extension.
+pub fn account_label(a: &domain::Account) -> String {
+    match &a.extension {
+        Some(e) => format!("{} ({e})", a.name),
+        None => a.name.clone(),
+    }
+}
+
 /// Names of the company's users, groups and scenarios, for labels.
 struct Names {
     users: HashMap<AccountId, String>,
@@ -426,13 +444,7 @@ impl Names {
         let users = store::repo::accounts::all(&*app.store, t)
             .await?
             .into_iter()
-            .map(|a| {
-                let label = match &a.extension {
-                    Some(e) => format!("{} ({e})", a.name),
-                    None => a.name.clone(),
-                };
-                (a.id, label)
-            })
+            .map(|a| (a.id.clone(), account_label(&a)))
             .collect();
         let groups = store::repo::hunt_groups::all(&*app.store, t)
             .await?

@@ -97,7 +97,13 @@ pub async fn apply(
         .iter()
         .flat_map(|b| c.dims.iter().map(move |d| cell(t, b, &d.key(), c.flow)))
         .collect();
-    let sums = c.counters.sums();
+    // The same increments in every cell.
+    let mut adds = Update::new();
+    for (field, v) in SUM_FIELDS.iter().zip(c.counters.sums()) {
+        if v != 0 {
+            adds = adds.add(field, v);
+        }
+    }
     let longest = c.counters.talk_max_ms;
     let max_name = Counters::MAX_FIELD;
     // A retry means another call raised one of these cells' longest talk
@@ -118,12 +124,7 @@ pub async fn apply(
             condition: Some(Condition::absent()),
         });
         for k in &cells {
-            let mut u = Update::new();
-            for (field, v) in SUM_FIELDS.iter().zip(sums) {
-                if v != 0 {
-                    u = u.add(field, v);
-                }
-            }
+            let mut u = adds.clone();
             let mut condition = None;
             if longest > current.get(k).copied().unwrap_or(0) {
                 u = u.set(max_name, longest);

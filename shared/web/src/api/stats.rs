@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use super::Integrator;
 use super::reply::Reply;
 use crate::ApiError;
-use app::stats::{Question, Report, StatsForm};
+use app::stats::{Report, StatsForm};
 
 #[utoipa::path(
     get,
@@ -24,10 +24,10 @@ pub async fn report(
     Query(f): Query<StatsForm>,
 ) -> Result<Reply<Report>, ApiError> {
     let t = i.tenant.clone();
-    i.read("stats:read", "stats", async {
-        let today = app::stats::today(&app, &t, store::now_epoch_ms()).await?;
-        let q = Question::read(&app, &t, &f, today).await?;
-        app::stats::report(&app, &t, &q).await
-    })
+    i.read(
+        "stats:read",
+        "stats",
+        app::stats::ask(&app, &t, &f, store::now_epoch_ms()),
+    )
     .await
 }

@@ -135,11 +135,7 @@ async fn subjects(app: &app::App, t: &domain::TenantId) -> Vec<(String, Vec<(Str
     let mut users = Vec::new();
     let mut lines = Vec::new();
     for a in &accounts {
-        let label = match &a.extension {
-            Some(e) => format!("{} ({e})", a.name),
-            None => a.name.clone(),
-        };
-        users.push((format!("user:{}", a.id), label));
+        users.push((format!("user:{}", a.id), app::stats::account_label(a)));
         if let Some(n) = &a.number {
             lines.push((format!("line:{}", n.national_digits()), n.display()));
         }
@@ -173,18 +169,27 @@ pub async fn page_view(
     Query(q): Query<StatsQuery>,
 ) -> Response {
     let t = &p.session.tenant;
-    let today = match app::stats::today(&app, t, store::now_epoch_ms()).await {
-        Ok(d) => d,
-        Err(f) => return render_fail(Some(&p), &f),
-    };
-    let answer = match app::stats::Question::read(&app, t, &q.form(), today).await {
-        Ok(question) => app::stats::report(&app, t, &question).await,
-        Err(f) => Err(f),
-    };
-    let (report, error) = match answer {
+    let now = store::now_epoch_ms();
+    let (report, error) = match app::stats::ask(&app, t, &q.form(), now).await {
         Ok(r) => (Some(r), None),
         Err(f) if f.kind == app::FailKind::Internal => return render_fail(Some(&p), &f),
         Err(f) => (None, Some(f.message)),
+    };
+    // The period asked (defaults filled in), or as typed when refused.
+    let (from, to) = match &report {
+        Some(r) => (r.from.clone(), r.to.clone()),
+        None => {
+            let today = match app::stats::today(&app, t, now).await {
+                Ok(d) => d,
+                Err(f) => return render_fail(Some(&p), &f),
+            };
+            (
+                q.from
+                    .clone()
+                    .unwrap_or_else(|| format!("{:04}-{:02}-01", today.year(), today.month())),
+                q.to.clone().unwrap_or_else(|| today.to_string()),
+            )
+        }
     };
     let subjects = subjects(&app, t).await;
     let chart = q
@@ -192,12 +197,11 @@ pub async fn page_view(
         .as_deref()
         .filter(|c| CHARTS.iter().any(|(k, _)| k == c))
         .unwrap_or("bar");
-    let month_start = format!("{:04}-{:02}-01", today.year(), today.month());
     let body = html! {
         form method="get" action="/admin/stats" class="filters" id="stats-filter" {
-            label { "기간 " input type="date" id="from" name="from" value=(q.from.clone().unwrap_or(month_start)); }
+            label { "기간 " input type="date" id="from" name="from" value=(from); }
             " ~ "
-            input type="date" id="to" name="to" value=(q.to.clone().unwrap_or_else(|| today.to_string()));
+            input type="date" id="to" name="to" value=(to);
             label { " 단위 " (select("grain", q.grain.as_deref().or(Some("day")), &[("hour", "시간별"), ("day", "일별"), ("month", "월별")])) }
             label { " 방향 " (select("flow", q.flow.as_deref(), &[("", "전체"), ("inbound", "수신"), ("outbound", "발신"), ("internal", "내선")])) }
             label { " 대상 "
@@ -265,11 +269,7 @@ fn summary(r: &Report) -> Markup {
 }
 
 fn breakdown_tables(r: &Report) -> Markup {
-    let first = match r.grain {
-        domain::stats::Grain::Hour => "시간",
-        domain::stats::Grain::Day => "날짜",
-        domain::stats::Grain::Month => "월",
-    };
+    let first = app::labels::grain(r.grain);
     let mut points: Vec<(&str, &Figures)> = r
         .points
         .iter()
@@ -295,9 +295,7 @@ pub async fn export(
 ) -> Response {
     let t = &p.session.tenant;
     let work = async {
-        let today = app::stats::today(&app, t, store::now_epoch_ms()).await?;
-        let question = app::stats::Question::read(&app, t, &q.form(), today).await?;
-        let r = app::stats::report(&app, t, &question).await?;
+        let r = app::stats::ask(&app, t, &q.form(), store::now_epoch_ms()).await?;
         let bytes = app::stats::export::xlsx(&r)?;
         Ok::<_, app::Fail>((r, bytes))
     };
