@@ -4,6 +4,7 @@
 //! principal, never from input, and every key it touches is built from that
 //! tenant: another tenant's account is simply not found.
 
+use domain::calendar::TimeZone;
 use domain::{
     Account, AccountId, AccountStatus, Email, Extension, HttpsUrl, Permissions, PhoneKind,
     PhoneNumber, Role, TenantId, TenantLinks, parse_name,
@@ -21,10 +22,52 @@ pub async fn tenant(app: &App, t: &TenantId) -> Outcome<domain::Tenant> {
         .ok_or_else(|| Fail::not_found("회사를 찾을 수 없습니다"))
 }
 
-/// The company's time zone (business-hour defaults, statistics).
-pub async fn time_zone(app: &App, t: &TenantId) -> Outcome<domain::calendar::TimeZone> {
-    let tenant = tenant(app, t).await?;
-    domain::calendar::TimeZone::parse(&tenant.time_zone).map_err(|e| Fail::internal(&e))
+/// The company's time zone (business-hour defaults, statistics, the
+/// times its admins and integrators see).
+pub async fn time_zone(app: &App, t: &TenantId) -> Outcome<TimeZone> {
+    Ok(tenant(app, t).await?.time_zone)
+}
+
+/// An IANA zone name as typed into a form or a request (`time_zone`).
+pub fn parse_time_zone(name: &str) -> Outcome<TimeZone> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Fail::bad(
+            "invalid_time_zone",
+            "time_zone",
+            "시간대를 입력해 주세요 (예: Asia/Seoul)",
+        ));
+    }
+    TimeZone::parse(name).map_err(|_| {
+        Fail::bad(
+            "invalid_time_zone",
+            "time_zone",
+            format!(
+                "알 수 없는 시간대입니다: {name} (예: Asia/Seoul, America/Los_Angeles, Asia/Ho_Chi_Minh)"
+            ),
+        )
+    })
+}
+
+/// Moves the company to the zone `name` names. Statistics keep hours in
+/// UTC, so nothing is recounted: the new zone's days and months are read
+/// from its own buckets once every aggregator counts in it, and from the
+/// hours before. Setting the current zone again changes nothing.
+pub async fn set_time_zone(app: &App, t: &TenantId, name: &str) -> Outcome<domain::Tenant> {
+    let tz = parse_time_zone(name)?;
+    let current = tenant(app, t).await?;
+    if current.time_zone == tz {
+        return Ok(current);
+    }
+    let settled = store::now_epoch_ms() + crate::stats::aggregate::ZONE_SETTLE_MS;
+    // The mark first: a retry after a failure in between does it again.
+    store::repo::stats::restart_zone(&*app.store, t, tz.name(), settled).await?;
+    tenants::set_time_zone(&*app.store, t, &tz).await?;
+    tracing::info!(tenant = %t, from = current.time_zone.name(), to = tz.name(), "time zone changed");
+    Ok(domain::Tenant {
+        time_zone: tz,
+        ..current
+    })
 }
 
 pub async fn account(app: &App, t: &TenantId, id: &str) -> Outcome<Account> {

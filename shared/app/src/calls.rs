@@ -67,14 +67,14 @@ pub struct CallRow {
     pub ivr_path: Option<String>,
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in Korea.
-pub fn local_text(ms: i64) -> String {
-    TimeZone::seoul()
-        .to_local(ms.div_euclid(1000))
-        .map_or_else(String::new, |l| {
-            let m = l.minute_of_day;
-            format!("{} {:02}:{:02}:{:02}", l.date, m / 60, m % 60, l.second)
-        })
+/// The zone `viewer` reads times and days in: the company's for admins
+/// and integrators, a user's own (their 통화시간설정 zone, the company's
+/// unless they set one) for a user.
+pub async fn zone(app: &App, t: &TenantId, viewer: &Viewer) -> Outcome<TimeZone> {
+    match viewer {
+        Viewer::Company => crate::admin::time_zone(app, t).await,
+        Viewer::Account(a) => Ok(crate::hours::get(app, t, a).await?.time_zone),
+    }
 }
 
 /// `m:ss` or `h:mm:ss`.
@@ -87,9 +87,9 @@ pub fn duration_text(secs: i64) -> String {
 }
 
 impl CallRow {
-    /// The row for `r`, seen by `viewer` (a user's incoming internal call
-    /// reads 착신, an unanswered one 부재중).
-    pub fn of(r: &CallRecord, viewer: &Viewer) -> Self {
+    /// The row for `r`, seen by `viewer` in `tz` (a user's incoming
+    /// internal call reads 착신, an unanswered one 부재중).
+    pub fn of(r: &CallRecord, viewer: &Viewer, tz: &TimeZone) -> Self {
         let mut d = r.direction;
         if let Viewer::Account(a) = viewer
             && r.direction == Direction::Internal
@@ -109,7 +109,7 @@ impl CallRow {
             caller_name: r.caller.name.clone(),
             callee: r.callee.number.clone(),
             callee_name: r.callee.name.clone(),
-            started_at: local_text(r.started_ms),
+            started_at: tz.wall_clock(r.started_ms),
             started_ms: r.started_ms,
             answered_ms: r.answered_ms,
             ended_ms: r.ended_ms,
@@ -132,10 +132,9 @@ impl CallRow {
     }
 }
 
-fn filter(viewer: &Viewer, s: &Search) -> Outcome<Filter> {
-    let today = TimeZone::seoul()
-        .to_local(store::now_epoch_seconds())
-        .map_or(Date::MIN, |l| l.date);
+/// The search in store terms: its days are `tz`'s, today is `now_ms`'s.
+fn filter(viewer: &Viewer, s: &Search, tz: &TimeZone, now_ms: i64) -> Outcome<Filter> {
+    let today = tz.date_of_ms(now_ms).unwrap_or(Date::MIN);
     let to = s.to.unwrap_or(today);
     let from = s.from.unwrap_or_else(|| to.add_days(-30));
     if from > to {
@@ -167,7 +166,9 @@ fn filter(viewer: &Viewer, s: &Search) -> Outcome<Filter> {
             .map(|x| x.trim().replace('-', ""))
             .filter(|x| !x.is_empty())
     };
-    let (from_ms, last_ms) = crate::messaging::day_bounds_ms(from, to);
+    let (from_ms, last_ms) = tz
+        .days_ms(from, to)
+        .ok_or_else(|| Fail::bad("invalid_range", "from", "조회할 수 없는 기간입니다"))?;
     let to_ms = last_ms + 1;
     Ok(Filter {
         account: match viewer {
@@ -206,7 +207,8 @@ fn digits_match(r: &CallRecord, f: &Filter) -> bool {
         })
 }
 
-/// One page of the history, newest first, and the token of the next page.
+/// One page of the history, newest first, and the token of the next page;
+/// days and times in the viewer's [`zone`].
 pub async fn search(
     app: &App,
     t: &TenantId,
@@ -215,7 +217,8 @@ pub async fn search(
     limit: usize,
     next: Option<&str>,
 ) -> Outcome<(Vec<CallRow>, Option<String>)> {
-    let f = filter(viewer, s)?;
+    let tz = zone(app, t, viewer).await?;
+    let f = filter(viewer, s, &tz, store::now_epoch_ms())?;
     let wanted = match s.direction.as_deref().map(str::trim) {
         None | Some("" | "all" | "전체") => None,
         Some(d) => crate::labels::parse_direction(d),
@@ -238,7 +241,7 @@ pub async fn search(
             if !digits_match(r, &f) {
                 continue;
             }
-            let row = CallRow::of(r, viewer);
+            let row = CallRow::of(r, viewer, &tz);
             if wanted.is_some_and(|w| w.as_str() != row.direction) {
                 continue;
             }
@@ -290,9 +293,10 @@ pub async fn recording_url(
         .and_then(|i| r.recordings.get(i))
         .ok_or_else(|| Fail::not_found("녹취 파일이 없습니다"))?;
     let key = BlobKey::parse(&rec.key).map_err(|e| Fail::internal(&e))?;
+    let tz = zone(app, t, viewer).await?;
     let name = format!(
         "녹취_{}_{}-{n}.wav",
-        local_text(r.started_ms)
+        tz.wall_clock(r.started_ms)
             .replace([' ', ':'], "")
             .replace('-', ""),
         r.id

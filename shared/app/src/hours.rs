@@ -57,13 +57,7 @@ pub struct HoursForm {
 fn zone(f: &HoursForm, current: &TimeZone) -> Outcome<TimeZone> {
     match f.time_zone.as_deref().map(str::trim) {
         None | Some("") => Ok(current.clone()),
-        Some(name) => TimeZone::parse(name).map_err(|_| {
-            Fail::bad(
-                "invalid_time_zone",
-                "time_zone",
-                format!("알 수 없는 시간대입니다: {name} (예: Asia/Seoul, America/Los_Angeles, Asia/Ho_Chi_Minh)"),
-            )
-        }),
+        Some(name) => crate::admin::parse_time_zone(name),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use domain::calendar::{Date, TimeZone};
 use domain::sms::{self, MessageKind, SmsError, Won10};
-use domain::{Account, PhoneKind, PhoneNumber, Role, TenantId};
+use domain::{Account, AccountId, PhoneKind, PhoneNumber, Role, TenantId};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use store::now_epoch_seconds;
@@ -104,8 +104,10 @@ impl From<Fail> for SendError {
     }
 }
 
+/// The partition a batch created at `ms` is kept in: its month in Korea,
+/// a storage key whatever zone the company reads its history in.
 fn month_of(ms: i64) -> String {
-    let d = TimeZone::seoul().to_local(ms / 1000).map(|l| l.date);
+    let d = TimeZone::seoul().date_of_ms(ms);
     d.map_or_else(
         || "197001".into(),
         |d| format!("{:04}{:02}", d.year(), d.month()),
@@ -286,6 +288,8 @@ pub struct BatchRow {
     pub id: String,
     pub first_recipient: String,
     pub sent_at_ms: i64,
+    /// `YYYY-MM-DD HH:MM:SS` in the zone of whoever asked.
+    pub sent_at: String,
     pub kind: String,
     pub count: i64,
     pub delivered: i64,
@@ -295,11 +299,12 @@ pub struct BatchRow {
 }
 
 impl BatchRow {
-    fn of(b: &Batch, first: String) -> Self {
+    fn of(b: &Batch, first: String, tz: &TimeZone) -> Self {
         Self {
             id: b.id.clone(),
             first_recipient: first,
             sent_at_ms: b.created_ms,
+            sent_at: tz.wall_clock(b.created_ms),
             kind: b.kind.clone(),
             count: b.recipients,
             delivered: b.delivered,
@@ -313,7 +318,13 @@ impl BatchRow {
     }
 }
 
-fn months(from: Date, to: Date) -> Vec<String> {
+/// The partitions (months in Korea, see [`month_of`]) that hold batches
+/// created from `lo` to `hi` (ms).
+fn months(lo: i64, hi: i64) -> Vec<String> {
+    let seoul = TimeZone::seoul();
+    let (Some(from), Some(to)) = (seoul.date_of_ms(lo), seoul.date_of_ms(hi)) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let (mut y, mut m) = (from.year(), from.month());
     while (y, m) <= (to.year(), to.month()) && out.len() < 240 {
@@ -328,12 +339,18 @@ fn months(from: Date, to: Date) -> Vec<String> {
     out
 }
 
-/// The first and last millisecond of the days `from..=to` in Korea.
-pub(crate) fn day_bounds_ms(from: Date, to: Date) -> (i64, i64) {
-    // Days are in Korea (UTC+9).
-    let start = (from.to_days() * 86_400 - 9 * 3600) * 1000;
-    let end = ((to.to_days() + 1) * 86_400 - 9 * 3600) * 1000 - 1;
-    (start, end)
+/// The first and last millisecond of the days `from..=to` in `tz`,
+/// refusing a reversed range.
+pub(crate) fn days_ms(tz: &TimeZone, from: Date, to: Date) -> Outcome<(i64, i64)> {
+    if from > to {
+        return Err(Fail::bad(
+            "invalid_range",
+            "from",
+            "시작일이 종료일보다 늦습니다",
+        ));
+    }
+    tz.days_ms(from, to)
+        .ok_or_else(|| Fail::bad("invalid_range", "from", "조회할 수 없는 기간입니다"))
 }
 
 /// Whose sends a history shows.
@@ -363,6 +380,8 @@ pub async fn history(
     history_in(app, &a.tenant, &scope, from, to, recipient).await
 }
 
+/// The history of `scope` over the days `from..=to` in its zone (the
+/// company's, or the user's own).
 pub async fn history_in(
     app: &App,
     t: &TenantId,
@@ -371,13 +390,14 @@ pub async fn history_in(
     to: Date,
     recipient: Option<&str>,
 ) -> Outcome<Vec<BatchRow>> {
-    if from > to {
-        return Err(Fail::bad(
-            "invalid_range",
-            "from",
-            "시작일이 종료일보다 늦습니다",
-        ));
-    }
+    let viewer = match scope {
+        Scope::Company => crate::calls::Viewer::Company,
+        Scope::Account(id) => crate::calls::Viewer::Account(
+            AccountId::parse(id).map_err(|_| Fail::not_found("계정을 찾을 수 없습니다"))?,
+        ),
+    };
+    let tz = crate::calls::zone(app, t, &viewer).await?;
+    let (lo, hi) = days_ms(&tz, from, to)?;
     let wanted = match recipient.map(str::trim).filter(|r| !r.is_empty()) {
         Some(r) => Some(
             PhoneNumber::parse(r)
@@ -395,9 +415,8 @@ pub async fn history_in(
         ),
         None => None,
     };
-    let (lo, hi) = day_bounds_ms(from, to);
     let mut rows = Vec::new();
-    for m in months(from, to).iter().rev() {
+    for m in months(lo, hi).iter().rev() {
         for b in messages::batches_in(&*app.store, t, m, lo, hi).await? {
             let visible = match scope {
                 Scope::Company => b.as_admin,
@@ -417,7 +436,7 @@ pub async fn history_in(
                 .and_then(|d| PhoneNumber::from_e164(&d.to).ok())
                 .map(|n| n.to_string())
                 .unwrap_or_default();
-            rows.push(BatchRow::of(&b, first));
+            rows.push(BatchRow::of(&b, first, &tz));
         }
     }
     Ok(rows)
@@ -505,20 +524,13 @@ pub struct Settlement {
     pub total: Won10,
 }
 
+/// 정산: what was delivered over the days `from..=to` in the company's zone.
 pub async fn settlement(app: &App, t: &TenantId, from: Date, to: Date) -> Outcome<Settlement> {
-    if from > to {
-        return Err(Fail::bad(
-            "invalid_range",
-            "from",
-            "시작일이 종료일보다 늦습니다",
-        ));
-    }
     let tenant = crate::admin::tenant(app, t).await?;
+    let (lo, hi) = days_ms(&tenant.time_zone, from, to)?;
     let rates = store::repo::tenants::rates(&*app.store, t).await?;
-    let _ = tenant;
-    let (lo, hi) = day_bounds_ms(from, to);
     let (mut s, mut l, mut m) = (0i64, 0i64, 0i64);
-    for month in months(from, to) {
+    for month in months(lo, hi) {
         for b in messages::batches_in(&*app.store, t, &month, lo, hi).await? {
             // Alimtalk is billed by its provider; its SMS fallbacks are batches of their own.
             match b.kind.as_str() {
@@ -687,4 +699,30 @@ pub fn sign(secret: &[u8], body: &[u8], now: i64) -> String {
     mac.update(format!("{now}.").as_bytes());
     mac.update(body);
     format!("t={now},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_abroad_reads_every_korean_month_it_touches() {
+        // 2026-06-30 in Los Angeles runs from 16:00 on the 30th to 16:00 on
+        // 1 July in Seoul: both months' partitions hold its messages.
+        let la = TimeZone::parse("America/Los_Angeles").expect("zone");
+        let day = Date::new(2026, 6, 30).expect("date");
+        let (lo, hi) = days_ms(&la, day, day).expect("bounds");
+        assert_eq!(months(lo, hi), ["202606", "202607"]);
+        let (lo, hi) = days_ms(&TimeZone::seoul(), day, day).expect("bounds");
+        assert_eq!(months(lo, hi), ["202606"]);
+        assert_eq!(month_of(hi), "202606");
+        assert_eq!(month_of(hi + 1), "202607");
+    }
+
+    #[test]
+    fn a_reversed_range_is_refused() {
+        let d = Date::new(2026, 6, 30).expect("date");
+        let e = days_ms(&TimeZone::seoul(), d, d.add_days(-1)).expect_err("reversed");
+        assert_eq!(e.code, "invalid_range");
+    }
 }

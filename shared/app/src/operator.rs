@@ -86,7 +86,7 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<Tenant, AppErr
         name,
         representative_number,
         region: input.region.unwrap_or_else(|| app.region.clone()),
-        time_zone: "Asia/Seoul".into(),
+        time_zone: domain::calendar::TimeZone::seoul(),
         join_code: join_code(),
         links: domain::TenantLinks::default(),
         created_at: now_epoch_seconds(),

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use app::stats::{Question, Report, plan::Period};
-use domain::calendar::Date;
+use domain::calendar::{Date, TimeZone};
 use domain::call::{CallRecord, Direction, Disposition, IvrVisit, Party};
 use domain::event::{Ended, Event, Kind};
 use domain::ivr::walk::Choice;
@@ -289,19 +289,24 @@ fn dims(r: &CallRecord) -> Vec<Dim> {
     out
 }
 
-/// Seoul has kept +09:00 without DST since 1988: its local date is plain arithmetic.
-fn seoul_day(ms: i64) -> Date {
-    Date::from_days((ms + KST_MS).div_euclid(86_400_000)).expect("date")
+/// Seoul has kept +09:00 without DST since 1988: its local date is plain
+/// arithmetic. Other zones ask the tz database.
+fn local_day(ms: i64, tz: Option<&TimeZone>) -> Date {
+    match tz {
+        None => Date::from_days((ms + KST_MS).div_euclid(86_400_000)).expect("date"),
+        Some(tz) => tz.date_of_ms(ms).expect("date"),
+    }
 }
 
 /// The expected figures per (dimension, flow or all, day).
 type Oracle = BTreeMap<(Dim, Option<Flow>, Date), Expect>;
 
-fn oracle(calls: &[CallRecord]) -> Oracle {
+/// The oracle in Seoul's days, or `tz`'s.
+fn oracle(calls: &[CallRecord], tz: Option<&TimeZone>) -> Oracle {
     let mut o = Oracle::new();
     for r in calls {
         let e = Expect::of(r);
-        let day = seoul_day(r.started_ms);
+        let day = local_day(r.started_ms, tz);
         for d in dims(r) {
             for f in [None, Some(flow(r.direction))] {
                 o.entry((d.clone(), f, day)).or_default().add(&e);
@@ -439,10 +444,8 @@ async fn check(app: &app::App, t: &TenantId, o: &Oracle, all_dims: &[Dim], each_
     }
 }
 
-#[tokio::test]
-async fn ten_thousand_calls_add_up_to_what_their_records_say_even_when_delivered_twice() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
+async fn company(dir: &std::path::Path) -> (app::App, TenantId) {
+    let app = app::App::in_memory(dir, "http://127.0.0.1:9").expect("app");
     app::operator::create_tenant(
         &app,
         app::operator::NewTenant {
@@ -454,11 +457,24 @@ async fn ten_thousand_calls_add_up_to_what_their_records_say_even_when_delivered
     )
     .await
     .expect("tenant");
-    let t = TenantId::parse("acme").expect("id");
+    (app, TenantId::parse("acme").expect("id"))
+}
+
+async fn publish(app: &app::App, calls: &[CallRecord]) {
+    let events: Vec<Event> = calls.iter().map(ended_event).collect();
+    for chunk in events.chunks(100) {
+        app.events.publish(chunk).await.expect("publish");
+    }
+}
+
+#[tokio::test]
+async fn ten_thousand_calls_add_up_to_what_their_records_say_even_when_delivered_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (app, t) = company(dir.path()).await;
     let w = world();
     let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_204);
     let calls: Vec<CallRecord> = (0..CALLS).map(|_| call(&w, &t, &mut rng)).collect();
-    let o = oracle(&calls);
+    let o = oracle(&calls, None);
     let mut all_dims: Vec<Dim> = o.keys().map(|(d, _, _)| d.clone()).collect();
     all_dims.dedup();
     assert!(all_dims.len() > 24 + 8 + 3 + 20, "{}", all_dims.len());
@@ -475,4 +491,53 @@ async fn ten_thousand_calls_add_up_to_what_their_records_say_even_when_delivered
         app.events.publish(chunk).await.expect("publish again");
     }
     check(&app, &t, &o, &all_dims, false).await;
+}
+
+/// A company that moves to Los Angeles, counts more calls (some still in
+/// Seoul's days by an aggregator that has not yet seen the move), and
+/// moves back: every figure, read in the zone of the day, still equals
+/// its records', because days counted in another zone are read from the
+/// UTC hours.
+#[tokio::test]
+async fn a_company_that_moves_to_los_angeles_and_back_keeps_every_figure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (app, t) = company(dir.path()).await;
+    let w = world();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_205);
+    let mut calls: Vec<CallRecord> = (0..1_500).map(|_| call(&w, &t, &mut rng)).collect();
+    publish(&app, &calls).await;
+    let la = TimeZone::parse("America/Los_Angeles").expect("zone");
+
+    let moved = app::admin::set_time_zone(&app, &t, "America/Los_Angeles")
+        .await
+        .expect("move");
+    assert_eq!(moved.time_zone, la);
+    // Half counted by the running aggregator, which still trusts Seoul for
+    // a minute; half by a fresh one (another Lambda), which counts in Los
+    // Angeles and must not claim Los Angeles' earlier days for its buckets.
+    let more: Vec<CallRecord> = (0..500).map(|_| call(&w, &t, &mut rng)).collect();
+    publish(&app, &more[..250]).await;
+    let fresh = app::stats::Aggregator::new(app.store.clone());
+    for r in &more[250..] {
+        fresh.count(&t, &Ended::of(r)).await.expect("count");
+    }
+    calls.extend(more);
+    let o = oracle(&calls, Some(&la));
+    let mut dims: Vec<Dim> = o.keys().map(|(d, _, _)| d.clone()).collect();
+    dims.dedup();
+    check(&app, &t, &o, &dims, false).await;
+    // The days of the page and the API are Los Angeles' now.
+    let r = ask(
+        &app,
+        &t,
+        question(d(2026, 3, 8), d(2026, 3, 8), Grain::Hour, None, Dim::Tenant),
+    )
+    .await;
+    assert_eq!(r.points.len(), 23, "the day clocks go forward has 23 hours");
+
+    app::admin::set_time_zone(&app, &t, "Asia/Seoul")
+        .await
+        .expect("back");
+    let o = oracle(&calls, None);
+    check(&app, &t, &o, &dims, false).await;
 }

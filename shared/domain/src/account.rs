@@ -77,8 +77,9 @@ pub struct Tenant {
     pub representative_number: Option<PhoneNumber>,
     /// Number-pool region its numbers come from.
     pub region: String,
-    /// IANA time zone for business hours (Asia/Seoul unless set).
-    pub time_zone: String,
+    /// The company's time zone (Asia/Seoul unless set): business-hour
+    /// defaults, statistics buckets, and the times its admins and the API see.
+    pub time_zone: crate::calendar::TimeZone,
     /// Code employees type in the app to join this tenant.
     pub join_code: String,
     /// URL 관리 (A6): what the app shows.

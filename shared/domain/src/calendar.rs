@@ -461,6 +461,30 @@ impl TimeZone {
         Some(z.timestamp().as_millisecond())
     }
 
+    /// The first and last millisecond of the local days `from..=to`
+    /// (a day where DST changes is 23 or 25 hours long).
+    pub fn days_ms(&self, from: Date, to: Date) -> Option<(i64, i64)> {
+        let start = self.start_of_day_ms(from)?;
+        let end = self.start_of_day_ms(to.add_days(1))?;
+        Some((start, end - 1))
+    }
+
+    /// The local date of a UTC instant (Unix ms).
+    pub fn date_of_ms(&self, ms: i64) -> Option<Date> {
+        self.to_local(ms.div_euclid(1000)).map(|l| l.date)
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` here at a UTC instant (Unix ms), as the
+    /// portals, exports and the API print a moment; empty outside the
+    /// calendar.
+    pub fn wall_clock(&self, ms: i64) -> String {
+        self.to_local(ms.div_euclid(1000))
+            .map_or_else(String::new, |l| {
+                let m = l.minute_of_day;
+                format!("{} {:02}:{:02}:{:02}", l.date, m / 60, m % 60, l.second)
+            })
+    }
+
     /// The local date and time of a UTC instant (Unix seconds) in this
     /// zone. `None` when the local date falls outside 0001..=9999.
     pub fn to_local(&self, instant_unix_secs: i64) -> Option<LocalMoment> {
@@ -768,6 +792,24 @@ mod tests {
         let len = la.start_of_day_ms(spring.add_days(1)).expect("next")
             - la.start_of_day_ms(spring).expect("day");
         assert_eq!(len, 23 * 3_600_000, "the day clocks spring forward");
+    }
+
+    #[test]
+    fn days_and_wall_clocks_follow_the_zone_and_its_daylight_saving() {
+        let la = TimeZone::parse("America/Los_Angeles").expect("zone");
+        // 2026-03-08: clocks go from 02:00 to 03:00 in Los Angeles (23 hours).
+        let d = Date::new(2026, 3, 8).expect("date");
+        let (lo, hi) = la.days_ms(d, d).expect("bounds");
+        assert_eq!(hi + 1 - lo, 23 * 3_600_000);
+        assert_eq!(la.wall_clock(lo), "2026-03-08 00:00:00");
+        assert_eq!(la.wall_clock(hi), "2026-03-08 23:59:59");
+        assert_eq!(la.date_of_ms(hi + 1), Some(d.add_days(1)));
+        // The same instant in Seoul is already the next afternoon.
+        assert_eq!(TimeZone::seoul().wall_clock(lo), "2026-03-08 17:00:00");
+        let (slo, shi) = TimeZone::seoul()
+            .days_ms(d, d.add_days(1))
+            .expect("two days");
+        assert_eq!(shi + 1 - slo, 48 * 3_600_000);
     }
 
     #[test]

@@ -18,6 +18,10 @@ use store::repo::stats::{self as repo, Applied, Contribution};
 
 /// How long a company's time zone is trusted before it is read again.
 const ZONE_TTL: Duration = Duration::from_secs(60);
+/// After a company changes its zone, how long until every aggregator
+/// counts in the new one: the cache above, plus room for a replica that
+/// lags. Days in the new zone are read from its buckets only after this.
+pub const ZONE_SETTLE_MS: i64 = 5 * 60 * 1000;
 /// Call ends counted at the same time (the embedded store commits the
 /// writes waiting together in one transaction, so more is cheaper).
 const CONCURRENCY: usize = 256;
@@ -26,8 +30,6 @@ const CONCURRENCY: usize = 256;
 struct Zone {
     tz: TimeZone,
     read_at: Instant,
-    /// The earliest call start this process has marked for the zone.
-    marked_from: i64,
 }
 
 #[derive(Debug)]
@@ -55,49 +57,36 @@ impl Aggregator {
         }
     }
 
-    /// The company's zone (read again after [`ZONE_TTL`]), having noted
-    /// in the table that a call starting at `started_ms` is counted in it
-    /// (once per process for the earliest start seen).
+    /// The company's zone (read again after [`ZONE_TTL`]). Each read
+    /// also opens the zone's days and months from this call on, if no
+    /// count or move has opened them yet.
     async fn zone(&self, t: &TenantId, started_ms: i64) -> Result<TimeZone, String> {
         let cached = {
             let zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
             zones
                 .get(t)
                 .filter(|z| z.read_at.elapsed() < ZONE_TTL)
-                .map(|z| (z.tz.clone(), z.marked_from))
+                .map(|z| z.tz.clone())
         };
-        let (tz, marked_from, fresh) = match cached {
-            Some((tz, marked)) => (tz, marked, false),
-            None => {
-                let tenant = store::repo::tenants::get(&*self.store, t)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // A tenant since deleted still had its calls: count them in Seoul.
-                let tz = tenant
-                    .and_then(|x| TimeZone::parse(&x.time_zone).ok())
-                    .unwrap_or_default();
-                (tz, i64::MAX, true)
-            }
+        if let Some(tz) = cached {
+            return Ok(tz);
+        }
+        let tenant = store::repo::tenants::get(&*self.store, t)
+            .await
+            .map_err(|e| e.to_string())?;
+        // A tenant since deleted still had its calls: count them in Seoul.
+        let tz = tenant.map(|x| x.time_zone).unwrap_or_default();
+        repo::mark_zone(&*self.store, t, tz.name(), started_ms)
+            .await
+            .map_err(|e| e.to_string())?;
+        let zone = Zone {
+            tz: tz.clone(),
+            read_at: Instant::now(),
         };
-        if started_ms < marked_from {
-            repo::mark_zone(&*self.store, t, tz.name(), started_ms)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        let mut zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
-        match zones.get_mut(t) {
-            Some(z) if !fresh && z.tz == tz => z.marked_from = z.marked_from.min(started_ms),
-            _ => {
-                zones.insert(
-                    t.clone(),
-                    Zone {
-                        tz: tz.clone(),
-                        read_at: Instant::now(),
-                        marked_from: started_ms,
-                    },
-                );
-            }
-        }
+        self.zones
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(t.clone(), zone);
         Ok(tz)
     }
 

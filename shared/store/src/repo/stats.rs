@@ -13,8 +13,9 @@
 //!   call end counts once. Kept for [`DONE_KEEP_SECS`], longer than any
 //!   queue keeps a message.
 //! - `TENANT#<t>#STATS` / `ZONE#<zone>`: since when calls are counted in
-//!   the days and months of `<zone>` (`since_ms`, the earliest call start
-//!   counted that way); before then, a query rolls up hours.
+//!   the days and months of `<zone>` (`since_ms`: the first call counted
+//!   in it, or the moment the company moved to it plus a settling time);
+//!   before then, a query rolls up hours.
 //!
 //! The longest talk time is not a sum: it is set in the same transaction,
 //! on condition that it is longer than the cell's (see [`apply`]).
@@ -236,8 +237,12 @@ pub async fn cells(
         .collect())
 }
 
-/// Notes that calls are counted in `zone`'s days and months from a call
-/// that started at `started_ms` on (the earliest such call wins).
+/// Notes, unless already noted, that calls are counted in `zone`'s days
+/// and months from a call that started at `started_ms` on: the first
+/// counting in a zone that was never set (a company created before
+/// markers, or one counted before any change) opens it. Never moves a
+/// mark: a late call end from before must not claim earlier days, which
+/// may have been counted in another zone.
 pub async fn mark_zone(
     store: &dyn Store,
     t: &TenantId,
@@ -248,16 +253,33 @@ pub async fn mark_zone(
         .update(
             &zone_key(t, zone),
             Update::new().set("since_ms", started_ms),
-            Some(Condition::Or(vec![
-                Condition::not_exists("since_ms"),
-                Condition::Gt("since_ms".into(), Value::N(started_ms)),
-            ])),
+            Some(Condition::not_exists("since_ms")),
         )
         .await;
     match r {
         Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Notes that calls starting from `from_ms` on are counted in `zone`'s
+/// days and months, whatever was noted before: a company that moves to
+/// `zone` (again) has its earlier days in other zones, so only days from
+/// the move on may be read from `zone`'s buckets.
+pub async fn restart_zone(
+    store: &dyn Store,
+    t: &TenantId,
+    zone: &str,
+    from_ms: i64,
+) -> RepoResult<()> {
+    store
+        .update(
+            &zone_key(t, zone),
+            Update::new().set("since_ms", from_ms),
+            None,
+        )
+        .await?;
+    Ok(())
 }
 
 /// Since when calls are counted in `zone`'s days and months (None: never).
@@ -362,13 +384,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_earliest_call_in_a_zone_marks_it() {
+    async fn the_first_call_counted_in_a_zone_marks_it_and_a_move_restarts_it() {
         let s = EmbeddedStore::in_memory().expect("store");
         let t = tenant();
         assert_eq!(zone_since(&s, &t, "Asia/Seoul").await, Ok(None));
         for ms in [500, 300, 900] {
             mark_zone(&s, &t, "Asia/Seoul", ms).await.expect("mark");
         }
-        assert_eq!(zone_since(&s, &t, "Asia/Seoul").await, Ok(Some(300)));
+        assert_eq!(zone_since(&s, &t, "Asia/Seoul").await, Ok(Some(500)));
+        // The company moves back to Seoul later: only days from then on.
+        restart_zone(&s, &t, "Asia/Seoul", 7_000)
+            .await
+            .expect("restart");
+        mark_zone(&s, &t, "Asia/Seoul", 100)
+            .await
+            .expect("late call");
+        assert_eq!(zone_since(&s, &t, "Asia/Seoul").await, Ok(Some(7_000)));
+        assert_eq!(zone_since(&s, &t, "UTC").await, Ok(None));
     }
 }

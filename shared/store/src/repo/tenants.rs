@@ -1,5 +1,6 @@
 //! Tenants (customer companies).
 
+use domain::calendar::TimeZone;
 use domain::{HttpsUrl, PhoneNumber, Tenant, TenantId, TenantLinks};
 
 use super::{RepoError, RepoResult, corrupt};
@@ -15,7 +16,7 @@ fn to_item(t: &Tenant) -> Item {
             t.representative_number.as_ref().map(PhoneNumber::e164),
         )
         .with("region", t.region.as_str())
-        .with("time_zone", t.time_zone.as_str())
+        .with("time_zone", t.time_zone.name())
         .with("join_code", t.join_code.as_str())
         .with_opt("ci_url", t.links.ci_url.as_ref().map(HttpsUrl::as_str))
         .with_opt(
@@ -44,7 +45,7 @@ fn from_item(i: &Item) -> RepoResult<Tenant> {
             .transpose()
             .map_err(|e| corrupt(e.to_string()))?,
         region: s("region")?.to_owned(),
-        time_zone: s("time_zone")?.to_owned(),
+        time_zone: TimeZone::parse(s("time_zone")?).map_err(|e| corrupt(e.to_string()))?,
         join_code: s("join_code")?.to_owned(),
         links: TenantLinks {
             ci_url: url(i, "ci_url")?,
@@ -104,6 +105,22 @@ pub async fn by_join_code(store: &dyn Store, code: &str) -> RepoResult<Option<Te
         .and_then(|s| TenantId::parse(s).ok())
         .ok_or_else(|| corrupt("join marker without tenant"))?;
     get(store, &id).await
+}
+
+/// Sets the company's time zone.
+pub async fn set_time_zone(store: &dyn Store, id: &TenantId, tz: &TimeZone) -> RepoResult<()> {
+    match store
+        .update(
+            &keys::tenant(id),
+            Update::new().set("time_zone", tz.name()),
+            Some(Condition::present()),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Replaces the tenant's app links (URL 관리).

@@ -133,6 +133,9 @@ pub async fn get_one(
     let r = app::calls::get(&app, &i.tenant, &Viewer::Company, &id)
         .await
         .map_err(|f| ApiError::from(f).in_format(i.format))?;
+    let tz = app::admin::time_zone(&app, &i.tenant)
+        .await
+        .map_err(|f| ApiError::from(f).in_format(i.format))?;
     let recordings = r
         .recordings
         .iter()
@@ -161,7 +164,7 @@ pub async fn get_one(
         i.format,
         "call",
         CallView {
-            row: CallRow::of(&r, &Viewer::Company),
+            row: CallRow::of(&r, &Viewer::Company, &tz),
             recording_files: recordings,
             quality,
         },

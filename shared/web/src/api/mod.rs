@@ -9,6 +9,7 @@ mod api_keys;
 mod app_api;
 mod callbacks;
 mod calls;
+mod company;
 pub(crate) mod cti;
 mod hunt_groups;
 mod ivr;
@@ -57,6 +58,8 @@ fn table() -> Vec<Entry> {
     let prompt_body = DefaultBodyLimit::max(crate::uniform::PROMPT_BODY);
     vec![
         ("/v1/openapi.json", M::GET, get(openapi::serve)),
+        ("/v1/company", M::GET, get(company::get_one)),
+        ("/v1/company", M::PATCH, patch(company::change)),
         ("/v1/accounts", M::GET, get(accounts::list)),
         ("/v1/accounts", M::POST, post(accounts::create)),
         ("/v1/accounts/{id}", M::GET, get(accounts::get_one)),

@@ -43,6 +43,7 @@ pub struct Problem {
     ),
     paths(
         serve,
+        super::company::get_one, super::company::change,
         super::accounts::list, super::accounts::create, super::accounts::get_one,
         super::accounts::patch, super::accounts::delete, super::accounts::reset_sip,
         super::accounts::set_number, super::accounts::reclaim_number,
@@ -70,6 +71,7 @@ pub struct Problem {
     components(schemas(Problem)),
     modifiers(&Shared),
     tags(
+        (name = "company", description = "The company: its name, 대표번호 and time zone"),
         (name = "accounts", description = "SIP accounts (users), their 070 numbers and business hours"),
         (name = "calls", description = "Call records, recordings, click-to-call"),
         (name = "stats", description = "Call statistics (통계) by hour, day or month in the company's time zone"),

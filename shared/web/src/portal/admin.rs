@@ -644,7 +644,7 @@ fn keys_page(
 ) -> Markup {
     let when = |secs: i64| {
         if secs > 0 {
-            app::calls::local_text(secs * 1000)
+            p.tenant.time_zone.wall_clock(secs * 1000)
         } else {
             "사용 기록 없음".to_owned()
         }

@@ -82,7 +82,7 @@ async fn list_page(
                 tbody {
                     @for c in &requests {
                         tr id=(format!("callback-{}", c.id)) {
-                            td { (app::calls::local_text(c.requested_ms)) }
+                            td { (p.tenant.time_zone.wall_clock(c.requested_ms)) }
                             td class="number" { (c.number.display()) }
                             td { (c.name.clone().unwrap_or_default()) }
                             td { (source_label(c)) }
@@ -118,7 +118,7 @@ async fn list_page(
                                         button type="submit" class="secondary small" { "완료" }
                                     }
                                 } @else {
-                                    (c.done_ms.map(app::calls::local_text).unwrap_or_default())
+                                    (c.done_ms.map(|ms| p.tenant.time_zone.wall_clock(ms)).unwrap_or_default())
                                 }
                             }
                         }

@@ -70,10 +70,8 @@ impl CallQuery {
 
 const PAGE: usize = 50;
 
-fn default_range(s: &Search) -> (Date, Date) {
-    let today = domain::calendar::TimeZone::seoul()
-        .to_local(store::now_epoch_seconds())
-        .map_or(Date::MIN, |l| l.date);
+fn default_range(s: &Search, tz: &domain::calendar::TimeZone) -> (Date, Date) {
+    let today = tz.date_of_ms(store::now_epoch_ms()).unwrap_or(Date::MIN);
     let to = s.to.unwrap_or(today);
     (s.from.unwrap_or_else(|| to.add_days(-30)), to)
 }
@@ -89,7 +87,7 @@ async fn history_page(app: &app::App, p: &Portal, as_admin: bool, q: &CallQuery)
         Ok(s) => (s, None),
         Err(f) => (Search::default(), Some(f.message)),
     };
-    let (from, to) = default_range(&search);
+    let (from, to) = default_range(&search, &p.zone(app, as_admin).await);
     let search = Search {
         from: Some(from),
         to: Some(to),

@@ -52,12 +52,7 @@ fn view(
                 div class="card" {
                     h2 { "시간대" }
                     label for="time_zone" style="font-weight:400" { "업무시간과 공휴일을 이 시간대의 시각으로 봅니다 (해외 지사는 그곳의 시간대, 서머타임 포함)" }
-                    input type="text" id="time_zone" name="time_zone" list="time-zones" value=(h.time_zone.name()) required;
-                    datalist id="time-zones" {
-                        @for z in ["Asia/Seoul", "Asia/Tokyo", "Asia/Shanghai", "Asia/Ho_Chi_Minh", "Asia/Singapore", "Asia/Kolkata", "Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "UTC"] {
-                            option value=(z) {}
-                        }
-                    }
+                    (super::layout::zone_input(h.time_zone.name(), false))
                 }
                 div class="card" {
                     h2 { "공휴일설정" }

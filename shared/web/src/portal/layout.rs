@@ -28,7 +28,22 @@ pub enum Menu {
     Monitoring,
     Stats,
     Webhooks,
+    Company,
     None,
+}
+
+/// A time-zone field (`time_zone`): any IANA name, with the zones our
+/// customers' branches use offered as suggestions.
+pub fn zone_input(value: &str, invalid: bool) -> Markup {
+    html! {
+        input type="text" id="time_zone" name="time_zone" list="time-zones" value=(value) required
+            class=[invalid.then_some("invalid")] aria-invalid=[invalid.then_some("true")] autofocus[invalid];
+        datalist id="time-zones" {
+            @for z in ["Asia/Seoul", "Asia/Tokyo", "Asia/Shanghai", "Asia/Ho_Chi_Minh", "Asia/Singapore", "Asia/Kolkata", "Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "UTC"] {
+                option value=(z) {}
+            }
+        }
+    }
 }
 
 pub fn head(title: &str) -> Markup {
@@ -75,6 +90,7 @@ pub fn page(p: &Portal, menu: Menu, title: &str, body: Markup) -> Markup {
                                 (item(Menu::HuntGroups, "/admin/hunt-groups", "착신그룹"))
                                 (item(Menu::Ivr, "/admin/ivr", "ARS 설정"))
                                 (item(Menu::Callbacks, "/admin/callbacks", "콜백 요청"))
+                                (item(Menu::Company, "/admin/company", "회사 설정"))
                                 (item(Menu::Urls, "/admin/urls", "URL 관리"))
                                 (item(Menu::ApiKeys, "/admin/apikeys", "API 키"))
                                 (item(Menu::Webhooks, "/admin/webhooks", "웹훅"))

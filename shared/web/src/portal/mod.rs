@@ -5,6 +5,7 @@
 mod admin;
 mod callbacks;
 mod calls;
+mod company;
 mod dial;
 mod hours;
 mod hunt;
@@ -98,6 +99,7 @@ pub fn routes() -> Router<app::App> {
         .route("/admin/accounts/{id}/sip-reset", post(admin::sip_reset))
         .route("/admin/accounts/{id}/delete", post(admin::delete))
         .route("/admin/numbers/free", get(admin::free_numbers))
+        .route("/admin/company", get(company::show).post(company::save))
         .route("/admin/urls", get(admin::urls).post(admin::save_urls))
         .route("/admin/hunt-groups", get(hunt::list).post(hunt::create))
         .route("/admin/hunt-groups/new", get(hunt::new_form))
@@ -229,6 +231,25 @@ pub struct Portal {
     pub session: Session,
     pub account: domain::Account,
     pub tenant: domain::Tenant,
+}
+
+impl Portal {
+    /// The zone this person reads times and days in: the company's on
+    /// admin pages, their own (통화시간설정's, the company's unless set)
+    /// on theirs.
+    pub async fn zone(&self, app: &app::App, as_admin: bool) -> domain::calendar::TimeZone {
+        if as_admin {
+            return self.tenant.time_zone.clone();
+        }
+        let me = app::calls::Viewer::Account(self.account.id.clone());
+        match app::calls::zone(app, &self.account.tenant, &me).await {
+            Ok(tz) => tz,
+            Err(f) => {
+                tracing::warn!(account = %self.account.id, error = %f.message, "own time zone unreadable; the company's used");
+                self.tenant.time_zone.clone()
+            }
+        }
+    }
 }
 
 /// A logged-in tenant admin.

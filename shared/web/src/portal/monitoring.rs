@@ -14,11 +14,11 @@ use serde::Deserialize;
 use super::Admin;
 use super::layout::{Menu, ok, page, render_fail};
 
-fn when(secs: i64) -> String {
+fn when(tz: &domain::calendar::TimeZone, secs: i64) -> String {
     if secs <= 0 {
         return "-".into();
     }
-    app::calls::local_text(secs * 1000)
+    tz.wall_clock(secs * 1000)
 }
 
 fn party(p: &domain::event::PartyInfo) -> Markup {
@@ -107,7 +107,7 @@ pub async fn page_view(State(app): State<app::App>, Admin(p): Admin) -> Response
                         td { (d.user_agent.as_deref().unwrap_or("-")) }
                         td class="num" { (d.address) " (" (d.transport.to_uppercase()) ")" }
                         td { (d.edge) }
-                        td { (when(d.since)) }
+                        td { (when(&p.tenant.time_zone, d.since)) }
                     }
                 }
             }

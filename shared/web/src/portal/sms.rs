@@ -40,10 +40,8 @@ document.addEventListener('DOMContentLoaded', function () {
 });
 "#;
 
-fn today() -> Date {
-    TimeZone::seoul()
-        .to_local(store::now_epoch_seconds())
-        .map_or(Date::MIN, |l| l.date)
+fn today(tz: &TimeZone) -> Date {
+    tz.date_of_ms(store::now_epoch_ms()).unwrap_or(Date::MIN)
 }
 
 fn first_of_month(d: Date) -> Date {
@@ -175,10 +173,11 @@ async fn sms_page_typed(
     bad_rows: &[app::messaging::RecipientError],
     typed: &Typed,
 ) -> Response {
+    let tz = p.zone(app, as_admin).await;
     let to =
         q.to.as_deref()
             .and_then(|s| Date::parse(s).ok())
-            .unwrap_or_else(today);
+            .unwrap_or_else(|| today(&tz));
     let from = q
         .from
         .as_deref()
@@ -290,7 +289,7 @@ async fn sms_page_typed(
                         @for r in &rows {
                             tr {
                                 td { (r.first_recipient) @if r.count > 1 { " 외 " (r.count - 1) "명" } }
-                                td { (app::calls::local_text(r.sent_at_ms)) }
+                                td { (r.sent_at) }
                                 td { (r.kind) }
                                 td { (r.count) }
                                 td { (r.success_percent) "%" }
@@ -306,7 +305,7 @@ async fn sms_page_typed(
                     table id="inbox" {
                         thead { tr { th { "보낸사람" } th { "받은시간" } th { "내용" } } }
                         tbody {
-                            @for m in &inbox { tr { td { (m.from) } td { (app::calls::local_text(m.received_ms)) } td { (m.text) } } }
+                            @for m in &inbox { tr { td { (m.from) } td { (tz.wall_clock(m.received_ms)) } td { (m.text) } } }
                             @if inbox.is_empty() { tr { td colspan="3" class="muted" { "받은 메시지가 없습니다" } } }
                         }
                     }
@@ -615,6 +614,7 @@ async fn detail(
         Ok(x) => x,
         Err(f) => return render_fail(Some(p), &f),
     };
+    let tz = p.zone(app, as_admin).await;
     let done = b.delivered + b.failed;
     let poll = (done < b.recipients).then(|| format!("{}/{}/progress", base(as_admin), b.id));
     if headers.contains_key("hx-request") {
@@ -649,7 +649,7 @@ async fn detail(
                             tr class=(format!("delivery {}", d.status)) {
                                 td class="number" { (show_number(&d.to)) }
                                 td class="status" { (delivery_status(&d.status)) }
-                                td { (d.done_ms.map(app::calls::local_text).unwrap_or_else(|| "-".into())) }
+                                td { (d.done_ms.map(|ms| tz.wall_clock(ms)).unwrap_or_else(|| "-".into())) }
                                 td { (d.attempts) }
                                 td { (d.error.clone().unwrap_or_default()) }
                             }
@@ -777,7 +777,7 @@ pub async fn settlement(
     let to =
         q.to.as_deref()
             .and_then(|s| Date::parse(s).ok())
-            .unwrap_or_else(today);
+            .unwrap_or_else(|| today(&p.tenant.time_zone));
     let from = q
         .from
         .as_deref()

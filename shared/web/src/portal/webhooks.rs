@@ -95,7 +95,7 @@ async fn log_card(app: &app::App, p: &Portal, e: &Endpoint) -> Markup {
                     tbody {
                         @for d in &rows {
                             tr class="delivery" {
-                                td { (app::calls::local_text(d.created_ms)) }
+                                td { (p.tenant.time_zone.wall_clock(d.created_ms)) }
                                 td { (type_label(&d.event_type)) " " code { (d.event_type) } }
                                 td class="status" { (status_label(&d.status)) @if let Some(err) = &d.error { br; small class="muted" { (err) } } }
                                 td { (d.response_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())) }
