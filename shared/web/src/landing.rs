@@ -35,7 +35,7 @@ const PAGE: &str = r#"<!DOCTYPE html>
   <div class="cards">
     <section class="card">
       <h2><a href="/login" id="admin-portal">관리자 페이지</a></h2>
-      <p>계정관리, 통화기록, 문자발송, 정산관리, 조직도, 착신그룹, ARS 설정, 콜백 요청, URL 관리, API 키, 웹훅, 모니터링</p>
+      <p>계정관리, 통화기록, 문자발송, 정산관리, 조직도, 착신그룹, ARS 설정, 콜백 요청, 회사 설정, URL 관리, API 키, 웹훅, 통계, 모니터링</p>
     </section>
     <section class="card">
       <h2><a href="/login" id="user-portal">사용자 페이지</a></h2>
