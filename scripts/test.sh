@@ -19,7 +19,7 @@ TOOLS="${OFFICE_TOOLS_DIR:-$HOME/.cache/office-tools}"
 mkdir -p "$TOOLS"
 
 step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp, baresip, libopus, espeak-ng)"
-apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester baresip-core libopus-dev pkg-config iproute2 espeak-ng)
+apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester baresip-core libopus-dev pkg-config iproute2 espeak-ng openssl)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -175,9 +175,12 @@ pub struct Edge {
     ports: PortPool,
     calls: Mutex<HashMap<String, mpsc::Sender<Event>>>,
     transactions: Transactions,
-    /// Open TCP connections by peer address: what the edge sends to that
-    /// address goes down its connection (phones keep the one they registered on).
-    tcp: Mutex<HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>>>,
+    /// Open TCP and TLS connections by peer address: what the edge sends
+    /// to that address goes down its connection (phones keep the one they
+    /// registered on).
+    tcp: Mutex<HashMap<SocketAddr, Stream>>,
+    /// The port SIP over TLS is served on, once it is.
+    tls_port: std::sync::OnceLock<u16>,
     pub spool: Spool,
     /// The audio of ARS prompts (spoken or uploaded).
     pub voice: Arc<Voice>,
@@ -259,6 +262,7 @@ impl Edge {
             calls: Mutex::new(HashMap::new()),
             transactions: Transactions::default(),
             tcp: Mutex::new(HashMap::new()),
+            tls_port: std::sync::OnceLock::new(),
         }))
     }
 
@@ -269,10 +273,23 @@ impl Edge {
 
     async fn send(&self, to: SocketAddr, bytes: &[u8]) {
         let conn = self.tcp.lock().ok().and_then(|m| m.get(&to).cloned());
-        if let Some(tx) = conn
-            && tx.send(for_tcp(bytes)).is_ok()
-        {
-            return;
+        if let Some(s) = conn {
+            let own = match s.over {
+                Over::Tcp => self.advertised,
+                Over::Tls => SocketAddr::new(
+                    self.advertised.ip(),
+                    self.tls_port
+                        .get()
+                        .copied()
+                        .unwrap_or(self.advertised.port()),
+                ),
+            };
+            if s.tx
+                .send(for_stream(bytes, s.over, self.advertised, own))
+                .is_ok()
+            {
+                return;
+            }
         }
         if let Err(e) = self.socket.send_to(bytes, to).await {
             tracing::warn!(error = %e, %to, "SIP send failed");
@@ -283,8 +300,31 @@ impl Edge {
     /// connection framed by Content-Length, answers and requests for that
     /// peer sent back down it.
     pub async fn serve_tcp(self: Arc<Self>, listener: tokio::net::TcpListener) {
+        self.accept(listener, None).await;
+    }
+
+    /// Serves SIP over TLS on `listener` (5061 by default) as
+    /// [`Edge::serve_tcp`] does over TCP, once each handshake is done; a
+    /// handshake gets as long as an unfinished message.
+    pub async fn serve_tls(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        acceptor: tokio_rustls::TlsAcceptor,
+    ) {
+        if let Ok(a) = listener.local_addr() {
+            let _ = self.tls_port.set(a.port());
+        }
+        self.accept(listener, Some(acceptor)).await;
+    }
+
+    async fn accept(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) {
         static ACCEPT_FAILED: Throttled = Throttled::new("SIP accept failed");
         static TURNED_AWAY: Throttled = Throttled::new("SIP connection turned away");
+        static HANDSHAKE_FAILED: Throttled = Throttled::new("SIP TLS handshake failed");
         let mut failures = 0u32;
         loop {
             let (stream, peer) = match listener.accept().await {
@@ -299,29 +339,52 @@ impl Edge {
                 }
             };
             failures = 0;
-            match self.admission.admit(peer.ip()) {
-                Ok(permit) => {
-                    tokio::spawn(self.clone().connection(stream, peer, permit));
-                }
+            let permit = match self.admission.admit(peer.ip()) {
+                Ok(permit) => permit,
                 Err(why) => {
                     TURNED_AWAY.warn(&format_args!("{why:?} limit reached, {peer}"));
                     drop(stream);
+                    continue;
+                }
+            };
+            let edge = self.clone();
+            match &tls {
+                None => {
+                    tokio::spawn(edge.connection(stream, peer, permit, Over::Tcp));
+                }
+                Some(acceptor) => {
+                    let handshake = acceptor.accept(stream);
+                    let limit = self.admission.limits().incomplete;
+                    tokio::spawn(async move {
+                        match tokio::time::timeout(limit, handshake).await {
+                            Ok(Ok(s)) => edge.connection(s, peer, permit, Over::Tls).await,
+                            Ok(Err(e)) => {
+                                HANDSHAKE_FAILED.warn(&format_args!("{peer}: {e}"));
+                            }
+                            Err(_) => {
+                                HANDSHAKE_FAILED.warn(&format_args!("{peer}: timed out"));
+                            }
+                        }
+                    });
                 }
             }
         }
     }
 
-    async fn connection(
+    async fn connection<S>(
         self: Arc<Self>,
-        stream: tokio::net::TcpStream,
+        stream: S,
         peer: SocketAddr,
         _permit: Permit,
-    ) {
+        over: Over,
+    ) where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+    {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let (mut reader, mut writer) = stream.into_split();
+        let (mut reader, mut writer) = tokio::io::split(stream);
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
         if let Ok(mut m) = self.tcp.lock() {
-            m.insert(peer, tx);
+            m.insert(peer, Stream { tx, over });
         }
         let writing = tokio::spawn(async move {
             while let Some(bytes) = rx.recv().await {
@@ -1010,10 +1073,26 @@ fn unsupported(req: &Request) -> Option<Vec<u8>> {
     })
 }
 
-/// A message the edge wrote for UDP, as it goes down a TCP connection: our
-/// own top Via says TCP and our Contact asks for TCP (responses keep the
-/// peer's Via, which already names its transport).
-fn for_tcp(bytes: &[u8]) -> Vec<u8> {
+/// What a peer's connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Over {
+    Tcp,
+    Tls,
+}
+
+/// An open connection's queue of what to write down it.
+#[derive(Debug, Clone)]
+struct Stream {
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    over: Over,
+}
+
+/// A message the edge wrote for UDP (its own address `udp` in Via and
+/// Contact), as it goes down a connection: our top Via names the
+/// transport, and our Contact asks for it at `own` (TCP shares the UDP
+/// port; TLS has its own). Responses keep the peer's Via, which already
+/// names its transport.
+fn for_stream(bytes: &[u8], over: Over, udp: SocketAddr, own: SocketAddr) -> Vec<u8> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return bytes.to_vec();
     };
@@ -1022,13 +1101,23 @@ fn for_tcp(bytes: &[u8]) -> Vec<u8> {
     };
     let (head, body) = text.split_at(end);
     let mut head = head.to_owned();
+    let (via, param) = match over {
+        Over::Tcp => ("TCP", "tcp"),
+        Over::Tls => ("TLS", "tls"),
+    };
     if !head.starts_with("SIP/2.0 ") {
-        head = head.replacen("\r\nVia: SIP/2.0/UDP ", "\r\nVia: SIP/2.0/TCP ", 1);
+        head = head.replacen(
+            &format!("\r\nVia: SIP/2.0/UDP {udp}"),
+            &format!("\r\nVia: SIP/2.0/{via} {own}"),
+            1,
+        );
     }
-    if let Some(i) = head.find("\r\nContact: <sip:edge@")
+    let ours = format!("\r\nContact: <sip:edge@{udp}");
+    if let Some(i) = head.find(&ours)
         && let Some(j) = head[i..].find('>')
     {
-        head.insert_str(i + j, ";transport=tcp");
+        head.insert_str(i + j, &format!(";transport={param}"));
+        head.replace_range(i..i + ours.len(), &format!("\r\nContact: <sip:edge@{own}"));
     }
     let mut out = head.into_bytes();
     out.extend_from_slice(body.as_bytes());
@@ -1380,12 +1469,18 @@ impl CallIo {
 
 #[cfg(test)]
 mod tests {
-    use super::for_tcp;
+    use super::{Over, for_stream};
+
+    const UDP: &str = "203.0.113.1:5060";
+
+    fn at(s: &str) -> std::net::SocketAddr {
+        s.parse().expect("address")
+    }
 
     #[test]
     fn requests_down_a_tcp_connection_say_so_and_answers_keep_the_peers_via() {
         let req = b"BYE sip:1001@10.0.0.5:5062 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
-        let out = String::from_utf8(for_tcp(req)).expect("utf-8");
+        let out = String::from_utf8(for_stream(req, Over::Tcp, at(UDP), at(UDP))).expect("utf-8");
         assert!(
             out.contains("\r\nVia: SIP/2.0/TCP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\n"),
             "{out}"
@@ -1396,11 +1491,37 @@ mod tests {
         );
         assert!(out.ends_with("\r\n\r\n"));
         let resp = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKy\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
-        let out = String::from_utf8(for_tcp(resp)).expect("utf-8");
+        let out = String::from_utf8(for_stream(resp, Over::Tcp, at(UDP), at(UDP))).expect("utf-8");
         assert!(
             out.contains("Via: SIP/2.0/UDP 10.0.0.5:5062"),
             "the peer's own Via stays: {out}"
         );
         assert!(out.contains(";transport=tcp>"));
+    }
+
+    #[test]
+    fn down_a_tls_connection_the_edge_names_tls_and_its_tls_port() {
+        let req = b"INVITE sip:1001@10.0.0.5:5063;transport=tls SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
+        let out = String::from_utf8(for_stream(req, Over::Tls, at(UDP), at("203.0.113.1:5061")))
+            .expect("utf-8");
+        assert!(
+            out.contains("\r\nVia: SIP/2.0/TLS 203.0.113.1:5061;branch=z9hG4bKx;rport\r\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\r\nContact: <sip:edge@203.0.113.1:5061;transport=tls>\r\n"),
+            "{out}"
+        );
+        let resp = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 10.0.0.5:5063;branch=z9hG4bKy\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
+        let out = String::from_utf8(for_stream(resp, Over::Tls, at(UDP), at("203.0.113.1:5061")))
+            .expect("utf-8");
+        assert!(
+            out.contains("Via: SIP/2.0/TLS 10.0.0.5:5063;branch=z9hG4bKy"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Contact: <sip:edge@203.0.113.1:5061;transport=tls>"),
+            "{out}"
+        );
     }
 }

@@ -25,6 +25,7 @@ pub mod rtp;
 pub mod sdp;
 pub mod server;
 pub mod sip;
+pub mod sip_tls;
 pub mod spool;
 pub mod tcp;
 pub mod transaction;

@@ -13,6 +13,11 @@
 //! - `OFFICE_SPOOL_DIR` — recordings waiting for upload (default `<data dir>/recordings/spool`)
 //! - `OFFICE_NONCE_KEY` — shared digest-nonce key (hex) when several edges
 //!   sit behind one address; random otherwise.
+//! - `OFFICE_SIP_TLS_CERT`, `OFFICE_SIP_TLS_KEY` — PEM certificate chain and
+//!   private key files (or `OFFICE_SIP_TLS_CERT_PEM`, `OFFICE_SIP_TLS_KEY_PEM`
+//!   holding the PEM itself, as a container secret does): with a pair set,
+//!   SIP over TLS is served on `OFFICE_SIP_TLS_BIND` (default
+//!   `0.0.0.0:5061`); with none, TLS is off.
 
 use std::time::Duration;
 
@@ -58,11 +63,31 @@ async fn main() -> anyhow::Result<()> {
         // No topic (not on AWS): this process delivers the webhooks too.
         tokio::spawn(app::webhooks::dispatch_forever(app.clone()));
     }
+    let tls = match sip_tls_acceptor()? {
+        Some(acceptor) => {
+            let bind =
+                std::env::var("OFFICE_SIP_TLS_BIND").unwrap_or_else(|_| "0.0.0.0:5061".into());
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("binding SIP over TLS on {bind}"))?;
+            Some((listener, acceptor))
+        }
+        None => {
+            tracing::info!(
+                "SIP over TLS off (set OFFICE_SIP_TLS_CERT and OFFICE_SIP_TLS_KEY, or their _PEM forms)"
+            );
+            None
+        }
+    };
     let edge = Edge::new(app, &nonce_key, udp, config, spool)?;
     let closed = edge.close_orphans().await;
     tracing::info!(%addr, closed_orphans = closed, "media edge serving SIP (udp, tcp)");
     tokio::spawn(edge.spool.clone().run(Duration::from_secs(30)));
     tokio::spawn(edge.clone().serve_tcp(tcp));
+    if let Some((listener, acceptor)) = tls {
+        tracing::info!(addr = %listener.local_addr()?, "media edge serving SIP over TLS");
+        tokio::spawn(edge.clone().serve_tls(listener, acceptor));
+    }
     tokio::spawn(edge.clone().place_orders());
     let run = tokio::spawn(edge.clone().run());
     shutdown().await;
@@ -72,6 +97,32 @@ async fn main() -> anyhow::Result<()> {
     // stay in the spool for the next start.
     edge.spool.upload_pending().await;
     Ok(())
+}
+
+/// The TLS pair from files (`OFFICE_SIP_TLS_CERT`, `OFFICE_SIP_TLS_KEY`)
+/// or from PEM text (`OFFICE_SIP_TLS_CERT_PEM`, `OFFICE_SIP_TLS_KEY_PEM`:
+/// a secret the container is given); none of them, no TLS.
+fn sip_tls_acceptor() -> anyhow::Result<Option<media_edge::sip_tls::TlsAcceptor>> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let files = (var("OFFICE_SIP_TLS_CERT"), var("OFFICE_SIP_TLS_KEY"));
+    let pem = (
+        var("OFFICE_SIP_TLS_CERT_PEM"),
+        var("OFFICE_SIP_TLS_KEY_PEM"),
+    );
+    Ok(match (files, pem) {
+        ((Some(cert), Some(key)), _) => {
+            Some(media_edge::sip_tls::acceptor(cert.as_ref(), key.as_ref())?)
+        }
+        (_, (Some(cert), Some(key))) => Some(media_edge::sip_tls::acceptor_pem(
+            ("OFFICE_SIP_TLS_CERT_PEM", cert.as_bytes()),
+            ("OFFICE_SIP_TLS_KEY_PEM", key.as_bytes()),
+        )?),
+        ((None, None), (None, None)) => None,
+        _ => anyhow::bail!(
+            "SIP over TLS needs a certificate and its key: set OFFICE_SIP_TLS_CERT and \
+             OFFICE_SIP_TLS_KEY (files), or OFFICE_SIP_TLS_CERT_PEM and OFFICE_SIP_TLS_KEY_PEM"
+        ),
+    })
 }
 
 async fn shutdown() {

@@ -472,14 +472,12 @@ pub fn decide(
             changes.push((uri, (exp != 0).then(|| exp.min(MAX_EXPIRES))));
         }
     }
-    let transport = match req.header("Via") {
-        Some(v)
-            if v.trim_start()
-                .to_ascii_uppercase()
-                .starts_with("SIP/2.0/TCP") =>
-        {
-            Transport::Tcp
-        }
+    let transport = match req
+        .header("Via")
+        .map(|v| v.trim_start().to_ascii_uppercase())
+    {
+        Some(v) if v.starts_with("SIP/2.0/TCP") => Transport::Tcp,
+        Some(v) if v.starts_with("SIP/2.0/TLS") => Transport::Tls,
         _ => Transport::Udp,
     };
     let mut list: Vec<Registration> = current.iter().filter(|b| b.is_live(now)).cloned().collect();

@@ -36,6 +36,17 @@ pub struct ServeArgs {
     /// SIP port (UDP) of the media edge; 0 picks a free one (printed at start).
     #[arg(long, env = "OFFICE_SIP_PORT", default_value_t = 5060)]
     pub sip_port: u16,
+    /// SIP over TLS port; 0 picks a free one. Default 5061 (a free one
+    /// when --sip-port is 0).
+    #[arg(long, env = "OFFICE_SIP_TLS_PORT")]
+    pub sip_tls_port: Option<u16>,
+    /// PEM certificate chain for SIP over TLS (default: a self-signed one
+    /// made once in the data dir, `sip-tls.crt`).
+    #[arg(long, env = "OFFICE_SIP_TLS_CERT", requires = "sip_tls_key")]
+    pub sip_tls_cert: Option<std::path::PathBuf>,
+    /// Its PEM private key.
+    #[arg(long, env = "OFFICE_SIP_TLS_KEY", requires = "sip_tls_cert")]
+    pub sip_tls_key: Option<std::path::PathBuf>,
     /// Seed the demo tenant (the default when serving) and print its logins.
     #[arg(long, conflicts_with = "no_demo")]
     pub demo: bool,

@@ -30,6 +30,7 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     let app = App::open(&cfg, &base).await?;
     let (sip_socket, sip_tcp) = bind_sip(&args.host, args.sip_port).await?;
     let sip_addr = sip_socket.local_addr()?;
+    let (sip_tls, tls_acceptor, tls_cert) = bind_sip_tls(&cfg, &args).await?;
 
     // Finish org-chart uploads a crash interrupted.
     for t in store::repo::tenants::list(&*app.store).await? {
@@ -50,6 +51,8 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     let sip = Sip {
         host: sip_addr.ip().to_string(),
         port: sip_addr.port(),
+        tls_port: sip_tls.local_addr()?.port(),
+        tls_certificate: tls_cert.display().to_string(),
         realm: app.sip_realm.clone(),
     };
     match &demo {
@@ -73,6 +76,7 @@ pub async fn serve(cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(edge.clone().run());
     tokio::spawn(edge.clone().place_orders());
     tokio::spawn(edge.clone().serve_tcp(sip_tcp));
+    tokio::spawn(edge.clone().serve_tls(sip_tls, tls_acceptor));
 
     if let Some(embedded) = app.embedded.clone() {
         tokio::spawn(async move {
@@ -157,6 +161,10 @@ impl Shutdown {
 pub struct Sip {
     pub host: String,
     pub port: u16,
+    /// SIP over TLS.
+    pub tls_port: u16,
+    /// The certificate TLS clients are shown (to trust, when self-signed).
+    pub tls_certificate: String,
     pub realm: String,
 }
 
@@ -166,7 +174,7 @@ fn urls(base: &str, cfg: &Config, sip: Option<&Sip>) -> serde_json::Value {
         "api_url": format!("{base}/v1"),
         "health_url": format!("{base}/health"),
         "data_dir": std::path::absolute(&cfg.data_dir).unwrap_or_else(|_| cfg.data_dir.clone()),
-        "sip": sip.map(|s| json!({"host": s.host, "port": s.port, "transport": "udp", "transports": ["udp", "tcp"], "realm": s.realm})),
+        "sip": sip.map(|s| json!({"host": s.host, "port": s.port, "transport": "udp", "transports": ["udp", "tcp", "tls"], "tls_port": s.tls_port, "tls_certificate": s.tls_certificate, "realm": s.realm})),
     })
 }
 
@@ -189,6 +197,10 @@ fn print_urls(base: &str, cfg: &Config, sip: Option<&Sip>, as_json: bool) -> any
             println!(
                 "  SIP      {}:{} (udp and tcp, realm {})",
                 s.host, s.port, s.realm
+            );
+            println!(
+                "  SIP TLS  {}:{} (certificate {})",
+                s.host, s.tls_port, s.tls_certificate
             );
         }
         println!("  data     {}", cfg.data_dir.display());
@@ -271,4 +283,31 @@ async fn bind_sip(
             }
         }
     }
+}
+
+/// SIP over TLS: its listener, the acceptor for the configured pair (or
+/// the data dir's self-signed one), and the certificate's path.
+async fn bind_sip_tls(
+    cfg: &Config,
+    args: &ServeArgs,
+) -> anyhow::Result<(
+    tokio::net::TcpListener,
+    media_edge::sip_tls::TlsAcceptor,
+    std::path::PathBuf,
+)> {
+    let port = args
+        .sip_tls_port
+        .unwrap_or(if args.sip_port == 0 { 0 } else { 5061 });
+    let (cert, key) = match (&args.sip_tls_cert, &args.sip_tls_key) {
+        (Some(c), Some(k)) => (c.clone(), k.clone()),
+        _ => media_edge::sip_tls::self_signed(
+            &cfg.data_dir,
+            &[args.host.clone(), "localhost".to_owned()],
+        )?,
+    };
+    let acceptor = media_edge::sip_tls::acceptor(&cert, &key)?;
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), port))
+        .await
+        .with_context(|| format!("binding SIP over TLS on {}:{port}", args.host))?;
+    Ok((listener, acceptor, cert))
 }

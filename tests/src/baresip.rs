@@ -218,6 +218,25 @@ impl Baresip {
         self
     }
 
+    /// Registers and calls over TLS: to the edge's TLS port, trusting the
+    /// certificate at `ca` (the edge's self-signed one, locally).
+    pub fn over_tls(self, tls_port: u64, ca: &Path) -> Self {
+        let path = self.dir.join("accounts");
+        let text = std::fs::read_to_string(&path).expect("accounts");
+        let (uri, rest) = text.split_once(">;auth_pass").expect("an account line");
+        let host = &uri[..uri.rfind(':').expect("a port")];
+        std::fs::write(
+            &path,
+            format!("{host}:{tls_port};transport=tls>;auth_pass{rest}"),
+        )
+        .expect("accounts");
+        let config = self.dir.join("config");
+        let mut text = std::fs::read_to_string(&config).expect("config");
+        text.push_str(&format!("sip_cafile\t\t{}\n", ca.display()));
+        std::fs::write(&config, text).expect("config");
+        self
+    }
+
     /// Starts it; `command` (like `/dial sip:1002@...`) runs once it is up;
     /// it quits after `seconds`.
     pub fn start(&mut self, command: Option<&str>, seconds: u32) {

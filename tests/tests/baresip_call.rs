@@ -2,7 +2,8 @@
 //! inside `office` and call each other; the callee's account records every
 //! call. Each phone speaks a tone from a WAV and dumps what it hears: both
 //! must hear the other, and the recording must exist, last as long as the
-//! call and carry both parties.
+//! call and carry both parties: over UDP, TCP, and TLS (trusting the
+//! edge's self-signed certificate).
 
 use std::time::Duration;
 
@@ -28,28 +29,60 @@ fn two_softphones_talk_and_the_call_is_recorded() {
     );
     assert_eq!(status, 200, "{body}");
 
-    talk(&office.info, &api, edge, "PCMU,PCMA", "PCMU,PCMA", false, 1);
+    talk(
+        &office.info,
+        &api,
+        edge,
+        "PCMU,PCMA",
+        "PCMU,PCMA",
+        Over::Udp,
+        1,
+    );
     // A caller speaking only Opus reaches a callee speaking only PCMU: the
     // edge transcodes both ways, and the recording still has both.
-    talk(&office.info, &api, edge, "opus", "PCMU", false, 2);
+    talk(&office.info, &api, edge, "opus", "PCMU", Over::Udp, 2);
     // Both phones on TCP: they register on a connection, the call's
     // requests and answers go down those connections.
-    talk(&office.info, &api, edge, "PCMU", "PCMU", true, 3);
+    talk(&office.info, &api, edge, "PCMU", "PCMU", Over::Tcp, 3);
+    // Both on TLS, trusting the edge's self-signed certificate: the same,
+    // encrypted, and the phones show as registered over TLS.
+    talk(&office.info, &api, edge, "PCMU", "PCMU", Over::Tls, 4);
     assert!(office.stop().expect("stop"));
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Over {
+    Udp,
+    Tcp,
+    Tls,
+}
+
 /// One call from user 0 (offering `caller_codecs`) to user 1 (`callee_codecs`),
-/// over TCP or UDP, the `nth` call of the run.
+/// over UDP, TCP or TLS, the `nth` call of the run.
 fn talk(
     info: &Value,
     api: &Api,
     edge: u64,
     caller_codecs: &str,
     callee_codecs: &str,
-    tcp: bool,
+    over: Over,
     nth: usize,
 ) {
-    let transport = |b: Baresip| if tcp { b.over_tcp() } else { b };
+    let tls_port = info["sip"]["tls_port"].as_u64().expect("tls port");
+    let ca = std::path::PathBuf::from(
+        info["sip"]["tls_certificate"]
+            .as_str()
+            .expect("certificate"),
+    );
+    let transport = |b: Baresip| match over {
+        Over::Udp => b,
+        Over::Tcp => b.over_tcp(),
+        Over::Tls => b.over_tls(tls_port, &ca),
+    };
+    let (dial_port, dial_params) = match over {
+        Over::Tls => (tls_port, ";transport=tls"),
+        _ => (edge, ""),
+    };
     let work = tempfile::tempdir().expect("work");
     let user = |i: usize, f: &str| info["users"][i][f].as_str().expect(f).to_owned();
     let (caller_wav, callee_wav) = (work.path().join("a.wav"), work.path().join("b.wav"));
@@ -79,14 +112,14 @@ fn talk(
     let mut a = transport(a);
     a.start(
         Some(&format!(
-            "/dial sip:{}@127.0.0.1:{edge}",
+            "/dial sip:{}@127.0.0.1:{dial_port}{dial_params}",
             user(1, "extension")
         )),
         12,
     );
-    if tcp {
-        // Both phones hold a TCP connection to the edge's SIP port (the
-        // caller's opens as it dials).
+    if over != Over::Udp {
+        // Both phones hold a connection to the edge's SIP (or TLS) port
+        // (the caller's opens as it dials).
         let mut conns = 0;
         for _ in 0..60 {
             let ss = std::process::Command::new("ss")
@@ -94,7 +127,7 @@ fn talk(
                     "-tn",
                     "state",
                     "established",
-                    &format!("( dport = :{edge} )"),
+                    &format!("( dport = :{dial_port} )"),
                 ])
                 .output()
                 .expect("ss (iproute2)");
@@ -104,7 +137,21 @@ fn talk(
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        assert!(conns >= 2, "TCP connections to the edge: {conns}");
+        assert!(conns >= 2, "{over:?} connections to the edge: {conns}");
+    }
+    if over == Over::Tls {
+        // The edge saw both phones register over TLS.
+        let (_, live) = api.call("GET", "/v1/monitoring", None);
+        let devices = live["devices"].as_array().cloned().unwrap_or_default();
+        for i in [0, 1] {
+            let ext = user(i, "extension");
+            assert!(
+                devices
+                    .iter()
+                    .any(|d| d["extension"] == ext.as_str() && d["transport"] == "tls"),
+                "{ext} registered over TLS: {devices:#?}"
+            );
+        }
     }
     assert!(a.wait(Duration::from_secs(30)), "caller:\n{}", a.log());
 

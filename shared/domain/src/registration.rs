@@ -11,6 +11,8 @@ use crate::{AccountId, EdgeId, TenantId};
 pub enum Transport {
     Udp,
     Tcp,
+    /// SIP over TLS (RFC 3261 §26).
+    Tls,
 }
 
 impl Transport {
@@ -18,6 +20,7 @@ impl Transport {
         match self {
             Self::Udp => "udp",
             Self::Tcp => "tcp",
+            Self::Tls => "tls",
         }
     }
 
@@ -25,6 +28,7 @@ impl Transport {
         match s {
             "udp" => Some(Self::Udp),
             "tcp" => Some(Self::Tcp),
+            "tls" => Some(Self::Tls),
             _ => None,
         }
     }

@@ -1,0 +1,104 @@
+//! SIP over TLS on the edge inside `office`, with `openssl s_client` as
+//! the peer: the self-signed certificate made in the data dir verifies
+//! for 127.0.0.1, TLS 1.2 and 1.3 are served and TLS 1.1 is refused, and
+//! a REGISTER over the connection is answered down it (401 with its
+//! challenge, the Via marked with where it came from). Calls between
+//! phones on TLS are in `baresip_call.rs`.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use e2e::Office;
+
+fn s_client(addr: &str, args: &[&str], input: &[u8], hold: Duration) -> (bool, String) {
+    let mut child = Command::new("openssl")
+        .arg("s_client")
+        .args(["-connect", addr])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl (Debian openssl; the README test command installs it)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write");
+    // Keep the connection open long enough for the answer, then end it;
+    // a client that does not end is stopped rather than hang the test.
+    std::thread::sleep(hold);
+    drop(stdin);
+    for _ in 0..50 {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("openssl ran");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_edge_speaks_sip_over_tls_1_2_and_1_3_only_with_its_own_certificate() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let office = Office::start(data.path(), &[]).expect("office");
+    let sip = &office.info["sip"];
+    let addr = format!("127.0.0.1:{}", sip["tls_port"].as_u64().expect("tls port"));
+    let ca = sip["tls_certificate"].as_str().expect("certificate");
+    assert!(
+        ca.starts_with(&data.path().display().to_string()),
+        "made in the data dir: {ca}"
+    );
+    let key = data.path().join("sip-tls.key");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&key).expect("key").permissions().mode() & 0o777,
+        0o600
+    );
+
+    for version in ["-tls1_2", "-tls1_3"] {
+        let (ok, out) = s_client(
+            &addr,
+            &[version, "-CAfile", ca, "-verify_ip", "127.0.0.1", "-brief"],
+            b"",
+            Duration::from_millis(300),
+        );
+        assert!(ok, "{version}: {out}");
+        assert!(out.contains("Verification: OK"), "{version}: {out}");
+    }
+    let (ok, out) = s_client(
+        &addr,
+        &["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0", "-brief"],
+        b"",
+        Duration::from_millis(300),
+    );
+    assert!(!ok, "TLS 1.1 is refused: {out}");
+
+    let register = "REGISTER sip:127.0.0.1 SIP/2.0\r\n\
+        Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-1;rport\r\n\
+        From: <sip:1001@127.0.0.1>;tag=a\r\n\
+        To: <sip:1001@127.0.0.1>\r\n\
+        Call-ID: tls-register-1\r\n\
+        CSeq: 1 REGISTER\r\n\
+        Contact: <sip:1001@127.0.0.1:5999;transport=tls>\r\n\
+        Max-Forwards: 70\r\n\
+        Content-Length: 0\r\n\r\n";
+    let (_, out) = s_client(
+        &addr,
+        &["-quiet", "-no_ign_eof", "-nocommands", "-CAfile", ca],
+        register.as_bytes(),
+        Duration::from_secs(2),
+    );
+    assert!(out.contains("SIP/2.0 401 Unauthorized"), "{out}");
+    assert!(
+        out.contains("Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-1;rport="),
+        "{out}"
+    );
+    assert!(out.contains("WWW-Authenticate: Digest"), "{out}");
+    assert!(office.stop().expect("stop"));
+}
