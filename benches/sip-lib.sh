@@ -46,7 +46,7 @@ start_office() {
   "$office_bin" --data-dir "$work/data" --json demo >"$work/demo.json"
   edge_port=$(free_port)
   if [ -n "${1:-}" ]; then export RUST_LOG="$1"; fi
-  "$office_bin" --data-dir "$work/data" --port 0 --sip-port "$edge_port" --no-demo --json \
+  "$office_bin" --data-dir "$work/data" --port 0 --sip-port "$edge_port" --sip-tls-port 0 --no-demo --json \
     >"$work/office.json" 2>"$work/office.log" &
   office_pid=$!
   pids+=("$office_pid")
