@@ -107,20 +107,22 @@ pub async fn by_join_code(store: &dyn Store, code: &str) -> RepoResult<Option<Te
     get(store, &id).await
 }
 
-/// Sets the company's time zone.
-pub async fn set_time_zone(store: &dyn Store, id: &TenantId, tz: &TimeZone) -> RepoResult<()> {
+/// Applies `u` to an existing tenant (a missing one is `NoSuchTenant`,
+/// never created by the update).
+async fn change(store: &dyn Store, id: &TenantId, u: Update) -> RepoResult<()> {
     match store
-        .update(
-            &keys::tenant(id),
-            Update::new().set("time_zone", tz.name()),
-            Some(Condition::present()),
-        )
+        .update(&keys::tenant(id), u, Some(Condition::present()))
         .await
     {
         Ok(_) => Ok(()),
         Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sets the company's time zone.
+pub async fn set_time_zone(store: &dyn Store, id: &TenantId, tz: &TimeZone) -> RepoResult<()> {
+    change(store, id, Update::new().set("time_zone", tz.name())).await
 }
 
 /// Replaces the tenant's app links (URL 관리).
@@ -138,14 +140,7 @@ pub async fn set_links(store: &dyn Store, id: &TenantId, links: &TenantLinks) ->
             None => u.remove(name),
         };
     }
-    match store
-        .update(&keys::tenant(id), u, Some(Condition::present()))
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
-        Err(e) => Err(e.into()),
-    }
+    change(store, id, u).await
 }
 
 pub async fn get(store: &dyn Store, id: &TenantId) -> RepoResult<Option<Tenant>> {
@@ -187,21 +182,11 @@ pub async fn set_rates(
     lms: domain::sms::Won10,
     mms: domain::sms::Won10,
 ) -> RepoResult<()> {
-    match store
-        .update(
-            &keys::tenant(id),
-            Update::new()
-                .set("rate_sms", sms.0)
-                .set("rate_lms", lms.0)
-                .set("rate_mms", mms.0),
-            Some(Condition::present()),
-        )
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
-        Err(e) => Err(e.into()),
-    }
+    let u = Update::new()
+        .set("rate_sms", sms.0)
+        .set("rate_lms", lms.0)
+        .set("rate_mms", mms.0);
+    change(store, id, u).await
 }
 
 /// The tenant's Kakao business-message provider account, if set.
@@ -232,21 +217,11 @@ pub async fn set_kakao(
     sender_key: &str,
     api_key: &str,
 ) -> RepoResult<()> {
-    match store
-        .update(
-            &keys::tenant(id),
-            Update::new()
-                .set("kakao_endpoint", endpoint)
-                .set("kakao_sender_key", sender_key)
-                .set("kakao_api_key", api_key),
-            Some(Condition::present()),
-        )
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(StoreError::ConditionFailed) => Err(RepoError::NoSuchTenant(id.to_string())),
-        Err(e) => Err(e.into()),
-    }
+    let u = Update::new()
+        .set("kakao_endpoint", endpoint)
+        .set("kakao_sender_key", sender_key)
+        .set("kakao_api_key", api_key);
+    change(store, id, u).await
 }
 
 fn template_key(id: &TenantId, code: &str) -> crate::Key {
