@@ -179,8 +179,6 @@ pub struct Edge {
     /// to that address goes down its connection (phones keep the one they
     /// registered on).
     tcp: Mutex<HashMap<SocketAddr, Stream>>,
-    /// The port SIP over TLS is served on, once it is.
-    tls_port: std::sync::OnceLock<u16>,
     pub spool: Spool,
     /// The audio of ARS prompts (spoken or uploaded).
     pub voice: Arc<Voice>,
@@ -262,7 +260,6 @@ impl Edge {
             calls: Mutex::new(HashMap::new()),
             transactions: Transactions::default(),
             tcp: Mutex::new(HashMap::new()),
-            tls_port: std::sync::OnceLock::new(),
         }))
     }
 
@@ -273,23 +270,12 @@ impl Edge {
 
     async fn send(&self, to: SocketAddr, bytes: &[u8]) {
         let conn = self.tcp.lock().ok().and_then(|m| m.get(&to).cloned());
-        if let Some(s) = conn {
-            let own = match s.over {
-                Over::Tcp => self.advertised,
-                Over::Tls => SocketAddr::new(
-                    self.advertised.ip(),
-                    self.tls_port
-                        .get()
-                        .copied()
-                        .unwrap_or(self.advertised.port()),
-                ),
-            };
-            if s.tx
-                .send(for_stream(bytes, s.over, self.advertised, own))
+        if let Some(s) = conn
+            && s.tx
+                .send(for_stream(bytes, s.over, self.advertised, s.own))
                 .is_ok()
-            {
-                return;
-            }
+        {
+            return;
         }
         if let Err(e) = self.socket.send_to(bytes, to).await {
             tracing::warn!(error = %e, %to, "SIP send failed");
@@ -311,9 +297,6 @@ impl Edge {
         listener: tokio::net::TcpListener,
         acceptor: tokio_rustls::TlsAcceptor,
     ) {
-        if let Ok(a) = listener.local_addr() {
-            let _ = self.tls_port.set(a.port());
-        }
         self.accept(listener, Some(acceptor)).await;
     }
 
@@ -325,6 +308,12 @@ impl Edge {
         static ACCEPT_FAILED: Throttled = Throttled::new("SIP accept failed");
         static TURNED_AWAY: Throttled = Throttled::new("SIP connection turned away");
         static HANDSHAKE_FAILED: Throttled = Throttled::new("SIP TLS handshake failed");
+        // Where this listener is, as phones reach it (our Via and Contact
+        // down its connections): TCP shares the UDP port, TLS has its own.
+        let own = match listener.local_addr() {
+            Ok(a) => SocketAddr::new(self.advertised.ip(), a.port()),
+            Err(_) => self.advertised,
+        };
         let mut failures = 0u32;
         loop {
             let (stream, peer) = match listener.accept().await {
@@ -350,14 +339,14 @@ impl Edge {
             let edge = self.clone();
             match &tls {
                 None => {
-                    tokio::spawn(edge.connection(stream, peer, permit, Over::Tcp));
+                    tokio::spawn(edge.connection(stream, peer, permit, Over::Tcp, own));
                 }
                 Some(acceptor) => {
                     let handshake = acceptor.accept(stream);
                     let limit = self.admission.limits().incomplete;
                     tokio::spawn(async move {
                         match tokio::time::timeout(limit, handshake).await {
-                            Ok(Ok(s)) => edge.connection(s, peer, permit, Over::Tls).await,
+                            Ok(Ok(s)) => edge.connection(s, peer, permit, Over::Tls, own).await,
                             Ok(Err(e)) => {
                                 HANDSHAKE_FAILED.warn(&format_args!("{peer}: {e}"));
                             }
@@ -377,6 +366,7 @@ impl Edge {
         peer: SocketAddr,
         _permit: Permit,
         over: Over,
+        own: SocketAddr,
     ) where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
     {
@@ -384,7 +374,7 @@ impl Edge {
         let (mut reader, mut writer) = tokio::io::split(stream);
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
         if let Ok(mut m) = self.tcp.lock() {
-            m.insert(peer, Stream { tx, over });
+            m.insert(peer, Stream { tx, over, own });
         }
         let writing = tokio::spawn(async move {
             while let Some(bytes) = rx.recv().await {
@@ -1085,6 +1075,8 @@ enum Over {
 struct Stream {
     tx: mpsc::UnboundedSender<Vec<u8>>,
     over: Over,
+    /// The edge's address on the listener it came in on.
+    own: SocketAddr,
 }
 
 /// A message the edge wrote for UDP (its own address `udp` in Via and
