@@ -132,18 +132,17 @@ impl CallRow {
     }
 }
 
+/// The days a search covers: as asked, else up to `today` and from 30
+/// days before its end (what the history screens show at first).
+pub fn period(s: &Search, today: Date) -> (Date, Date) {
+    let to = s.to.unwrap_or(today);
+    (s.from.unwrap_or_else(|| to.add_days(-30)), to)
+}
+
 /// The search in store terms: its days are `tz`'s, today is `now_ms`'s.
 fn filter(viewer: &Viewer, s: &Search, tz: &TimeZone, now_ms: i64) -> Outcome<Filter> {
-    let today = tz.date_of_ms(now_ms).unwrap_or(Date::MIN);
-    let to = s.to.unwrap_or(today);
-    let from = s.from.unwrap_or_else(|| to.add_days(-30));
-    if from > to {
-        return Err(Fail::bad(
-            "invalid_range",
-            "from",
-            "시작일이 종료일보다 늦습니다",
-        ));
-    }
+    let (from, to) = period(s, tz.date_of_ms(now_ms).unwrap_or(Date::MIN));
+    let (from_ms, last_ms) = crate::messaging::days_ms(tz, from, to)?;
     if to.to_days() - from.to_days() > 366 {
         return Err(Fail::bad(
             "range_too_long",
@@ -166,9 +165,6 @@ fn filter(viewer: &Viewer, s: &Search, tz: &TimeZone, now_ms: i64) -> Outcome<Fi
             .map(|x| x.trim().replace('-', ""))
             .filter(|x| !x.is_empty())
     };
-    let (from_ms, last_ms) = tz
-        .days_ms(from, to)
-        .ok_or_else(|| Fail::bad("invalid_range", "from", "조회할 수 없는 기간입니다"))?;
     let to_ms = last_ms + 1;
     Ok(Filter {
         account: match viewer {

@@ -290,15 +290,14 @@ async fn planner(app: &App, t: &TenantId) -> Outcome<Planner> {
     let tz = crate::admin::time_zone(app, t).await?;
     let since = repo::zone_since(&*app.store, t, tz.name()).await?;
     let coarse_from = since
-        .and_then(|ms| tz.to_local(ms.div_euclid(1000)))
-        .map(|l| l.date.add_days(1));
+        .and_then(|ms| tz.date_of_ms(ms))
+        .map(|d| d.add_days(1));
     Ok(Planner { tz, coarse_from })
 }
 
 /// The date of `now_ms` in `tz`.
 fn date_in(tz: &TimeZone, now_ms: i64) -> Outcome<Date> {
-    tz.to_local(now_ms.div_euclid(1000))
-        .map(|l| l.date)
+    tz.date_of_ms(now_ms)
         .ok_or_else(|| Fail::internal(&"clock outside the calendar"))
 }
 

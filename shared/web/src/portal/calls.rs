@@ -70,12 +70,6 @@ impl CallQuery {
 
 const PAGE: usize = 50;
 
-fn default_range(s: &Search, tz: &domain::calendar::TimeZone) -> (Date, Date) {
-    let today = tz.date_of_ms(store::now_epoch_ms()).unwrap_or(Date::MIN);
-    let to = s.to.unwrap_or(today);
-    (s.from.unwrap_or_else(|| to.add_days(-30)), to)
-}
-
 async fn history_page(app: &app::App, p: &Portal, as_admin: bool, q: &CallQuery) -> Response {
     let viewer = if as_admin {
         Viewer::Company
@@ -87,7 +81,12 @@ async fn history_page(app: &app::App, p: &Portal, as_admin: bool, q: &CallQuery)
         Ok(s) => (s, None),
         Err(f) => (Search::default(), Some(f.message)),
     };
-    let (from, to) = default_range(&search, &p.zone(app, as_admin).await);
+    let today = p
+        .zone(app, as_admin)
+        .await
+        .date_of_ms(store::now_epoch_ms())
+        .unwrap_or(Date::MIN);
+    let (from, to) = app::calls::period(&search, today);
     let search = Search {
         from: Some(from),
         to: Some(to),
