@@ -18,8 +18,8 @@ step() { printf '\n==> %s\n' "$*"; }
 TOOLS="${OFFICE_TOOLS_DIR:-$HOME/.cache/office-tools}"
 mkdir -p "$TOOLS"
 
-step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp, baresip, libopus, espeak-ng)"
-apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester baresip-core libopus-dev pkg-config iproute2 espeak-ng openssl)
+step "Debian packages (headless Chromium + chromedriver, Korean fonts, sipp, stunnel, baresip, libopus, espeak-ng)"
+apt_packages=(chromium chromium-driver fonts-noto-cjk sip-tester stunnel4 baresip-core libopus-dev pkg-config iproute2 espeak-ng openssl)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -31,6 +31,7 @@ fi
 command -v chromium >/dev/null
 command -v chromedriver >/dev/null
 command -v sipp >/dev/null
+command -v stunnel >/dev/null
 command -v baresip >/dev/null
 command -v espeak-ng >/dev/null
 

@@ -35,6 +35,7 @@ fn pcmu(remote: SocketAddr) -> LegMedia {
         telephone_event: None,
         event_clock: 8_000,
         opus_bitrate: None,
+        srtp: None,
     }
 }
 

@@ -58,6 +58,7 @@ async fn run(calls: usize, secs: u64) {
                     telephone_event: None,
                     event_clock: 8_000,
                     opus_bitrate: None,
+                    srtp: None,
                 },
             );
             m.set_leg(
@@ -68,6 +69,7 @@ async fn run(calls: usize, secs: u64) {
                     telephone_event: None,
                     event_clock: 8_000,
                     opus_bitrate: None,
+                    srtp: None,
                 },
             );
             let r = Recorder::create(&spool.path().join(format!("{i}.wav")), m.elapsed())

@@ -29,7 +29,7 @@ use crate::prompts::samples;
 use crate::recording::Recorder;
 use crate::registrar::Registrar;
 use crate::routing::{self, Fallback, Origin, Route};
-use crate::rtp::{Leg, PortPool, Relay};
+use crate::rtp::{Leg, LegMedia, PortPool, Relay};
 use crate::server::{Transactions, stamp_via};
 use crate::sip::message::{
     Message, ParseError, Request, Response, param, rejection, response, uri_user,
@@ -266,6 +266,20 @@ impl Edge {
     /// Live calls (each counted once).
     pub fn active_calls(&self) -> usize {
         self.calls.lock().map(|m| m.len() / 2).unwrap_or(0)
+    }
+
+    /// What a peer's messages come over: its open connection's kind, else UDP.
+    fn transport_of(&self, peer: SocketAddr) -> domain::Transport {
+        match self
+            .tcp
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&peer).map(|s| s.over))
+        {
+            Some(Over::Tcp) => domain::Transport::Tcp,
+            Some(Over::Tls) => domain::Transport::Tls,
+            None => domain::Transport::Udp,
+        }
     }
 
     async fn send(&self, to: SocketAddr, bytes: &[u8]) {
@@ -537,10 +551,11 @@ impl Edge {
             Seen::Again(None) => return,
             Seen::New => {}
         }
+        let over = self.transport_of(source);
         tokio::spawn(async move {
             let answer = self
                 .registrar
-                .handle(&req, source, store::now_epoch_seconds())
+                .handle_over(&req, (source, over), store::now_epoch_seconds())
                 .await;
             self.transactions.finish(&req, source, &answer);
             if !answer.is_empty() {
@@ -1198,10 +1213,20 @@ impl CallIo {
         while let Some(a) = queue.pop_front() {
             match a {
                 Action::Send(to, bytes) => self.edge.send(to, &bytes).await,
+                // The relay takes a side's SRTP keys from the call as it is
+                // once the step is done (the SDP it was sent holds ours).
                 Action::Media(leg, m) => {
+                    let m = LegMedia {
+                        srtp: call.keys(leg),
+                        ..m
+                    };
                     self.media(|media| media.set_leg(leg, m));
                 }
                 Action::Replace(leg, m) => {
+                    let m = LegMedia {
+                        srtp: call.keys(leg),
+                        ..m
+                    };
                     self.media(|media| media.replace_leg(leg, m));
                 }
                 Action::Record(true) => self.start_segment(call, false),

@@ -25,6 +25,9 @@ pub struct Target {
     /// Who answers through this target when it is not the call's callee
     /// (a hunt group's member): the record names them once they answer.
     pub answers_as: Option<domain::Party>,
+    /// Reached over TLS: its INVITE may carry an SRTP key (RFC 4568 §8.3:
+    /// SDES keys never go where the signalling can be read).
+    pub secure: bool,
 }
 
 /// Targets rung together, and for how long.
@@ -84,6 +87,7 @@ mod tests {
             dest: SocketAddr::from(([192, 0, 2, 1], n)),
             auth: None,
             answers_as: None,
+            secure: false,
         }
     }
 

@@ -5,7 +5,7 @@
 //! SHA-256), [`sip::nonce`] issues and checks nonces, [`registrar`] decides
 //! what a REGISTER gets, [`call`] is the back-to-back user agent of one
 //! call, [`sdp`] reads and writes session descriptions, [`rtp`] relays and
-//! measures media, [`g711`] converts between the laws, [`recording`]
+//! measures media, [`srtp`] secures a leg's media (SDES keys, contexts), [`g711`] converts between the laws, [`recording`]
 //! writes WAVs. [`server`] and [`edge`] are the thin tokio layer.
 
 pub mod call;
@@ -27,6 +27,7 @@ pub mod server;
 pub mod sip;
 pub mod sip_tls;
 pub mod spool;
+pub mod srtp;
 pub mod tcp;
 pub mod transaction;
 pub mod voice;

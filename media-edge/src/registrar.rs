@@ -240,10 +240,23 @@ impl Registrar {
         }
     }
 
-    /// Answers one REGISTER (or an OPTIONS keep-alive; other methods are refused for now).
+    /// Answers one REGISTER that came over UDP (or an OPTIONS keep-alive;
+    /// other methods are refused for now).
     pub async fn handle(&self, req: &Request, source: SocketAddr, now: i64) -> Vec<u8> {
+        self.handle_over(req, (source, Transport::Udp), now).await
+    }
+
+    /// As [`Registrar::handle`], for a request that came over `transport`
+    /// (what the binding records: the connection, not the Via, which a
+    /// client behind a TLS tunnel writes as TCP).
+    pub async fn handle_over(
+        &self,
+        req: &Request,
+        (source, transport): (SocketAddr, Transport),
+        now: i64,
+    ) -> Vec<u8> {
         match req.method.as_str() {
-            "REGISTER" => self.register(req, source, now).await,
+            "REGISTER" => self.register(req, (source, transport), now).await,
             "OPTIONS" => response(
                 req,
                 200,
@@ -262,9 +275,17 @@ impl Registrar {
         }
     }
 
-    async fn register(&self, req: &Request, source: SocketAddr, now: i64) -> Vec<u8> {
+    async fn register(
+        &self,
+        req: &Request,
+        (source, transport): (SocketAddr, Transport),
+        now: i64,
+    ) -> Vec<u8> {
         match self.authenticate(req, source, now).await {
-            Ok(sip) => self.update_bindings(req, &sip, source, now).await,
+            Ok(sip) => {
+                self.update_bindings(req, &sip, (source, transport), now)
+                    .await
+            }
             Err(answer) => answer,
         }
     }
@@ -360,7 +381,7 @@ impl Registrar {
         &self,
         req: &Request,
         sip: &accounts::SipUser,
-        source: SocketAddr,
+        (source, transport): (SocketAddr, Transport),
         now: i64,
     ) -> Vec<u8> {
         let (current, persisted) = match self
@@ -384,6 +405,7 @@ impl Registrar {
             edge: self.location().edge().clone(),
             addr: self.location().edge_addr(),
             source,
+            transport,
             now,
         };
         let d = decide(req, sip, &here, &current, &persisted);
@@ -402,6 +424,8 @@ pub struct Here {
     pub edge: EdgeId,
     pub addr: SocketAddr,
     pub source: SocketAddr,
+    /// What it came over.
+    pub transport: Transport,
     pub now: i64,
 }
 
@@ -472,14 +496,7 @@ pub fn decide(
             changes.push((uri, (exp != 0).then(|| exp.min(MAX_EXPIRES))));
         }
     }
-    let transport = match req
-        .header("Via")
-        .map(|v| v.trim_start().to_ascii_uppercase())
-    {
-        Some(v) if v.starts_with("SIP/2.0/TCP") => Transport::Tcp,
-        Some(v) if v.starts_with("SIP/2.0/TLS") => Transport::Tls,
-        _ => Transport::Udp,
-    };
+    let transport = here.transport;
     let mut list: Vec<Registration> = current.iter().filter(|b| b.is_live(now)).cloned().collect();
     let mut writes: Vec<Write> = Vec::new();
     for (contact, exp) in changes {

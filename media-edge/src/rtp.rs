@@ -7,7 +7,10 @@
 //! A-law when the legs settled on different laws; RFC 4733 events keep
 //! their payload but take the far leg's payload type. Loss and jitter are
 //! measured per leg as RFC 3550 describes, and a recorder may tap both
-//! directions.
+//! directions. A leg whose party negotiated SRTP has its packets opened
+//! as they arrive and sealed as they leave ([`crate::srtp`]), so the other
+//! leg may be plain RTP or SRTP under its own keys, and everything in
+//! between (transcoding, DTMF, recording) sees clear RTP.
 //!
 //! [`Media`] is the sans-IO core (one packet in, at most one out); the
 //! tokio tasks in [`Relay`] only move datagrams.
@@ -23,6 +26,7 @@ use tokio::task::JoinHandle;
 use crate::g711;
 use crate::recording::Recorder;
 use crate::sdp::{Codec, Payload, Sdp};
+use crate::srtp::{LegCrypto, LegKeys};
 
 /// The two sides of a call: A is the caller's leg, B the callee's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,9 @@ pub struct LegMedia {
     /// The Opus bitrate it asked to receive (bits/s), e.g. 8000 in
     /// low-quality mode; the encoder's own choice otherwise.
     pub opus_bitrate: Option<u32>,
+    /// Its SRTP keys, when its stream is SRTP (set from the call's side,
+    /// not from the SDP alone: our key is in the SDP we sent it).
+    pub srtp: Option<LegKeys>,
 }
 
 impl LegMedia {
@@ -120,6 +127,7 @@ impl LegMedia {
             telephone_event: sdp.telephone_event(),
             event_clock: sdp.telephone_event_clock(),
             opus_bitrate: sdp.voice().and_then(Payload::max_average_bitrate),
+            srtp: None,
         }
     }
 
@@ -139,6 +147,7 @@ impl LegMedia {
                 .iter()
                 .find(|p| p.codec.is_voice())
                 .and_then(Payload::max_average_bitrate),
+            srtp: None,
         }
     }
 
@@ -178,6 +187,23 @@ struct Side {
     decoder: Option<opus::Decoder>,
     /// Encodes what this party is sent, when that needs re-encoding.
     encoder: Encoding,
+    /// Opens what it sends and seals what it is sent, on an SRTP leg.
+    crypto: Option<LegCrypto>,
+}
+
+impl Side {
+    /// The SRTP contexts for `keys`: kept while the keys stay (their
+    /// rollover counters and replay windows go on), new when they change.
+    fn secure(&mut self, keys: Option<&LegKeys>) {
+        if self.crypto.as_ref().map(LegCrypto::keys) == keys {
+            return;
+        }
+        self.crypto = keys.and_then(|k| {
+            LegCrypto::new(k.clone())
+                .map_err(|e| tracing::warn!(error = %e, "SRTP context refused its keys"))
+                .ok()
+        });
+    }
 }
 
 /// Re-encoding towards one party: the Opus encoder, samples waiting for a
@@ -351,6 +377,7 @@ impl Media {
             side.rtcp = None;
         }
         side.encoder.bitrate = m.opus_bitrate;
+        side.secure(m.srtp.as_ref());
         side.media = m;
     }
 
@@ -360,6 +387,7 @@ impl Media {
         let side = &mut self.sides[leg.i()];
         *side = Side::default();
         side.encoder.bitrate = m.opus_bitrate;
+        side.secure(m.srtp.as_ref());
         side.media = m;
     }
 
@@ -426,6 +454,12 @@ impl Media {
         now: Instant,
     ) -> Option<SocketAddr> {
         if packet.len() < 12 || packet[0] >> 6 != 2 {
+            return None;
+        }
+        if let Some(c) = self.sides[leg.i()].crypto.as_mut()
+            && !c.open_rtp(packet)
+        {
+            // Forged, damaged or replayed: it neither latches nor counts.
             return None;
         }
         let csrc = usize::from(packet[0] & 0x0F);
@@ -518,8 +552,23 @@ impl Media {
                 packet[1] = (packet[1] & 0x80) | out_pt;
             }
         }
-        let other = &self.sides[leg.other().i()];
-        other.latched.map(|(a, _)| a).or(other.media.remote)
+        let other = &mut self.sides[leg.other().i()];
+        let dest = other.latched.map(|(a, _)| a).or(other.media.remote)?;
+        if let Some(c) = other.crypto.as_mut()
+            && !c.seal_rtp(packet)
+        {
+            return None;
+        }
+        Some(dest)
+    }
+
+    /// Seals a packet the edge itself sends to `leg`'s party (a prompt),
+    /// when that leg is SRTP; false when it can't go.
+    pub fn seal(&mut self, leg: Leg, packet: &mut Vec<u8>) -> bool {
+        self.sides[leg.i()]
+            .crypto
+            .as_mut()
+            .is_none_or(|c| c.seal_rtp(packet))
     }
 
     /// Fits a telephone event from `leg` to the other party's stream: its
@@ -548,20 +597,37 @@ impl Media {
         }
     }
 
-    /// One RTCP packet from `leg`'s party: where to send it on the other leg.
-    pub fn on_rtcp(&mut self, leg: Leg, src: SocketAddr) -> Option<SocketAddr> {
-        self.last_heard = Instant::now();
+    /// One RTCP packet from `leg`'s party (SRTCP on an SRTP leg), made
+    /// ready for the other leg in place: where to send it.
+    pub fn on_rtcp(
+        &mut self,
+        leg: Leg,
+        src: SocketAddr,
+        packet: &mut Vec<u8>,
+    ) -> Option<SocketAddr> {
         let side = &mut self.sides[leg.i()];
+        if let Some(c) = side.crypto.as_mut()
+            && !c.open_rtcp(packet)
+        {
+            return None;
+        }
+        self.last_heard = Instant::now();
         side.rtcp = Some(src);
         side.rx.stats.rtcp_packets += 1;
-        let other = &self.sides[leg.other().i()];
-        other.rtcp.or_else(|| {
+        let other = &mut self.sides[leg.other().i()];
+        let dest = other.rtcp.or_else(|| {
             other
                 .latched
                 .map(|(a, _)| a)
                 .or(other.media.remote)
                 .map(|a| SocketAddr::new(a.ip(), a.port().wrapping_add(1)))
-        })
+        })?;
+        if let Some(c) = other.crypto.as_mut()
+            && !c.seal_rtcp(packet)
+        {
+            return None;
+        }
+        Some(dest)
     }
 }
 
@@ -663,17 +729,18 @@ impl Relay {
             let (inbound, outbound) = (rtcp[leg.i()].clone(), rtcp[leg.other().i()].clone());
             let m = media.clone();
             tasks.push(tokio::spawn(async move {
-                let mut buf = vec![0u8; 2048];
+                let mut buf: Vec<u8> = Vec::with_capacity(2048);
                 loop {
-                    let Ok((n, src)) = inbound.recv_from(&mut buf).await else {
+                    buf.clear();
+                    let Ok((_, src)) = inbound.recv_buf_from(&mut buf).await else {
                         continue;
                     };
                     let dest = match m.lock() {
-                        Ok(mut m) => m.on_rtcp(leg, src),
+                        Ok(mut m) => m.on_rtcp(leg, src, &mut buf),
                         Err(_) => return,
                     };
                     if let Some(dest) = dest {
-                        let _ = outbound.send_to(&buf[..n], dest).await;
+                        let _ = outbound.send_to(&buf, dest).await;
                     }
                 }
             }));
@@ -742,6 +809,9 @@ async fn play(socket: Arc<UdpSocket>, media: Arc<Mutex<Media>>, leg: Leg, sample
         packet.extend_from_slice(&ts.to_be_bytes());
         packet.extend_from_slice(&ssrc.to_be_bytes());
         packet.extend_from_slice(&payload);
+        if !media.lock().is_ok_and(|mut m| m.seal(leg, &mut packet)) {
+            continue;
+        }
         let _ = socket.send_to(&packet, to).await;
         seq = seq.wrapping_add(1);
         ts = ts.wrapping_add(u32::try_from(frame.len()).unwrap_or(0) * (codec.clock() / 8_000));
@@ -977,6 +1047,130 @@ mod tests {
         assert_eq!(rx.try_recv().ok(), Some((Leg::A, '*')));
         assert_eq!(rx.try_recv().ok(), Some((Leg::A, '1')));
         assert!(rx.try_recv().is_err(), "each digit once");
+    }
+
+    #[test]
+    fn an_srtp_leg_is_opened_and_sealed_and_a_forgery_neither_latches_nor_passes() {
+        use crate::srtp::{MasterKey, Suite};
+        let suite = Suite::AesCm128HmacSha1_80;
+        let (ours, theirs) = (MasterKey::random(), MasterKey::random());
+        let keys = LegKeys {
+            suite,
+            ours: ours.clone(),
+            theirs: theirs.clone(),
+        };
+        let mut phone = LegCrypto::new(LegKeys {
+            suite,
+            ours: theirs,
+            theirs: ours,
+        })
+        .expect("context");
+        let mut a = leg(Some("10.0.0.5:6000"), (0, Codec::Pcmu), None, 8_000);
+        a.srtp = Some(keys);
+        let mut m = legs(
+            a.clone(),
+            leg(Some("10.0.0.6:7000"), (8, Codec::Pcma), None, 8_000),
+        );
+        let now = Instant::now();
+        let clear = packet(0, 1, 160, &[0xFF; 160]);
+        let mut sealed = clear.clone();
+        assert!(phone.seal_rtp(&mut sealed));
+        let replay = sealed.clone();
+
+        let mut forged = sealed.clone();
+        forged[40] ^= 0x01;
+        assert_eq!(
+            m.on_rtp(Leg::A, addr("198.51.100.9:9"), &mut forged, now),
+            None
+        );
+        let mut unsealed = clear.clone();
+        assert_eq!(
+            m.on_rtp(Leg::A, addr("198.51.100.9:9"), &mut unsealed, now),
+            None
+        );
+        assert_eq!(m.stats(Leg::A).packets, 0, "neither counts nor latches");
+
+        assert_eq!(
+            m.on_rtp(Leg::A, addr("10.0.0.5:6001"), &mut sealed, now),
+            Some(addr("10.0.0.6:7000"))
+        );
+        assert_eq!(sealed.len(), clear.len(), "the plain leg gets RTP");
+        assert_eq!(
+            &sealed[12..],
+            &[0xD5; 160][..],
+            "clear µ-law silence, as A-law"
+        );
+
+        // Back from the plain leg: sealed for the SRTP party, sent where it latched.
+        let mut back = packet(8, 50, 8_000, &[0xD5; 160]);
+        assert_eq!(
+            m.on_rtp(Leg::B, addr("10.0.0.6:7000"), &mut back, now),
+            Some(addr("10.0.0.5:6001"))
+        );
+        assert_eq!(back.len(), 12 + 160 + 10);
+        assert!(phone.open_rtp(&mut back));
+        let mut ulaw = [0xD5; 160];
+        g711::transcode(false, &mut ulaw);
+        assert_eq!(back, packet(0, 50, 8_000, &ulaw));
+
+        // The same keys again (a re-INVITE) keep the contexts: the replay
+        // window still knows the packet.
+        m.set_leg(Leg::A, a);
+        let mut again = replay;
+        assert_eq!(
+            m.on_rtp(Leg::A, addr("10.0.0.5:6001"), &mut again, now),
+            None
+        );
+
+        // A prompt from the edge to the SRTP party is sealed too.
+        let mut prompt = packet(0, 900, 0, &[0xFF; 160]);
+        assert!(m.seal(Leg::A, &mut prompt));
+        assert!(phone.open_rtp(&mut prompt));
+        let mut plain = packet(8, 1, 0, &[0xD5; 160]);
+        assert!(m.seal(Leg::B, &mut plain));
+        assert_eq!(
+            plain,
+            packet(8, 1, 0, &[0xD5; 160]),
+            "nothing to seal on RTP"
+        );
+    }
+
+    #[test]
+    fn rtcp_of_an_srtp_leg_is_srtcp_both_ways() {
+        use crate::srtp::{MasterKey, Suite};
+        let suite = Suite::AesCm128HmacSha1_80;
+        let (ours, theirs) = (MasterKey::random(), MasterKey::random());
+        let mut phone = LegCrypto::new(LegKeys {
+            suite,
+            ours: theirs.clone(),
+            theirs: ours.clone(),
+        })
+        .expect("context");
+        let mut a = leg(Some("10.0.0.5:6000"), (0, Codec::Pcmu), None, 8_000);
+        a.srtp = Some(LegKeys {
+            suite,
+            ours,
+            theirs,
+        });
+        let mut m = legs(a, leg(Some("10.0.0.6:7000"), (0, Codec::Pcmu), None, 8_000));
+        let report = vec![0x80, 201, 0, 1, 0xAA, 0xBB, 0xCC, 0xDD];
+        let mut srtcp = report.clone();
+        assert!(phone.seal_rtcp(&mut srtcp));
+        assert_eq!(
+            m.on_rtcp(Leg::A, addr("10.0.0.5:6001"), &mut srtcp),
+            Some(addr("10.0.0.6:7001"))
+        );
+        assert_eq!(srtcp, report, "opened for the plain leg");
+        let mut forged = report.clone();
+        assert_eq!(m.on_rtcp(Leg::A, addr("10.0.0.5:6001"), &mut forged), None);
+        assert_eq!(m.stats(Leg::A).rtcp_packets, 1);
+        let mut back = report.clone();
+        assert_eq!(
+            m.on_rtcp(Leg::B, addr("10.0.0.6:7001"), &mut back),
+            Some(addr("10.0.0.5:6001"))
+        );
+        assert!(phone.open_rtcp(&mut back));
+        assert_eq!(back, report);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! SDP (RFC 4566) as far as an anchoring B2BUA needs it: where a party
 //! wants its audio, which payload types it offers, and a rewrite that puts
-//! the edge's own address and port in their place (RFC 3264 offer/answer).
+//! the edge's own address and port in their place (RFC 3264 offer/answer),
+//! and the SDES keys (RFC 4568 `a=crypto`) of a stream that is SRTP.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
+
+use crate::srtp::Crypto;
 
 /// The audio codecs the relay understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +96,20 @@ pub struct Sdp {
     pub direction: Direction,
     /// The `m=audio` port was 0: the stream is refused.
     pub rejected: bool,
+    /// The profile is RTP/SAVP (or SAVPF): SRTP is required, not offered
+    /// on the side as RTP/AVP with `a=crypto` is.
+    pub savp: bool,
+    /// The audio stream's `a=crypto` lines the edge can honour, in the
+    /// order given (the sender's preference).
+    pub crypto: Vec<Crypto>,
+}
+
+/// How the edge's SDP secures its stream: this key, and whether the
+/// profile says SRTP is required (RTP/SAVP) or offered (RTP/AVP).
+#[derive(Debug, Clone, Copy)]
+pub struct Secured<'a> {
+    pub crypto: &'a Crypto,
+    pub savp: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,6 +147,8 @@ impl Sdp {
         let mut maps: Vec<(u8, String)> = Vec::new();
         let mut fmtps: Vec<(u8, String)> = Vec::new();
         let mut direction = Direction::SendRecv;
+        let mut savp = false;
+        let mut crypto = Vec::new();
         for line in text.lines() {
             let line = line.trim_end();
             let Some((kind, value)) = line.split_once('=') else {
@@ -150,7 +169,7 @@ impl Sdp {
                             .and_then(|p| p.split('/').next())
                             .and_then(|p| p.parse().ok())
                             .ok_or_else(|| SdpError::Line(line.to_owned()))?;
-                        let _proto = f.next();
+                        savp = f.next().is_some_and(|p| p.contains("SAVP"));
                         pts = f.filter_map(|p| p.parse().ok()).collect();
                     }
                 }
@@ -173,6 +192,12 @@ impl Sdp {
                             && let Ok(pt) = pt.parse()
                         {
                             maps.push((pt, enc.trim().to_owned()));
+                        }
+                    } else if let Some(c) = value.strip_prefix("crypto:") {
+                        // Lines the edge can't honour are passed over: the
+                        // offerer listed them as alternatives.
+                        if in_audio && let Ok(c) = Crypto::parse(c) {
+                            crypto.push(c);
                         }
                     } else if let Some(f) = value.strip_prefix("fmtp:") {
                         if let Some((pt, params)) = f.split_once(' ')
@@ -219,6 +244,8 @@ impl Sdp {
             payloads,
             direction,
             rejected: port == 0,
+            savp,
+            crypto,
         })
     }
 
@@ -257,13 +284,14 @@ impl Sdp {
     }
 
     /// A description of the edge's side: our address and port, these
-    /// payloads, this direction. `version` must grow with each change.
+    /// payloads, this direction, and our key when the stream is SRTP.
+    /// `version` must grow with each change.
     pub fn render(
         at: SocketAddr,
         payloads: &[Payload],
         direction: Direction,
-        session: u64,
-        version: u64,
+        secured: Option<Secured<'_>>,
+        (session, version): (u64, u64),
     ) -> Vec<u8> {
         let ip = at.ip();
         let fam = if ip.is_ipv4() { "IP4" } else { "IP6" };
@@ -273,7 +301,12 @@ impl Sdp {
             "v=0\r\no=office-edge {session} {version} IN {fam} {ip}\r\ns=-\r\nc=IN {fam} {ip}\r\nt=0 0\r\n"
         );
         let pts: Vec<String> = payloads.iter().map(|p| p.pt.to_string()).collect();
-        let _ = write!(s, "m=audio {} RTP/AVP {}\r\n", at.port(), pts.join(" "));
+        let profile = if secured.is_some_and(|s| s.savp) {
+            "RTP/SAVP"
+        } else {
+            "RTP/AVP"
+        };
+        let _ = write!(s, "m=audio {} {profile} {}\r\n", at.port(), pts.join(" "));
         for p in payloads {
             let map = p.rtpmap.clone().or(match p.codec {
                 Codec::Pcmu => Some("PCMU/8000".into()),
@@ -288,6 +321,9 @@ impl Sdp {
             } else if let Some(f) = p.fmtp.as_deref().filter(|_| p.codec == Codec::Opus) {
                 let _ = write!(s, "a=fmtp:{} {f}\r\n", p.pt);
             }
+        }
+        if let Some(sec) = secured {
+            let _ = write!(s, "a=crypto:{}\r\n", sec.crypto.value());
         }
         let _ = write!(s, "a=ptime:20\r\na={}\r\n", direction.attr());
         s.into_bytes()
@@ -383,8 +419,8 @@ mod tests {
             "192.0.2.1:30000".parse().expect("addr"),
             &far,
             Direction::SendRecv,
-            1,
-            1,
+            None,
+            (1, 1),
         ))
         .expect("utf-8");
         assert!(text.contains("a=rtpmap:111 opus/48000/2\r\n"), "{text}");
@@ -407,6 +443,48 @@ mod tests {
     }
 
     #[test]
+    fn crypto_lines_and_the_profile_are_read_and_written() {
+        let offer = OFFER
+            .replace("RTP/AVP 8 0 101", "RTP/SAVP 8 0 101")
+            .replace(
+                "a=sendrecv\r\n",
+                "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBRPS1uQCVeeCFCanVmcjkpPywjNWhcYD0m\r\n\
+                 a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n\
+                 a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^31\r\na=sendrecv\r\n",
+            );
+        let s = Sdp::parse(offer.as_bytes()).expect("parse");
+        assert!(s.savp);
+        assert_eq!(
+            s.crypto
+                .iter()
+                .map(|c| (c.tag, c.suite))
+                .collect::<Vec<_>>(),
+            vec![
+                (2, crate::srtp::Suite::AesCm128HmacSha1_32),
+                (3, crate::srtp::Suite::AesCm128HmacSha1_80)
+            ],
+            "the AES-256 line is passed over"
+        );
+        assert!(!Sdp::parse(OFFER.as_bytes()).expect("parse").savp);
+        let ours = crate::srtp::Crypto::fresh(3, crate::srtp::Suite::AesCm128HmacSha1_80);
+        for savp in [true, false] {
+            let out = Sdp::render(
+                "192.0.2.1:30000".parse().expect("addr"),
+                &offer_for_far_leg(&s),
+                Direction::SendRecv,
+                Some(Secured {
+                    crypto: &ours,
+                    savp,
+                }),
+                (1, 1),
+            );
+            let back = Sdp::parse(&out).expect("reparse");
+            assert_eq!(back.savp, savp);
+            assert_eq!(back.crypto, vec![ours.clone()]);
+        }
+    }
+
+    #[test]
     fn the_rewrite_points_at_the_edge_and_parses_back() {
         let s = Sdp::parse(OFFER.as_bytes()).expect("parse");
         let ours = offer_for_far_leg(&s);
@@ -419,8 +497,8 @@ mod tests {
             "192.0.2.1:30000".parse().expect("addr"),
             &ours,
             Direction::SendRecv,
-            7,
-            1,
+            None,
+            (7, 1),
         );
         let back = Sdp::parse(&out).expect("reparse");
         assert_eq!(back.audio, Some("192.0.2.1:30000".parse().expect("addr")));

@@ -619,3 +619,38 @@ async fn next(
         .expect("an event")
         .expect("received")
 }
+
+#[tokio::test]
+async fn the_binding_records_the_connection_it_came_over_not_the_via() {
+    let w = world().await;
+    let t0 = store::now_epoch_seconds();
+    // A client behind a TLS tunnel (stunnel) writes its Via as UDP or TCP:
+    // the connection says TLS, and that is what routing trusts with keys.
+    let over = (src(3), domain::Transport::Tls);
+    let ch = text(
+        w.reg
+            .handle_over(&msg(&w.user, 1, "", "<sip:u@10.0.0.5:5062>"), over, t0)
+            .await,
+    );
+    let nonce = nonce_of(&ch, "MD5");
+    let ok = text(
+        w.reg
+            .handle_over(
+                &msg(
+                    &w.user,
+                    2,
+                    &auth(&w.user, PASSWORD, &nonce, "00000001", false),
+                    "<sip:u@10.0.0.5:5062>",
+                ),
+                over,
+                t0,
+            )
+            .await,
+    );
+    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    let b = bound(&w.reg, &w.account, t0).await;
+    assert_eq!(
+        (b.len(), b[0].source, b[0].transport),
+        (1, src(3), domain::Transport::Tls)
+    );
+}

@@ -237,6 +237,20 @@ impl Baresip {
         self
     }
 
+    /// Encrypts its media with SRTP (SDES keys, RFC 4568), as baresip's
+    /// `mediaenc=srtp` does: it offers RTP/AVP with `a=crypto` and takes
+    /// SRTP when the answer keys it.
+    pub fn with_srtp(self) -> Self {
+        let config = self.dir.join("config");
+        let mut text = std::fs::read_to_string(&config).expect("config");
+        text.push_str("module\t\t\tsrtp.so\n");
+        std::fs::write(&config, text).expect("config");
+        let path = self.dir.join("accounts");
+        let text = std::fs::read_to_string(&path).expect("accounts");
+        std::fs::write(&path, format!("{};mediaenc=srtp\n", text.trim_end())).expect("accounts");
+        self
+    }
+
     /// Starts it; `command` (like `/dial sip:1002@...`) runs once it is up;
     /// it quits after `seconds`.
     pub fn start(&mut self, command: Option<&str>, seconds: u32) {

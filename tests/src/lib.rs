@@ -16,6 +16,7 @@ use anyhow::{Context as _, bail};
 pub mod baresip;
 pub mod pcap;
 pub mod sipp;
+pub mod stunnel;
 
 /// Path of the `office` binary under test.
 /// This crate's directory (`tests/`), as `cargo test` gives it when the

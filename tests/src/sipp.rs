@@ -70,12 +70,15 @@ pub fn scenario(name: &str, fills: &[(&str, &str)]) -> String {
     s
 }
 
-/// Where a sipp instance talks: the edge's SIP port, its own SIP and media ports.
+/// Where a sipp instance talks: the edge's SIP port, its own SIP and media
+/// ports, and whether SIP goes over one TCP connection (`-t t1`) instead
+/// of UDP.
 #[derive(Debug, Clone, Copy)]
 pub struct Ports {
     pub edge: u64,
     pub sip: u16,
     pub media: u16,
+    pub tcp: bool,
 }
 
 impl Ports {
@@ -84,6 +87,17 @@ impl Ports {
             edge,
             sip: free_udp_port(),
             media: free_port_pair(),
+            tcp: false,
+        }
+    }
+
+    /// SIP over one TCP connection to `port` (a stunnel carrying it over TLS).
+    pub fn over_tcp_to(self, port: u16) -> Self {
+        Self {
+            edge: u64::from(port),
+            sip: free_sip_port(),
+            tcp: true,
+            ..self
         }
     }
 }
@@ -121,6 +135,7 @@ impl Sipp {
             .arg(dir.join(format!("{name}-errors.log")))
             .args(["-trace_msg", "-message_file"])
             .arg(dir.join(format!("{name}-messages.log")))
+            .args(if ports.tcp { &["-t", "t1"][..] } else { &[] })
             .args(extra)
             .current_dir(dir)
             .stdout(Stdio::null())

@@ -3,7 +3,8 @@
 //! call. Each phone speaks a tone from a WAV and dumps what it hears: both
 //! must hear the other, and the recording must exist, last as long as the
 //! call and carry both parties: over UDP, TCP, and TLS (trusting the
-//! edge's self-signed certificate).
+//! edge's self-signed certificate), and with SRTP (`mediaenc=srtp`) on
+//! both legs or on one, bridged to plain RTP on the other.
 
 use std::time::Duration;
 
@@ -29,25 +30,78 @@ fn two_softphones_talk_and_the_call_is_recorded() {
     );
     assert_eq!(status, 200, "{body}");
 
-    talk(
-        &office.info,
-        &api,
-        edge,
-        "PCMU,PCMA",
-        "PCMU,PCMA",
-        Over::Udp,
+    let run = |caller: Phone, callee: Phone, nth: usize| {
+        talk(&office.info, &api, edge, (caller, callee), nth);
+    };
+    run(
+        Phone::on(Over::Udp, "PCMU,PCMA"),
+        Phone::on(Over::Udp, "PCMU,PCMA"),
         1,
     );
     // A caller speaking only Opus reaches a callee speaking only PCMU: the
     // edge transcodes both ways, and the recording still has both.
-    talk(&office.info, &api, edge, "opus", "PCMU", Over::Udp, 2);
+    run(
+        Phone::on(Over::Udp, "opus"),
+        Phone::on(Over::Udp, "PCMU"),
+        2,
+    );
     // Both phones on TCP: they register on a connection, the call's
     // requests and answers go down those connections.
-    talk(&office.info, &api, edge, "PCMU", "PCMU", Over::Tcp, 3);
+    run(
+        Phone::on(Over::Tcp, "PCMU"),
+        Phone::on(Over::Tcp, "PCMU"),
+        3,
+    );
     // Both on TLS, trusting the edge's self-signed certificate: the same,
     // encrypted, and the phones show as registered over TLS.
-    talk(&office.info, &api, edge, "PCMU", "PCMU", Over::Tls, 4);
+    run(
+        Phone::on(Over::Tls, "PCMU"),
+        Phone::on(Over::Tls, "PCMU"),
+        4,
+    );
+    // SRTP on both legs, each under its own keys: the edge decrypts what
+    // one party sends (to record it) and encrypts it for the other.
+    run(
+        Phone::on(Over::Tls, "PCMU").srtp(),
+        Phone::on(Over::Tls, "PCMU").srtp(),
+        5,
+    );
+    // SRTP from a caller on TLS to a callee on plain UDP RTP...
+    run(
+        Phone::on(Over::Tls, "PCMU").srtp(),
+        Phone::on(Over::Udp, "PCMU,PCMA"),
+        6,
+    );
+    // ...and from a plain caller to a callee on TLS, whom the edge offers
+    // SRTP because it reaches it over TLS; Opus on the encrypted leg.
+    run(
+        Phone::on(Over::Udp, "PCMU"),
+        Phone::on(Over::Tls, "opus").srtp(),
+        7,
+    );
     assert!(office.stop().expect("stop"));
+}
+
+/// How one of the two phones is set up.
+#[derive(Debug, Clone, Copy)]
+struct Phone {
+    over: Over,
+    codecs: &'static str,
+    srtp: bool,
+}
+
+impl Phone {
+    fn on(over: Over, codecs: &'static str) -> Self {
+        Self {
+            over,
+            codecs,
+            srtp: false,
+        }
+    }
+
+    fn srtp(self) -> Self {
+        Self { srtp: true, ..self }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,28 +111,24 @@ enum Over {
     Tls,
 }
 
-/// One call from user 0 (offering `caller_codecs`) to user 1 (`callee_codecs`),
-/// over UDP, TCP or TLS, the `nth` call of the run.
-fn talk(
-    info: &Value,
-    api: &Api,
-    edge: u64,
-    caller_codecs: &str,
-    callee_codecs: &str,
-    over: Over,
-    nth: usize,
-) {
+/// One call from user 0 to user 1, each phone set up as given, the `nth`
+/// call of the run.
+fn talk(info: &Value, api: &Api, edge: u64, (caller, callee): (Phone, Phone), nth: usize) {
     let tls_port = info["sip"]["tls_port"].as_u64().expect("tls port");
     let ca = std::path::PathBuf::from(
         info["sip"]["tls_certificate"]
             .as_str()
             .expect("certificate"),
     );
-    let transport = |b: Baresip| match over {
-        Over::Udp => b,
-        Over::Tcp => b.over_tcp(),
-        Over::Tls => b.over_tls(tls_port, &ca),
+    let set_up = |b: Baresip, p: Phone| {
+        let b = match p.over {
+            Over::Udp => b,
+            Over::Tcp => b.over_tcp(),
+            Over::Tls => b.over_tls(tls_port, &ca),
+        };
+        if p.srtp { b.with_srtp() } else { b }
     };
+    let over = caller.over;
     let (dial_port, dial_params) = match over {
         Over::Tls => (tls_port, ";transport=tls"),
         _ => (edge, ""),
@@ -95,9 +145,9 @@ fn talk(
         &user(1, "sip_username"),
         &user(1, "sip_password"),
         &callee_wav,
-        callee_codecs,
+        callee.codecs,
     );
-    let mut b = transport(b);
+    let mut b = set_up(b, callee);
     b.start(None, 25);
     std::thread::sleep(Duration::from_secs(2));
     let a = Baresip::configure_codecs(
@@ -107,9 +157,9 @@ fn talk(
         &user(0, "sip_username"),
         &user(0, "sip_password"),
         &caller_wav,
-        caller_codecs,
+        caller.codecs,
     );
-    let mut a = transport(a);
+    let mut a = set_up(a, caller);
     a.start(
         Some(&format!(
             "/dial sip:{}@127.0.0.1:{dial_port}{dial_params}",
@@ -117,7 +167,7 @@ fn talk(
         )),
         12,
     );
-    if over != Over::Udp {
+    if over != Over::Udp && callee.over == over {
         // Both phones hold a connection to the edge's SIP (or TLS) port
         // (the caller's opens as it dials).
         let mut conns = 0;
@@ -139,12 +189,23 @@ fn talk(
         }
         assert!(conns >= 2, "{over:?} connections to the edge: {conns}");
     }
-    if over == Over::Tls {
-        // The edge saw both phones register over TLS.
-        let (_, live) = api.call("GET", "/v1/monitoring", None);
-        let devices = live["devices"].as_array().cloned().unwrap_or_default();
+    if over == Over::Tls && callee.over == over {
+        // The edge saw both phones register over TLS (the caller's
+        // REGISTER may still be on its way as its connection opens).
         for i in [0, 1] {
             let ext = user(i, "extension");
+            let mut devices = Vec::new();
+            for _ in 0..50 {
+                let (_, live) = api.call("GET", "/v1/monitoring", None);
+                devices = live["devices"].as_array().cloned().unwrap_or_default();
+                if devices
+                    .iter()
+                    .any(|d| d["extension"] == ext.as_str() && d["transport"] == "tls")
+                {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
             assert!(
                 devices
                     .iter()
@@ -158,7 +219,7 @@ fn talk(
     // The record, closed, with its recording uploaded.
     let mut call = Value::Null;
     for _ in 0..100 {
-        let (_, list) = api.call("GET", "/v1/calls?limit=5", None);
+        let (_, list) = api.call("GET", "/v1/calls?limit=10", None);
         if let Some(c) = list["calls"]
             .as_array()
             .filter(|l| l.len() == nth)
@@ -201,6 +262,21 @@ fn talk(
         rms[0] > 1000.0 && rms[1] > 1000.0,
         "both parties audible: {rms:?}"
     );
+
+    // A phone with SRTP keyed its stream from the edge's answer or offer
+    // (baresip says so), and one without never did.
+    for (phone, setup, name) in [(&a, caller, "caller"), (&b, callee, "callee")] {
+        let log = phone.log();
+        assert_eq!(
+            log.contains("SRTP is Enabled"),
+            setup.srtp,
+            "the {name}'s media encryption ({setup:?}):\n{log}"
+        );
+        assert!(
+            !log.contains("failed to decrypt") && !log.contains("no valid a=crypto"),
+            "every packet the edge sealed for the {name} opened:\n{log}"
+        );
+    }
 
     // Each phone heard the other through the edge.
     for (phone, name) in [(&a, "caller"), (&b, "callee")] {

@@ -104,6 +104,7 @@ fn callers_walk_ars_menus_by_keypad() {
         edge,
         sip: trunk_port,
         media: free_port_pair(),
+        tcp: false,
     };
     let api = Api::of(&office);
     let phone = |i: usize| Phone::demo_user(&office.info, i);

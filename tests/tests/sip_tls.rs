@@ -2,14 +2,18 @@
 //! the peer: the self-signed certificate made in the data dir verifies
 //! for 127.0.0.1, TLS 1.2 and 1.3 are served and TLS 1.1 is refused, and
 //! a REGISTER over the connection is answered down it (401 with its
-//! challenge, the Via marked with where it came from). Calls between
-//! phones on TLS are in `baresip_call.rs`.
+//! challenge, the Via marked with where it came from). sipp, through
+//! stunnel (Debian's sipp has no TLS of its own), registers on twenty TLS
+//! connections one after the other and calls a phone on UDP. Calls between
+//! phones on TLS, with and without SRTP, are in `baresip_call.rs`.
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use e2e::Office;
+use e2e::sipp::{Phone, Sipp, callee, caller, scenario};
+use e2e::stunnel::Stunnel;
+use e2e::{Api, Office};
 
 fn s_client(addr: &str, args: &[&str], input: &[u8], hold: Duration) -> (bool, String) {
     let mut child = Command::new("openssl")
@@ -100,5 +104,77 @@ fn the_edge_speaks_sip_over_tls_1_2_and_1_3_only_with_its_own_certificate() {
         "{out}"
     );
     assert!(out.contains("WWW-Authenticate: Digest"), "{out}");
+    assert!(office.stop().expect("stop"));
+}
+
+#[test]
+fn sipp_registers_and_calls_over_tls() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let office =
+        Office::start_with_env(data.path(), &[], &[("OFFICE_RING_SECS", "5")]).expect("office");
+    let api = Api::of(&office);
+    let sip = &office.info["sip"];
+    let tls_port = sip["tls_port"].as_u64().expect("tls port");
+    let ca = std::path::PathBuf::from(sip["tls_certificate"].as_str().expect("certificate"));
+    let work = tempfile::tempdir().expect("work");
+    let w = work.path();
+    let tunnel = Stunnel::start(w, tls_port, &ca, 1);
+
+    // Twenty REGISTERs with digest, each on a TLS connection of its own.
+    let mut a = Phone::demo_user(&office.info, 0);
+    a.ports = a.ports.over_tcp_to(tunnel.ports[0]);
+    let text = scenario("register.xml", &[]).replace("[$expect]", "200");
+    let mut registers = Sipp::spawn(
+        w,
+        "tls-register",
+        &text,
+        a.ports,
+        Some((&a.user, &a.password)),
+        &["-t", "tn", "-max_socket", "64", "-m", "20", "-r", "10"],
+    );
+    assert!(
+        registers.wait(Duration::from_secs(40)),
+        "20 registrations over TLS\n{}\n{}",
+        registers.log(),
+        tunnel.log(w)
+    );
+    let (_, live) = api.call("GET", "/v1/monitoring", None);
+    let devices = live["devices"].as_array().cloned().unwrap_or_default();
+    assert!(
+        devices
+            .iter()
+            .any(|d| d["extension"] == a.extension.as_str() && d["transport"] == "tls"),
+        "registered over TLS: {devices:#?}"
+    );
+
+    // A call from sipp on TLS to a phone on UDP: answered, 3 s of PCMA
+    // relayed and echoed, hung up by the caller.
+    let b = Phone::demo_user(&office.info, 1);
+    e2e::sipp::register(w, &b);
+    let mut uas = callee(
+        w,
+        &b,
+        "tls-callee",
+        &["uas_ring", "uas_answer", "uas_wait_bye"],
+        0,
+    );
+    let mut uac = caller(
+        w,
+        &a,
+        "tls-caller",
+        &b.extension,
+        "uac_talk_and_hang_up",
+        &[("talk_ms", "3000")],
+    );
+    e2e::sipp::both(&mut uac, &mut uas, "a call from sipp over TLS");
+    let calls = api.closed_calls(1);
+    assert_eq!(calls[0]["disposition"], "answered", "{calls:#?}");
+    let log = tunnel.log(w);
+    assert!(
+        log.contains("Certificate accepted"),
+        "stunnel verified the edge:\n{log}"
+    );
+    assert!(log.contains("TLSv1.3"), "{log}");
+    drop(tunnel);
     assert!(office.stop().expect("stop"));
 }

@@ -81,6 +81,7 @@ fn the_trunk_carries_calls_out_and_in() {
         edge,
         sip: trunk_port,
         media: free_port_pair(),
+        tcp: false,
     };
     let work = tempfile::tempdir().expect("work");
     let w = work.path();

@@ -37,7 +37,7 @@ impl Call {
             .as_ref()
             .map(offer_for_far_leg)
             .unwrap_or_default();
-        let sdp = self.sides[1].render(self.media[1], &offer, MediaDirection::SendRecv);
+        let sdp = self.sides[1].offer(self.media[1], &offer, MediaDirection::SendRecv);
         let ring = Ringing::new(Leg::B, self.sides[1].call_id.clone(), b, sdp, forks, now);
         self.record.callee = callee;
         out.push(Action::Save(Box::new(self.record.clone())));
@@ -50,10 +50,11 @@ impl Call {
         &mut self,
         dialog: Dialog,
         answer: Option<Sdp>,
+        secured: bool,
         now: Instant,
         out: &mut Vec<Action>,
     ) {
-        if let Some(m) = self.sides[Leg::B as usize].answered(dialog, answer) {
+        if let Some(m) = self.sides[Leg::B as usize].answered(dialog, answer, secured) {
             out.push(Action::Media(Leg::B, m));
         }
         out.push(Action::StopPrompt);

@@ -313,6 +313,17 @@ impl Call {
             );
             return (call, out);
         };
+        if !call.sides[0].took_offer(&offer) {
+            // RTP/SAVP with no crypto suite the edge speaks.
+            call.finish_a(now, 488, "Not Acceptable Here", &mut out);
+            call.end(
+                now,
+                Disposition::Failed,
+                "488 no usable SRTP crypto suite",
+                &mut out,
+            );
+            return (call, out);
+        }
         out.push(Action::Media(Leg::A, LegMedia::from_sdp(&offer)));
         let a_trying = response(&call.invite, 100, "Trying", &[], None);
         call.server
@@ -333,7 +344,7 @@ impl Call {
             }
             None => {}
         }
-        let sdp = call.sides[1].render(call.media[1], &offer_for_far_leg(&offer), offer.direction);
+        let sdp = call.sides[1].offer(call.media[1], &offer_for_far_leg(&offer), offer.direction);
         let ring = Ringing::new(
             Leg::B,
             call.sides[1].call_id.clone(),
@@ -361,6 +372,11 @@ impl Call {
         let rang = ring.next_stage(&mut io);
         self.rings.push(ring);
         rang
+    }
+
+    /// The SRTP keys of `leg`'s stream, when its party negotiated SRTP.
+    pub fn keys(&self, leg: Leg) -> Option<crate::srtp::LegKeys> {
+        self.sides[leg as usize].keys()
     }
 
     pub fn a_call_id(&self) -> &str {
@@ -548,8 +564,13 @@ impl Call {
         }
         if matches!(self.state, State::Voicemail | State::Queued | State::Ivr) {
             match outcome {
-                Outcome::Answered { dialog, answer, .. } => {
-                    self.bridged(*dialog, answer, now, out);
+                Outcome::Answered {
+                    dialog,
+                    answer,
+                    secured,
+                    ..
+                } => {
+                    self.bridged(*dialog, answer, secured, now, out);
                 }
                 Outcome::NoAnswer | Outcome::Failed(_) if self.state == State::Queued => {
                     self.queue_ringing_failed(now);
@@ -578,8 +599,13 @@ impl Call {
                     .answer(&self.invite, self.a_source, &ringing, now);
                 out.push(Action::Send(self.a_source, ringing));
             }
-            Outcome::Answered { dialog, answer, .. } => {
-                self.callee_answered(*dialog, answer, now, out);
+            Outcome::Answered {
+                dialog,
+                answer,
+                secured,
+                ..
+            } => {
+                self.callee_answered(*dialog, answer, secured, now, out);
             }
             Outcome::NoAnswer => self.nobody_answered(None, "no answer", now, out),
             Outcome::Failed(code) => self.nobody_answered(Some(code), "", now, out),
@@ -624,10 +650,11 @@ impl Call {
         &mut self,
         dialog: Dialog,
         answer: Option<Sdp>,
+        secured: bool,
         now: Instant,
         out: &mut Vec<Action>,
     ) {
-        if let Some(m) = self.sides[Leg::B as usize].answered(dialog, answer.clone()) {
+        if let Some(m) = self.sides[Leg::B as usize].answered(dialog, answer.clone(), secured) {
             out.push(Action::Media(Leg::B, m));
         }
         // Answer the caller from its own offer: the law B chose if the

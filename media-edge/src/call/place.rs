@@ -99,7 +99,7 @@ impl Call {
         call.placing = Some((p.customer, p.customer_ids));
         let mut out = vec![Action::Save(Box::new(call.record.clone()))];
         let offer = own_offer();
-        let sdp = call.sides[0].render(call.media[0], &offer, MediaDirection::SendRecv);
+        let sdp = call.sides[0].offer(call.media[0], &offer, MediaDirection::SendRecv);
         let ring = Ringing::new(Leg::A, a_call_id, p.agent_ids, sdp, p.agent, now);
         if !call.ring(ring, now, &mut out) {
             call.end(
@@ -122,15 +122,23 @@ impl Call {
     ) {
         match (side, outcome) {
             (_, Outcome::Ringing) => {}
-            (Leg::A, Outcome::Answered { dialog, answer, .. }) => {
+            (
+                Leg::A,
+                Outcome::Answered {
+                    dialog,
+                    answer,
+                    secured,
+                    ..
+                },
+            ) => {
                 let offer = answer.as_ref().map_or_else(own_offer, offer_for_far_leg);
-                if let Some(m) = self.sides[0].answered(*dialog, answer) {
+                if let Some(m) = self.sides[0].answered(*dialog, answer, secured) {
                     out.push(Action::Media(Leg::A, m));
                 }
                 let Some((forks, ids)) = self.placing.take() else {
                     return;
                 };
-                let sdp = self.sides[1].render(self.media[1], &offer, MediaDirection::SendRecv);
+                let sdp = self.sides[1].offer(self.media[1], &offer, MediaDirection::SendRecv);
                 let ring =
                     Ringing::new(Leg::B, self.sides[1].call_id.clone(), ids, sdp, forks, now);
                 out.push(Action::Save(Box::new(self.record.clone())));
@@ -145,8 +153,16 @@ impl Call {
             (Leg::A, Outcome::NoAnswer | Outcome::Failed(_)) => {
                 self.end(now, Disposition::NoAnswer, "agent did not answer", out);
             }
-            (Leg::B, Outcome::Answered { dialog, answer, .. }) => {
-                if let Some(m) = self.sides[1].answered(*dialog, answer) {
+            (
+                Leg::B,
+                Outcome::Answered {
+                    dialog,
+                    answer,
+                    secured,
+                    ..
+                },
+            ) => {
+                if let Some(m) = self.sides[1].answered(*dialog, answer, secured) {
                     out.push(Action::Media(Leg::B, m));
                 }
                 out.push(Action::StopPrompt);

@@ -82,6 +82,13 @@ impl Call {
         }
         let sdp = Sdp::parse(&req.body).ok();
         if let Some(offer) = &sdp
+            && !self.sides[from as usize].took_offer(offer)
+        {
+            // SRTP required, with no crypto suite the edge speaks.
+            self.reply(req, source, (488, "Not Acceptable Here"), &[], now, out);
+            return;
+        }
+        if let Some(offer) = &sdp
             && offer.direction == MediaDirection::SendRecv
             && self.sides[from as usize].sending == MediaDirection::SendRecv
             && offer.voice().is_some()
@@ -239,6 +246,7 @@ impl Call {
             side.sending = a.direction;
             side.sdp = Some(a.clone());
             side.payloads = a.payloads.clone();
+            side.took_answer(a);
             out.push(Action::Media(to, LegMedia::from_sdp(a)));
         }
         let Some((from, req, source)) = ri.relayed else {

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use super::side::Offer;
 use super::{ALLOW, Action, contact, new_branch, via};
 use crate::dialog::{self, Dialog, with_tag};
 use crate::fork::{ForkPlan, Stage, Target, TrunkAuth};
@@ -30,6 +31,8 @@ pub enum Outcome {
         answer: Option<Sdp>,
         /// The target's `answers_as` (a hunt group's member).
         answers_as: Option<domain::Party>,
+        /// The fork was sent the offer with our SRTP key (reached over TLS).
+        secured: bool,
     },
     /// The last stage's time ran out with nobody answering.
     NoAnswer,
@@ -60,7 +63,7 @@ pub struct Ringing {
     pub from: String,
     pub tag: String,
     pub to: String,
-    sdp: Vec<u8>,
+    sdp: Offer,
     forks: Vec<Fork>,
     stages: VecDeque<Stage>,
     deadline: Instant,
@@ -80,13 +83,14 @@ pub struct Io<'a> {
 }
 
 impl Ringing {
-    /// Ringing with `sdp` (the edge's offer) by `plan`; nothing sent until
+    /// Ringing with `sdp` (the edge's offer: its secured variant goes to
+    /// targets reached over TLS) by `plan`; nothing sent until
     /// [`Ringing::next_stage`].
     pub fn new(
         side: Leg,
         call_id: String,
         (from, to): (String, String),
-        sdp: Vec<u8>,
+        sdp: Offer,
         plan: ForkPlan,
         now: Instant,
     ) -> Self {
@@ -158,7 +162,7 @@ impl Ringing {
             "INVITE",
             &fork.target.uri,
             &headers,
-            Some(("application/sdp", &self.sdp)),
+            Some(("application/sdp", self.body(&fork.target))),
         );
         io.out.push(Action::Send(fork.target.dest, invite.clone()));
         io.retrans.start(
@@ -168,6 +172,14 @@ impl Ringing {
             invite,
             io.now,
         );
+    }
+
+    fn body(&self, target: &Target) -> &[u8] {
+        if target.secure {
+            &self.sdp.secured
+        } else {
+            &self.sdp.plain
+        }
     }
 
     /// Stops ringing: CANCEL every fork still ringing. Answers that still
@@ -317,6 +329,7 @@ impl Ringing {
             dialog: Box::new(d),
             answer: Sdp::parse(&resp.body).ok(),
             answers_as: f.target.answers_as.clone(),
+            secured: f.target.secure,
         })
     }
 
@@ -389,6 +402,7 @@ mod tests {
             dest: dest.parse().expect("addr"),
             auth: None,
             answers_as: None,
+            secure: dest.ends_with(":5061"),
         }
     }
 
@@ -429,7 +443,10 @@ mod tests {
             side,
             "c@edge".into(),
             ("<sip:a@x>".into(), "<sip:b@x>".into()),
-            b"v=0\r\n".to_vec(),
+            Offer {
+                plain: b"v=0\r\n".to_vec(),
+                secured: b"v=0\r\na=crypto\r\n".to_vec(),
+            },
             plan,
             now,
         );

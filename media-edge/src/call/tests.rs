@@ -27,6 +27,11 @@ pub(super) fn addr(s: &str) -> SocketAddr {
 pub(super) const OFFER: &str = "v=0\r\no=a 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
 
 pub(super) fn invite() -> Request {
+    invite_offering(OFFER)
+}
+
+/// The caller's INVITE with `sdp` as its offer.
+pub(super) fn invite_offering(sdp: &str) -> Request {
     let msg = format!(
         "INVITE sip:1002@office SIP/2.0\r\n\
 Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKcaller1;rport=5062;received=192.0.2.10\r\n\
@@ -36,8 +41,8 @@ Call-ID: call-a@192.0.2.10\r\n\
 CSeq: 2 INVITE\r\n\
 Contact: <sip:1001@192.0.2.10:5062>\r\n\
 Content-Type: application/sdp\r\n\
-Content-Length: {}\r\n\r\n{OFFER}",
-        OFFER.len()
+Content-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
     );
     Request::parse(msg.as_bytes()).expect("invite")
 }
@@ -110,6 +115,7 @@ pub(super) fn phone(contact: &str, dest: &str) -> Target {
         dest: addr(dest),
         auth: None,
         answers_as: None,
+        secure: false,
     }
 }
 
@@ -295,6 +301,96 @@ fn every_contact_rings_and_the_first_answer_wins() {
     );
 }
 
+const CALLER_KEY: &str = "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR";
+
+#[test]
+fn srtp_is_answered_in_kind_and_offered_only_to_a_phone_on_tls() {
+    let now = Instant::now();
+    let offer = OFFER.replace(
+        "RTP/AVP 0 101\r\n",
+        &format!("RTP/SAVP 0 101\r\na=crypto:7 AES_CM_128_HMAC_SHA1_80 {CALLER_KEY}\r\n"),
+    );
+    let mut s = setup(vec![
+        Target {
+            secure: true,
+            ..phone("sip:1002@192.0.2.20:5061;transport=tls", DESK)
+        },
+        phone("sip:1002@198.51.100.7:41000", MOBILE),
+    ]);
+    s.invite = invite_offering(&offer);
+    let (mut call, out) = Call::start(s, now);
+    let desk = requests_to(&out, DESK, "INVITE").pop().expect("desk rings");
+    let mobile = requests_to(&out, MOBILE, "INVITE")
+        .pop()
+        .expect("mobile rings");
+    let desk_sdp = crate::sdp::Sdp::parse(&desk.body).expect("sdp");
+    assert_eq!(
+        desk_sdp.crypto.len(),
+        1,
+        "the phone on TLS is offered a key"
+    );
+    assert!(!desk_sdp.savp, "as RTP/AVP: it may answer without SRTP");
+    let mobile_sdp = crate::sdp::Sdp::parse(&mobile.body).expect("sdp");
+    assert!(mobile_sdp.crypto.is_empty(), "no key goes over UDP");
+    assert_eq!(call.keys(Leg::B), None, "nothing before an answer");
+
+    let answer_sdp = ANSWER_PCMA.replace(
+        "RTP/AVP 8 101\r\n",
+        &format!(
+            "RTP/AVP 8 101\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{}\r\n",
+            "B".repeat(40)
+        ),
+    );
+    let out = call.on_response(&answer(&desk, 200, "d1", Some(&answer_sdp)), now);
+    let b = call.keys(Leg::B).expect("the desk's leg is SRTP");
+    assert_eq!(
+        b.ours, desk_sdp.crypto[0].key,
+        "under the key we offered it"
+    );
+    let ok = responses_to(&out, CALLER)
+        .into_iter()
+        .find(|r| r.code == 200)
+        .expect("the caller's 200");
+    let to_caller = crate::sdp::Sdp::parse(&ok.body).expect("sdp");
+    assert!(to_caller.savp, "RTP/SAVP answered in kind");
+    assert_eq!(to_caller.crypto.len(), 1);
+    assert_eq!(to_caller.crypto[0].tag, 7);
+    let a = call.keys(Leg::A).expect("the caller's leg is SRTP");
+    assert_eq!(a.ours, to_caller.crypto[0].key);
+    assert_eq!(
+        a.theirs,
+        crate::sdp::Sdp::parse(offer.as_bytes())
+            .expect("sdp")
+            .crypto[0]
+            .key
+    );
+    assert_ne!(a.ours, b.ours, "each leg under its own key");
+}
+
+#[test]
+fn srtp_required_in_a_suite_the_edge_lacks_gets_488() {
+    let now = Instant::now();
+    let offer = OFFER.replace(
+        "RTP/AVP 0 101\r\n",
+        &format!(
+            "RTP/SAVP 0 101\r\na=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:{}\r\n",
+            "A".repeat(60)
+        ),
+    );
+    let mut s = setup(vec![phone("sip:1002@192.0.2.20:5060", DESK)]);
+    s.invite = invite_offering(&offer);
+    let (_call, out) = Call::start(s, now);
+    assert!(requests_to(&out, DESK, "INVITE").is_empty(), "nobody rings");
+    assert!(
+        responses_to(&out, CALLER).iter().any(|r| r.code == 488),
+        "{out:?}"
+    );
+    assert!(out.iter().any(|a| matches!(
+        a,
+        Action::Close(r) if r.cause.as_deref() == Some("488 no usable SRTP crypto suite")
+    )));
+}
+
 #[test]
 fn busy_everywhere_gives_486_and_cancel_gives_487() {
     let now = Instant::now();
@@ -458,6 +554,7 @@ fn a_trunk_challenge_is_answered_once() {
             password: "pw".into(),
         }),
         answers_as: None,
+        secure: false,
     };
     let (mut call, out) = Call::start(setup(vec![trunk]), now);
     let first = requests_to(&out, "192.0.2.99:5060", "INVITE")

@@ -461,7 +461,7 @@ impl Call {
             .as_ref()
             .map(offer_for_far_leg)
             .unwrap_or_default();
-        let sdp = next.render(self.media[by as usize], &offer, MediaDirection::SendRecv);
+        let sdp = next.offer(self.media[by as usize], &offer, MediaDirection::SendRecv);
         let ring = Ringing::new(by, next.call_id.clone(), (from, d.b_to), sdp, forks, now);
         out.push(Action::Save(Box::new(record.clone())));
         if let Some(t) = self.transfer.as_mut() {
@@ -512,11 +512,16 @@ impl Call {
                     self.transfer = Some(t);
                 }
             }
-            Outcome::Answered { dialog, answer, .. } => {
+            Outcome::Answered {
+                dialog,
+                answer,
+                secured,
+                ..
+            } => {
                 let Some(mut side) = self.transfer.as_mut().and_then(|t| t.next.take()) else {
                     return;
                 };
-                let media = side.answered(*dialog, answer).unwrap_or_default();
+                let media = side.answered(*dialog, answer, secured).unwrap_or_default();
                 let record = self.transfer.as_mut().and_then(|t| t.record.take());
                 if let Some(mut record) = record {
                     record.answered_ms = Some(self.wall_ms(now));

@@ -231,6 +231,7 @@ fn outside(number: &PhoneNumber, cx: &Context<'_>) -> Handoff {
                 dest: trunk.addr,
                 auth: trunk.auth.clone(),
                 answers_as: None,
+                secure: false,
             }],
             cx.ring_timeout,
         ),

@@ -238,6 +238,7 @@ pub(crate) fn reach(
             dest: r.source,
             auth: None,
             answers_as: None,
+            secure: r.transport == domain::Transport::Tls,
         })
         .collect();
     match callee_regs.iter().find(|r| &r.edge != cx.edge) {
@@ -396,6 +397,7 @@ async fn from_user(
         dest: trunk.addr,
         auth: trunk.auth.clone(),
         answers_as: None,
+        secure: false,
     };
     let mut outgoing = record(
         Direction::Outgoing,
