@@ -277,9 +277,35 @@ impl Edge {
             .and_then(|m| m.get(&peer).map(|s| s.over))
         {
             Some(Over::Tcp) => domain::Transport::Tcp,
-            Some(Over::Tls) => domain::Transport::Tls,
+            Some(Over::Tls | Over::Sips) => domain::Transport::Tls,
             None => domain::Transport::Udp,
         }
+    }
+
+    /// A `sips:` request is served only over TLS (RFC 3261 §26.2.2): over
+    /// UDP or TCP it is refused. Over TLS, the connection is marked as
+    /// speaking `sips:` so what the edge sends down it answers in kind.
+    fn check_sips(&self, req: &Request, source: SocketAddr) -> Option<Vec<u8>> {
+        if !uses_sips(req) {
+            return None;
+        }
+        if let Ok(mut m) = self.tcp.lock()
+            && let Some(s) = m.get_mut(&source)
+            && matches!(s.over, Over::Tls | Over::Sips)
+        {
+            s.over = Over::Sips;
+            return None;
+        }
+        (req.method != "ACK").then(|| {
+            let warning = [("Warning", "399 edge \"sips: needs TLS\"".to_owned())];
+            response(
+                req,
+                403,
+                "Forbidden (sips: needs TLS)",
+                &warning,
+                Some("edge"),
+            )
+        })
     }
 
     async fn send(&self, to: SocketAddr, bytes: &[u8]) {
@@ -499,7 +525,7 @@ impl Edge {
     }
 
     async fn on_request(self: Arc<Self>, req: Request, source: SocketAddr) {
-        if let Some(answer) = unsupported(&req) {
+        if let Some(answer) = unsupported(&req).or_else(|| self.check_sips(&req, source)) {
             self.send(source, &answer).await;
             return;
         }
@@ -1052,6 +1078,22 @@ const SUPPORTED: [&str; 1] = ["timer"];
 /// Request-URI scheme other than sip, sips or tel (416), or an extension
 /// the sender requires that the edge lacks (420, listing them as
 /// Unsupported; RFC 3261 §8.2.2). An ACK is never answered.
+/// Whether a request names a `sips:` URI as its target or, registering,
+/// as a contact to be reached at.
+fn uses_sips(req: &Request) -> bool {
+    let sips = |uri: &str| {
+        uri.trim_start()
+            .get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case("sips:"))
+    };
+    sips(&req.uri)
+        || (req.method == "REGISTER"
+            && req
+                .header_values("Contact")
+                .iter()
+                .any(|c| sips(crate::sip::message::addr_uri(c))))
+}
+
 fn unsupported(req: &Request) -> Option<Vec<u8>> {
     if req.method == "ACK" {
         return None;
@@ -1083,6 +1125,9 @@ fn unsupported(req: &Request) -> Option<Vec<u8>> {
 enum Over {
     Tcp,
     Tls,
+    /// TLS to a peer that speaks `sips:` URIs (RFC 5630): our Contact is a
+    /// SIPS URI too, which says TLS without a transport parameter.
+    Sips,
 }
 
 /// An open connection's queue of what to write down it.
@@ -1110,7 +1155,7 @@ fn for_stream(bytes: &[u8], over: Over, udp: SocketAddr, own: SocketAddr) -> Vec
     let mut head = head.to_owned();
     let (via, param) = match over {
         Over::Tcp => ("TCP", "tcp"),
-        Over::Tls => ("TLS", "tls"),
+        Over::Tls | Over::Sips => ("TLS", "tls"),
     };
     if !head.starts_with("SIP/2.0 ") {
         head = head.replacen(
@@ -1123,8 +1168,12 @@ fn for_stream(bytes: &[u8], over: Over, udp: SocketAddr, own: SocketAddr) -> Vec
     if let Some(i) = head.find(&ours)
         && let Some(j) = head[i..].find('>')
     {
-        head.insert_str(i + j, &format!(";transport={param}"));
-        head.replace_range(i..i + ours.len(), &format!("\r\nContact: <sip:edge@{own}"));
+        if over == Over::Sips {
+            head.replace_range(i..i + ours.len(), &format!("\r\nContact: <sips:edge@{own}"));
+        } else {
+            head.insert_str(i + j, &format!(";transport={param}"));
+            head.replace_range(i..i + ours.len(), &format!("\r\nContact: <sip:edge@{own}"));
+        }
     }
     let mut out = head.into_bytes();
     out.extend_from_slice(body.as_bytes());
@@ -1486,7 +1535,55 @@ impl CallIo {
 
 #[cfg(test)]
 mod tests {
-    use super::{Over, for_stream};
+    use super::{Over, for_stream, uses_sips};
+    use crate::sip::message::Request;
+
+    #[test]
+    fn sips_targets_and_contacts_are_seen() {
+        let req = |first: &str, contact: &str| {
+            let method = first.split(' ').next().unwrap_or_default();
+            Request::parse(
+                format!("{first} SIP/2.0\r\nVia: SIP/2.0/TLS 10.0.0.5:5063;branch=z9hG4bKs\r\nFrom: <sip:1001@office>;tag=a\r\nTo: <sip:1001@office>\r\nCall-ID: s\r\nCSeq: 1 {method}\r\nContact: {contact}\r\nContent-Length: 0\r\n\r\n")
+                    .as_bytes(),
+            )
+            .expect("request")
+        };
+        assert!(uses_sips(&req(
+            "INVITE sips:1002@office",
+            "<sip:1001@10.0.0.5>"
+        )));
+        assert!(uses_sips(&req(
+            "INVITE SIPS:1002@office",
+            "<sip:1001@10.0.0.5>"
+        )));
+        assert!(uses_sips(&req(
+            "REGISTER sip:office",
+            "\"Kim\" <sips:1001@10.0.0.5:5063>"
+        )));
+        assert!(
+            !uses_sips(&req("INVITE sip:1002@office", "<sips:1001@10.0.0.5>")),
+            "only a REGISTER's contacts count"
+        );
+        assert!(!uses_sips(&req(
+            "REGISTER sip:office",
+            "<sip:1001@10.0.0.5;transport=tls>"
+        )));
+    }
+
+    #[test]
+    fn down_a_sips_connection_our_contact_is_a_sips_uri() {
+        let req = b"INVITE sips:1001@10.0.0.5:5063 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKx;rport\r\nContact: <sip:edge@203.0.113.1:5060>\r\nContent-Length: 0\r\n\r\n";
+        let out = String::from_utf8(for_stream(req, Over::Sips, at(UDP), at("203.0.113.1:5061")))
+            .expect("utf-8");
+        assert!(
+            out.contains("\r\nVia: SIP/2.0/TLS 203.0.113.1:5061;branch=z9hG4bKx;rport\r\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\r\nContact: <sips:edge@203.0.113.1:5061>\r\n"),
+            "{out}"
+        );
+    }
 
     const UDP: &str = "203.0.113.1:5060";
 

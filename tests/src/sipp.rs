@@ -327,6 +327,17 @@ pub fn caller(
     tail_name: &str,
     fills: &[(&str, &str)],
 ) -> Sipp {
+    let text = caller_scenario(dial, tail_name, fills);
+    caller_with(work, p, name, &text)
+}
+
+/// Runs a caller's scenario text (from [`caller_scenario`], perhaps changed).
+pub fn caller_with(work: &std::path::Path, p: &Phone, name: &str, text: &str) -> Sipp {
+    Sipp::spawn(work, name, text, p.ports, Some((&p.user, &p.password)), &[])
+}
+
+/// The caller's scenario: INVITE `dial`, then `tail_name` with `fills`.
+pub fn caller_scenario(dial: &str, tail_name: &str, fills: &[(&str, &str)]) -> String {
     let mut all: Vec<(&str, &str)> = vec![("dial", dial), ("pcap", PCAP_G711A)];
     all.extend_from_slice(fills);
     let t = tail(tail_name);
@@ -343,15 +354,7 @@ pub fn caller(
     for (k, v) in &all {
         text = text.replace(&format!("{{{{{k}}}}}"), v);
     }
-    let text = text.replace("{{dtmf}}", "");
-    Sipp::spawn(
-        work,
-        name,
-        &text,
-        p.ports,
-        Some((&p.user, &p.password)),
-        &[],
-    )
+    text.replace("{{dtmf}}", "")
 }
 
 /// Waits for a caller and a callee sipp; panics with both logs unless both

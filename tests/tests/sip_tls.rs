@@ -3,15 +3,17 @@
 //! for 127.0.0.1, TLS 1.2 and 1.3 are served and TLS 1.1 is refused, and
 //! a REGISTER over the connection is answered down it (401 with its
 //! challenge, the Via marked with where it came from). sipp, through
-//! stunnel (Debian's sipp has no TLS of its own), registers on twenty TLS
-//! connections one after the other and calls a phone on UDP. Calls between
-//! phones on TLS, with and without SRTP, are in `baresip_call.rs`.
+//! stunnel (Debian's sipp has no TLS of its own), registers with `sips:`
+//! URIs on twenty TLS connections one after the other and calls a phone on
+//! UDP by a `sips:` URI; a `sips:` REGISTER over UDP is refused. Calls
+//! between phones on TLS, with and without SRTP, are in `baresip_call.rs`
+//! (baresip 1.0 has no `sips:` accounts: "Function not implemented").
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use e2e::sipp::{Phone, Sipp, callee, caller, scenario};
+use e2e::sipp::{Phone, Sipp, callee, caller_scenario, caller_with, scenario};
 use e2e::stunnel::Stunnel;
 use e2e::{Api, Office};
 
@@ -120,10 +122,13 @@ fn sipp_registers_and_calls_over_tls() {
     let w = work.path();
     let tunnel = Stunnel::start(w, tls_port, &ca, 1);
 
-    // Twenty REGISTERs with digest, each on a TLS connection of its own.
+    // Twenty REGISTERs with digest and SIPS URIs (RFC 5630), each on a
+    // TLS connection of its own.
     let mut a = Phone::demo_user(&office.info, 0);
     a.ports = a.ports.over_tcp_to(tunnel.ports[0]);
-    let text = scenario("register.xml", &[]).replace("[$expect]", "200");
+    let text = scenario("register.xml", &[])
+        .replace("[$expect]", "200")
+        .replace("sip:", "sips:");
     let mut registers = Sipp::spawn(
         w,
         "tls-register",
@@ -158,15 +163,15 @@ fn sipp_registers_and_calls_over_tls() {
         &["uas_ring", "uas_answer", "uas_wait_bye"],
         0,
     );
-    let mut uac = caller(
-        w,
-        &a,
-        "tls-caller",
-        &b.extension,
-        "uac_talk_and_hang_up",
-        &[("talk_ms", "3000")],
-    );
+    let text = caller_scenario(&b.extension, "uac_talk_and_hang_up", &[("talk_ms", "3000")])
+        .replace("sip:", "sips:");
+    let mut uac = caller_with(w, &a, "tls-caller", &text);
     e2e::sipp::both(&mut uac, &mut uas, "a call from sipp over TLS");
+    let messages = std::fs::read_to_string(w.join("tls-caller-messages.log")).expect("log");
+    assert!(
+        messages.contains("Contact: <sips:edge@127.0.0.1:"),
+        "the edge answers a sips: INVITE with a sips: Contact:\n{messages}"
+    );
     let calls = api.closed_calls(1);
     assert_eq!(calls[0]["disposition"], "answered", "{calls:#?}");
     let log = tunnel.log(w);
@@ -176,5 +181,30 @@ fn sipp_registers_and_calls_over_tls() {
     );
     assert!(log.contains("TLSv1.3"), "{log}");
     drop(tunnel);
+
+    // A sips: REGISTER over UDP is refused, and binds nothing.
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    udp.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let me = udp.local_addr().expect("addr");
+    let register = format!(
+        "REGISTER sips:127.0.0.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {me};branch=z9hG4bK-sips-udp;rport\r\n\
+         From: <sips:{u}@127.0.0.1>;tag=s\r\n\
+         To: <sips:{u}@127.0.0.1>\r\n\
+         Call-ID: sips-over-udp\r\n\
+         CSeq: 1 REGISTER\r\n\
+         Contact: <sips:{u}@{me}>\r\n\
+         Max-Forwards: 70\r\n\
+         Content-Length: 0\r\n\r\n",
+        u = b.user
+    );
+    let edge = format!("127.0.0.1:{}", sip["port"].as_u64().expect("sip port"));
+    udp.send_to(register.as_bytes(), &edge).expect("send");
+    let mut buf = [0u8; 4096];
+    let (n, _) = udp.recv_from(&mut buf).expect("an answer");
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("SIP/2.0 403 "), "{answer}");
+    assert!(answer.contains("sips: needs TLS"), "{answer}");
     assert!(office.stop().expect("stop"));
 }

@@ -621,23 +621,25 @@ pub fn addr_uri(value: &str) -> &str {
     }
 }
 
-/// The host and port of a SIP URI (`sip:u@10.0.0.5:5062;transport=udp`), port 5060 if absent.
+/// The host and port of a SIP URI (`sip:u@10.0.0.5:5062;transport=udp`),
+/// port 5060 if absent (5061 for `sips:`).
 pub fn uri_host_port(uri: &str) -> Option<(String, u16)> {
-    let rest = uri
-        .strip_prefix("sip:")
-        .or_else(|| uri.strip_prefix("sips:"))?;
+    let (rest, default) = match uri.strip_prefix("sips:") {
+        Some(rest) => (rest, 5061),
+        None => (uri.strip_prefix("sip:")?, 5060),
+    };
     let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
     let hostport = rest.split([';', '?']).next()?;
     if let Some(v6) = hostport.strip_prefix('[') {
         let (host, tail) = v6.split_once(']')?;
         let port = tail
             .strip_prefix(':')
-            .map_or(Some(5060), |p| p.parse().ok())?;
+            .map_or(Some(default), |p| p.parse().ok())?;
         return Some((host.to_owned(), port));
     }
     match hostport.rsplit_once(':') {
         Some((h, p)) => Some((h.to_owned(), p.parse().ok()?)),
-        None => Some((hostport.to_owned(), 5060)),
+        None => Some((hostport.to_owned(), default)),
     }
 }
 
