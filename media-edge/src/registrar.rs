@@ -33,6 +33,11 @@ pub const MAX_EXPIRES: i64 = 3600;
 pub const DEFAULT_EXPIRES: i64 = 3600;
 /// Failures of one user from one address before it is locked out.
 pub const MAX_FAILURES_PER_USER_AND_ADDRESS: u32 = 10;
+/// Failures of one user from all addresses together, after which only
+/// addresses it registered from lately may still try (a guesser spread
+/// over many addresses gets this many guesses per window, the owner at
+/// their desk keeps working).
+pub const MAX_FAILURES_PER_USER: u32 = 50;
 /// Failures from one address, for any users, after which its credential
 /// checks are rate-limited.
 pub const SUSPECT_AFTER_FAILURES: u32 = 200;
@@ -88,6 +93,8 @@ pub struct Registrar {
     /// Credentials and account status, cached; the location service.
     directory: Arc<StoreDirectory>,
     failures: Mutex<HashMap<(String, IpAddr), (u32, i64)>>,
+    /// Each user's failures from anywhere in the window.
+    user_failures: Mutex<HashMap<String, (u32, i64)>>,
     addresses: Mutex<HashMap<IpAddr, AddressState>>,
     /// Who registered from where lately (not held back by the address's limit).
     known_good: Mutex<HashMap<(String, IpAddr), i64>>,
@@ -108,6 +115,7 @@ impl Registrar {
             realm,
             directory,
             failures: Mutex::new(HashMap::new()),
+            user_failures: Mutex::new(HashMap::new()),
             addresses: Mutex::new(HashMap::new()),
             known_good: Mutex::new(HashMap::new()),
         }
@@ -151,14 +159,40 @@ impl Registrar {
         response(req, code, reason, &challenges, Some("edge"))
     }
 
-    /// Whether `user` is locked out at `ip` (too many failures of theirs there).
+    /// Whether `user` is locked out at `ip`: too many failures of theirs
+    /// there, or too many from everywhere and `ip` is not an address they
+    /// registered from lately.
     fn locked(&self, user: &str, ip: IpAddr, now: i64) -> bool {
-        self.failures
+        let here = self
+            .failures
             .lock()
             .map(|m| {
                 m.get(&(user.to_owned(), ip)).is_some_and(|&(n, at)| {
                     n >= MAX_FAILURES_PER_USER_AND_ADDRESS && now - at < LOCKOUT_SECS
                 })
+            })
+            .unwrap_or(false);
+        if here {
+            return true;
+        }
+        let everywhere = self
+            .user_failures
+            .lock()
+            .map(|m| {
+                m.get(user)
+                    .is_some_and(|&(n, at)| n >= MAX_FAILURES_PER_USER && now - at < LOCKOUT_SECS)
+            })
+            .unwrap_or(false);
+        everywhere && !self.known_good(user, ip, now)
+    }
+
+    /// Whether `user` registered from `ip` within the last hour.
+    fn known_good(&self, user: &str, ip: IpAddr, now: i64) -> bool {
+        self.known_good
+            .lock()
+            .map(|k| {
+                k.get(&(user.to_owned(), ip))
+                    .is_some_and(|&at| now - at < KNOWN_GOOD_SECS)
             })
             .unwrap_or(false)
     }
@@ -177,15 +211,7 @@ impl Registrar {
             return false;
         }
         // Only a suspect address looks its user up (no work on the usual path).
-        let known = self
-            .known_good
-            .lock()
-            .map(|k| {
-                k.get(&(user.to_owned(), ip))
-                    .is_some_and(|&at| now - at < KNOWN_GOOD_SECS)
-            })
-            .unwrap_or(false);
-        if known {
+        if self.known_good(user, ip, now) {
             return false;
         }
         let burst = 2 * SUSPECT_CHECKS_PER_SEC;
@@ -206,6 +232,15 @@ impl Registrar {
         if let Ok(mut m) = self.failures.lock() {
             prune(&mut m, now, LOCKOUT_SECS, |&(_, at)| at);
             let e = m.entry((user.to_owned(), ip)).or_insert((0, now));
+            if now - e.1 >= LOCKOUT_SECS {
+                *e = (0, now);
+            }
+            e.0 += 1;
+            e.1 = now;
+        }
+        if let Ok(mut m) = self.user_failures.lock() {
+            prune(&mut m, now, LOCKOUT_SECS, |&(_, at)| at);
+            let e = m.entry(user.to_owned()).or_insert((0, now));
             if now - e.1 >= LOCKOUT_SECS {
                 *e = (0, now);
             }

@@ -654,3 +654,68 @@ async fn the_binding_records_the_connection_it_came_over_not_the_via() {
         (1, src(3), domain::Transport::Tls)
     );
 }
+
+#[tokio::test]
+async fn guesses_spread_over_many_addresses_are_capped_per_account_and_the_owner_keeps_working() {
+    let w = world().await;
+    let register = |user: String, password: &'static str, from: SocketAddr, now: i64| {
+        let reg = &w.reg;
+        async move {
+            let ch = text(reg.handle(&msg(&user, 1, "", "<sip:u@h>"), from, now).await);
+            if !ch.starts_with("SIP/2.0 401") {
+                return (false, ch); // Refused before any challenge.
+            }
+            let nonce = nonce_of(&ch, "MD5");
+            let a = auth(&user, password, &nonce, "00000001", false);
+            (
+                true,
+                text(reg.handle(&msg(&user, 2, &a, "<sip:u@h>"), from, now).await),
+            )
+        }
+    };
+    let somewhere = |i: u32| SocketAddr::from(([10, 9, (i / 250) as u8, (i % 250) as u8], 5062));
+    // The owner's phone registered at their desk this morning.
+    let desk = src(7);
+    let (_, ok) = register(w.user.clone(), PASSWORD, desk, 1000).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    // A guesser with 300 addresses, one guess from each: no address ever
+    // reaches its own limit of ten.
+    let mut checked = 0;
+    for i in 0..300 {
+        let (challenged, answer) = register(w.user.clone(), "wrong", somewhere(i), 1001).await;
+        assert!(answer.starts_with("SIP/2.0 403"), "{answer}");
+        checked += u32::from(challenged);
+    }
+    assert_eq!(
+        checked,
+        media_edge::registrar::MAX_FAILURES_PER_USER,
+        "guesses per account per window, whatever the addresses"
+    );
+    // The right password from an address the account never used is refused
+    // too (a guess that happened to be right looks the same)...
+    let (_, answer) = register(w.user.clone(), PASSWORD, somewhere(999), 1002).await;
+    assert!(answer.starts_with("SIP/2.0 403"), "{answer}");
+    // ...while the owner's desk phone goes on registering,
+    let (_, ok) = register(w.user.clone(), PASSWORD, desk, 1003).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    // other accounts are not touched,
+    let t = domain::TenantId::parse("acme").expect("id");
+    let c = app::admin::create_member(
+        &w.app,
+        &t,
+        app::admin::NewMember {
+            name: "이영희".into(),
+            sip_password: Some(PASSWORD.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("member");
+    let other = c.account.sip_username.clone().expect("sip user");
+    let (_, ok) = register(other, PASSWORD, somewhere(999), 1003).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    // and once the window has passed, a new address works again.
+    let later = 1001 + media_edge::registrar::LOCKOUT_SECS;
+    let (_, ok) = register(w.user.clone(), PASSWORD, somewhere(999), later).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+}

@@ -24,17 +24,37 @@ pub fn press(keys: &str) -> String {
         .collect()
 }
 
-/// A free even port with the odd one above it free too (RTP and RTCP).
+/// Ports this process has handed out: tests run in parallel, and a port
+/// found free and released can be found free again by another test before
+/// its sipp binds it.
+fn reserve(ports: std::ops::Range<u16>) -> bool {
+    static GIVEN: std::sync::Mutex<Option<std::collections::HashSet<u16>>> =
+        std::sync::Mutex::new(None);
+    let Ok(mut given) = GIVEN.lock() else {
+        return true;
+    };
+    let given = given.get_or_insert_with(Default::default);
+    if ports.clone().any(|p| given.contains(&p)) {
+        return false;
+    }
+    given.extend(ports);
+    true
+}
+
+/// A free even port with the odd one above it free too (RTP and RTCP),
+/// and the pair above (sipp's second media stream).
 pub fn free_port_pair() -> u16 {
     loop {
         let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
         let p = s.local_addr().expect("addr").port() & !1;
         drop(s);
         if p > 1024
+            && p < u16::MAX - 4
             && std::net::UdpSocket::bind(("127.0.0.1", p)).is_ok()
             && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok()
             && std::net::UdpSocket::bind(("127.0.0.1", p + 2)).is_ok()
             && std::net::UdpSocket::bind(("127.0.0.1", p + 3)).is_ok()
+            && reserve(p..p + 4)
         {
             return p;
         }
@@ -46,18 +66,23 @@ pub fn free_sip_port() -> u16 {
     loop {
         let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
         let port = udp.local_addr().expect("addr").port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() && reserve(port..port + 1) {
             return port;
         }
     }
 }
 
 pub fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+    loop {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        if reserve(port..port + 1) {
+            return port;
+        }
+    }
 }
 
 /// A scenario file from `tests/sipp/` with its placeholders replaced.

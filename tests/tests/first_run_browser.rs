@@ -43,6 +43,10 @@ async fn menu(c: &Client) -> Vec<(String, String)> {
 
 /// Opens each menu entry by clicking it; each page has its title and no
 /// error box, in standards mode.
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.expect("script")
+}
+
 async fn walk(c: &Client, who: &str) -> Vec<String> {
     let entries = menu(c).await;
     assert!(!entries.is_empty(), "{who} has a menu");
@@ -97,7 +101,9 @@ async fn save_zone(c: &Client, zone: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_newcomer_walks_from_the_landing_page_through_both_portals() {
     let data = tempfile::tempdir().expect("tempdir");
-    let office = Office::start(data.path(), &[]).expect("office");
+    // As a newcomer gets it: with the demo's finished calls.
+    let office =
+        Office::start_with_env(data.path(), &[], &[("OFFICE_DEMO_NO_CALLS", "0")]).expect("office");
     let base = office.base.clone();
     let admin = &office.info["admin"];
     let user = &office.info["users"][0];
@@ -161,6 +167,28 @@ async fn a_newcomer_walks_from_the_landing_page_through_both_portals() {
         assert!(seen.iter().any(|s| s == must), "{must} in {seen:?}");
     }
 
+    // 통화기록 has the demo's finished calls, two of them recorded, to play.
+    c.goto(&format!("{base}/admin/calls")).await.expect("calls");
+    let players = js(
+        &c,
+        "return document.querySelectorAll('.recording audio').length;",
+    )
+    .await;
+    assert!(
+        players.as_i64().is_some_and(|n| n >= 2),
+        "players: {players}"
+    );
+    // Numbers keep to one line in tables (a narrow window wraps words, not numbers).
+    c.goto(&format!("{base}/admin/accounts"))
+        .await
+        .expect("accounts");
+    let wrap = js(
+        &c,
+        "return getComputedStyle(document.querySelector('td.number')).whiteSpace;",
+    )
+    .await;
+    assert_eq!(wrap, "nowrap");
+
     // 회사 설정: the join code, a refused zone, then Los Angeles.
     c.goto(&format!("{base}/admin/company"))
         .await
@@ -172,6 +200,11 @@ async fn a_newcomer_walks_from_the_landing_page_through_both_portals() {
         "the code the app asks for"
     );
     save_zone(&c, "Seoul/Gangnam").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".error"))
+        .await
+        .expect("the refusal");
     let refused = text(&c, ".error").await;
     assert!(
         refused.contains("알 수 없는 시간대입니다") && refused.contains("Seoul/Gangnam"),
@@ -243,5 +276,52 @@ async fn a_newcomer_walks_from_the_landing_page_through_both_portals() {
         "users see only theirs"
     );
     screenshot(&c, "first-run-user").await.expect("shot");
+
+    // 통화시간설정: unticking 공휴일 자동 설정 hides the public holidays at
+    // once; 일괄적용 fills the days and says so, and saves nothing.
+    c.goto(&format!("{base}/hours")).await.expect("hours");
+    let hidden = "return document.getElementById('public-holidays').hidden;";
+    assert_eq!(js(&c, hidden).await, false);
+    c.find(Locator::Id("mode-on"))
+        .await
+        .expect("ON")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Id("auto"))
+        .await
+        .expect("자동 설정")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(js(&c, hidden).await, true, "unticked: the list goes");
+    let before = js(&c, "return document.forms['hours-form']['d1_ws'].value;").await;
+    js(
+        &c,
+        "document.forms['hours-form']['tpl_ws'].value = '07:30'; return 0;",
+    )
+    .await;
+    c.find(Locator::Id("apply-all"))
+        .await
+        .expect("일괄적용")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(
+        js(&c, "return document.forms['hours-form']['d1_ws'].value;").await,
+        "07:30",
+        "the days take the template"
+    );
+    assert_eq!(
+        js(&c, "return document.getElementById('apply-note').hidden;").await,
+        false,
+        "and the page says it is not saved yet"
+    );
+    c.goto(&format!("{base}/hours")).await.expect("hours again");
+    assert_eq!(
+        js(&c, "return document.forms['hours-form']['d1_ws'].value;").await,
+        before,
+        "nothing was saved"
+    );
     c.close().await.expect("close");
 }

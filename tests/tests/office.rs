@@ -57,7 +57,9 @@ async fn serving_prints_urls_and_demo_logins_and_answers_http() {
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_is_idempotent_and_data_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let first = Office::start(dir.path(), &[]).expect("first start");
+    // With the demo's finished calls: two of them have recordings.
+    let first = Office::start_with_env(dir.path(), &[], &[("OFFICE_DEMO_NO_CALLS", "0")])
+        .expect("first start");
     let creds = first.info.clone();
     assert!(first.stop().expect("stop"));
 
@@ -98,6 +100,29 @@ async fn demo_is_idempotent_and_data_survives_a_restart() {
         for f in ["office.redb", "demo.json"] {
             assert_eq!(mode(&dir.path().join(f)), 0o600, "{f}");
         }
+        // Everything below it too: recordings, their metadata, the spool,
+        // keys. Only the TLS certificate (public by nature) may be read by others.
+        let mut todo = vec![dir.path().to_owned()];
+        let (mut files, mut recordings) = (0, 0);
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).expect("read dir") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    assert_eq!(mode(&p), 0o700, "{}", p.display());
+                    todo.push(p);
+                } else if p.extension().is_some_and(|x| x == "crt") {
+                    assert_eq!(mode(&p) & 0o022, 0, "{}", p.display());
+                } else {
+                    assert_eq!(mode(&p), 0o600, "{}", p.display());
+                    files += 1;
+                    recordings += usize::from(p.extension().is_some_and(|x| x == "wav"));
+                }
+            }
+        }
+        assert!(
+            recordings >= 2,
+            "the demo's recordings were checked ({files} files)"
+        );
     }
 
     let out = office(dir.path(), &["tenant", "list"]).expect("run");

@@ -447,15 +447,9 @@ pub async fn set_links(app: &App, t: &TenantId, f: LinksForm) -> Outcome<TenantL
         if v.trim().is_empty() {
             return Ok(None);
         }
-        HttpsUrl::parse(v).map(Some).map_err(|e| {
-            let why = match e {
-                domain::LinkError::NotHttps => {
-                    "https:// 로 시작하는 주소만 사용할 수 있습니다".to_owned()
-                }
-                other => format!("URL 형식이 올바르지 않습니다 ({other})"),
-            };
-            Fail::bad("invalid_url", field, why)
-        })
+        HttpsUrl::parse(v)
+            .map(Some)
+            .map_err(|e| Fail::bad("invalid_url", field, crate::labels::link_error(&e)))
     };
     let name = |field: &'static str, v: &str, default: &str| -> Outcome<String> {
         if v.trim().is_empty() {

@@ -81,7 +81,10 @@ pub fn phone_error(e: &domain::PhoneError) -> String {
     match e {
         E::Empty => "번호를 입력해 주세요".into(),
         E::InvalidCharacter { ch, .. } => {
-            format!("\'{ch}\'는 쓸 수 없습니다. 숫자와 하이픈(-)만 입력해 주세요")
+            format!(
+                "{} 쓸 수 없습니다. 숫자와 하이픈(-)만 입력해 주세요",
+                josa(&format!("'{ch}'"), Josa::EunNeun)
+            )
         }
         E::ForeignCountryCode(_) => "국내 번호(+82)만 등록할 수 있습니다".into(),
         E::MissingTrunkPrefix => {
@@ -115,6 +118,35 @@ pub fn email_error(e: &domain::EmailError) -> String {
             "@ 앞부분은 점(.)으로 시작하거나 끝날 수 없고, 점을 연달아 쓸 수 없습니다".into()
         }
         E::Domain(d) => format!("{} 올바른 도메인이 아닙니다", josa(d, Josa::EunNeun)),
+    }
+}
+
+/// Why an address (a link, a webhook) was refused, in Korean.
+pub fn link_error(e: &domain::LinkError) -> String {
+    use domain::LinkError as E;
+    match e {
+        E::Empty => "주소를 입력해 주세요".into(),
+        E::Malformed(_) => {
+            "주소 형식이 올바르지 않습니다 (예: https://www.example.com/공지)".into()
+        }
+        E::NotHttps => "https:// 로 시작하는 주소만 사용할 수 있습니다".into(),
+        E::TooLong => "주소는 2,000자 이하로 입력해 주세요".into(),
+        E::MenuName => "메뉴명은 1~20자로 입력해 주세요".into(),
+    }
+}
+
+/// Why a department (its name, its place in the tree) was refused, in Korean.
+pub fn org_error(e: &domain::OrgError) -> String {
+    use domain::OrgError as E;
+    match e {
+        E::EmptyName => "부서명을 입력해 주세요 (줄바꿈 같은 제어 문자는 쓸 수 없습니다)".into(),
+        E::NameTooLong(_) => "부서명은 50자 이하로 입력해 주세요".into(),
+        E::Duplicate(d) => format!("{} 두 번 나옵니다", josa(&format!("'{d}' 부서"), Josa::IGa)),
+        E::UnknownParent { child, parent } => format!(
+            "'{child}'의 상위부서 {} 없습니다",
+            josa(&format!("'{parent}'"), Josa::IGa)
+        ),
+        E::Cycle(names) => format!("순환 관계입니다 ({})", names.join(" → ")),
     }
 }
 

@@ -81,7 +81,10 @@ pub fn recipients(raw: &[String]) -> Result<Vec<PhoneNumber>, Vec<RecipientError
             Err(e) => errors.push(RecipientError {
                 position: i + 1,
                 value: v.clone(),
-                message: format!("번호 형식이 올바르지 않습니다 ({e})"),
+                message: format!(
+                    "번호 형식이 올바르지 않습니다: {}",
+                    crate::labels::phone_error(&e)
+                ),
             }),
         }
     }

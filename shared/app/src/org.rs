@@ -155,7 +155,7 @@ pub async fn resolve_department(
         Fail::bad(
             "invalid_department",
             "department",
-            format!("부서명을 확인해 주세요 ({e})"),
+            crate::labels::org_error(&e),
         )
     })?;
     let all = departments::all(&*app.store, t).await?;

@@ -277,7 +277,7 @@ fn plan(rows: &[Row], people: &[Account], existing: &[Department]) -> Result<Pla
             match org::parse_department_name(&r.department) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    err(r.line, format!("부서명을 확인해 주세요 ({e})"));
+                    err(r.line, crate::labels::org_error(&e));
                     None
                 }
             }
@@ -288,7 +288,10 @@ fn plan(rows: &[Row], people: &[Account], existing: &[Department]) -> Result<Pla
             match org::parse_department_name(&r.parent) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    err(r.line, format!("상위부서명을 확인해 주세요 ({e})"));
+                    err(
+                        r.line,
+                        format!("상위부서: {}", crate::labels::org_error(&e)),
+                    );
                     None
                 }
             }
@@ -398,10 +401,7 @@ fn plan(rows: &[Row], people: &[Account], existing: &[Department]) -> Result<Pla
             line,
             format!(
                 "부서 구조가 올바르지 않습니다: {}",
-                match e {
-                    domain::OrgError::Cycle(names) => format!("순환 관계 ({})", names.join(" → ")),
-                    other => other.to_string(),
-                }
+                crate::labels::org_error(&e)
             ),
         );
     }

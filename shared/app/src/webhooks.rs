@@ -73,7 +73,10 @@ fn read_url(app: &App, raw: &str) -> Outcome<WebhookUrl> {
         Fail::bad(
             "webhook_url",
             "url",
-            format!("웹훅 주소가 올바르지 않습니다 (https:// 주소만 가능합니다): {e}"),
+            format!(
+                "웹훅 주소가 올바르지 않습니다: {}",
+                crate::labels::link_error(&e)
+            ),
         )
     })
 }

@@ -143,7 +143,7 @@ fn unreachable_mac() -> Hmac<Sha256> {
 
 fn write_atomically(tmp_dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent)?;
+        crate::private::dir(parent)?;
     }
     let mut tmp = tempfile_in(tmp_dir)?;
     tmp.1.write_all(bytes)?;

@@ -7,9 +7,17 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::Path;
 
-/// Creates `dir` (and its parents) if missing; makes `dir` itself 0700.
+/// Creates `dir` and any missing parents 0700; makes `dir` itself 0700
+/// if it was there already.
 pub fn dir(dir: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -54,5 +62,11 @@ mod tests {
             |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&d), 0o700);
         assert_eq!(mode(&d.join("f")), 0o600);
+        // Parents made on the way are private too (a blob's key has folders).
+        let deep = d.join("meta").join("recordings").join("2026-12");
+        super::dir(&deep).expect("dir");
+        for p in [d.join("meta"), d.join("meta").join("recordings"), deep] {
+            assert_eq!(mode(&p), 0o700, "{}", p.display());
+        }
     }
 }
