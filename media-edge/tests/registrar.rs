@@ -79,6 +79,50 @@ async fn bound(reg: &Registrar, a: &domain::Account, now: i64) -> Vec<domain::Re
         .expect("lookup")
 }
 
+/// A new member of acme with the test password: their SIP user name.
+async fn member(app: &app::App, name: &str) -> String {
+    let t = domain::TenantId::parse("acme").expect("id");
+    let c = app::admin::create_member(
+        app,
+        &t,
+        app::admin::NewMember {
+            name: name.into(),
+            sip_password: Some(PASSWORD.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("member");
+    c.account.sip_username.expect("sip user")
+}
+
+/// REGISTERs `user` from `from` and answers the MD5 challenge with
+/// `password` (CSeq `cseq`, then `cseq + 1`): whether a challenge came
+/// (no lockout refused it first), and the final answer.
+async fn register_as(
+    reg: &Registrar,
+    user: &str,
+    password: &str,
+    cseq: u32,
+    from: SocketAddr,
+    now: i64,
+) -> (bool, String) {
+    let ch = text(
+        reg.handle(&msg(user, cseq, "", "<sip:u@h>"), from, now)
+            .await,
+    );
+    if !ch.starts_with("SIP/2.0 401") {
+        return (false, ch);
+    }
+    let nonce = nonce_of(&ch, "MD5");
+    let a = auth(user, password, &nonce, "00000001", false);
+    let answer = text(
+        reg.handle(&msg(user, cseq + 1, &a, "<sip:u@h>"), from, now)
+            .await,
+    );
+    (true, answer)
+}
+
 fn msg(user: &str, cseq: u32, extra: &str, contact: &str) -> Request {
     let text = format!(
         "REGISTER sip:office SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK{cseq};rport\r\nFrom: <sip:{user}@office>;tag=77\r\nTo: <sip:{user}@office>\r\nCall-ID: reg-1@10.0.0.5\r\nCSeq: {cseq} REGISTER\r\nContact: {contact}\r\n{extra}Content-Length: 0\r\n\r\n"
@@ -489,37 +533,11 @@ async fn credentials_are_cached_yet_a_reset_or_a_suspension_takes_effect() {
 async fn a_flood_of_wrong_passwords_from_an_office_address_does_not_lock_its_phones_out() {
     let w = world().await;
     // A colleague behind the same NAT, registered there earlier today.
-    let t = domain::TenantId::parse("acme").expect("id");
-    let c = app::admin::create_member(
-        &w.app,
-        &t,
-        app::admin::NewMember {
-            name: "이영희".into(),
-            sip_password: Some(PASSWORD.into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("member");
-    let colleague = c.account.sip_username.clone().expect("sip user");
+    let colleague = member(&w.app, "이영희").await;
     let office = src(9);
     let register = |user: String, password: &'static str, cseq: u32, now: i64| {
         let reg = &w.reg;
-        async move {
-            let ch = text(
-                reg.handle(&msg(&user, cseq, "", "<sip:u@h>"), office, now)
-                    .await,
-            );
-            if !ch.starts_with("SIP/2.0 401") {
-                return ch; // Locked out before any challenge.
-            }
-            let nonce = nonce_of(&ch, "MD5");
-            let a = auth(&user, password, &nonce, "00000001", false);
-            text(
-                reg.handle(&msg(&user, cseq + 1, &a, "<sip:u@h>"), office, now)
-                    .await,
-            )
-        }
+        async move { register_as(reg, &user, password, cseq, office, now).await.1 }
     };
     assert!(
         register(colleague.clone(), PASSWORD, 1, 1000)
@@ -557,18 +575,7 @@ async fn a_flood_of_wrong_passwords_from_an_office_address_does_not_lock_its_pho
         ok.starts_with("SIP/2.0 403"),
         "...unless it is the account the guesses were for (locked there): {ok}"
     );
-    let d = app::admin::create_member(
-        &w.app,
-        &t,
-        app::admin::NewMember {
-            name: "박철수".into(),
-            sip_password: Some(PASSWORD.into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("member");
-    let newcomer = d.account.sip_username.clone().expect("sip user");
+    let newcomer = member(&w.app, "박철수").await;
     let ok = register(newcomer, PASSWORD, 50, 1008).await;
     assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
 }
@@ -660,18 +667,7 @@ async fn guesses_spread_over_many_addresses_are_capped_per_account_and_the_owner
     let w = world().await;
     let register = |user: String, password: &'static str, from: SocketAddr, now: i64| {
         let reg = &w.reg;
-        async move {
-            let ch = text(reg.handle(&msg(&user, 1, "", "<sip:u@h>"), from, now).await);
-            if !ch.starts_with("SIP/2.0 401") {
-                return (false, ch); // Refused before any challenge.
-            }
-            let nonce = nonce_of(&ch, "MD5");
-            let a = auth(&user, password, &nonce, "00000001", false);
-            (
-                true,
-                text(reg.handle(&msg(&user, 2, &a, "<sip:u@h>"), from, now).await),
-            )
-        }
+        async move { register_as(reg, &user, password, 1, from, now).await }
     };
     let somewhere = |i: u32| SocketAddr::from(([10, 9, (i / 250) as u8, (i % 250) as u8], 5062));
     // The owner's phone registered at their desk this morning.
@@ -699,19 +695,7 @@ async fn guesses_spread_over_many_addresses_are_capped_per_account_and_the_owner
     let (_, ok) = register(w.user.clone(), PASSWORD, desk, 1003).await;
     assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
     // other accounts are not touched,
-    let t = domain::TenantId::parse("acme").expect("id");
-    let c = app::admin::create_member(
-        &w.app,
-        &t,
-        app::admin::NewMember {
-            name: "이영희".into(),
-            sip_password: Some(PASSWORD.into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("member");
-    let other = c.account.sip_username.clone().expect("sip user");
+    let other = member(&w.app, "이영희").await;
     let (_, ok) = register(other, PASSWORD, somewhere(999), 1003).await;
     assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
     // and once the window has passed, a new address works again.

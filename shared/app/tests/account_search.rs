@@ -3,24 +3,14 @@
 //! (digits, with or without separators) finds numbers; an extension is
 //! matched whole.
 
+mod common;
+
 use app::admin::{NewMember, create_member, list_accounts};
-use domain::TenantId;
 
 #[tokio::test]
 async fn a_name_with_a_digit_matches_names_and_a_number_matches_numbers() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
-    app::operator::create_tenant(
-        &app,
-        app::operator::NewTenant {
-            id: Some("acme".into()),
-            name: "(주)애크미".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("tenant");
-    let t = TenantId::parse("acme").expect("tenant");
+    let (app, t) = common::acme(dir.path()).await;
     for (name, mobile, ext) in [
         ("테스트1", "010-1111-2222", "1001"),
         ("테스트2", "010-3333-1444", "1002"),

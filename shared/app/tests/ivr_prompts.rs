@@ -3,6 +3,8 @@
 //! stores nothing and says why in Korean; a prompt is heard as a WAV
 //! (TTS or the recording); a scenario may only name recordings that exist.
 
+mod common;
+
 use std::sync::Arc;
 
 use app::ivr::{self, ScenarioForm};
@@ -18,23 +20,8 @@ struct W {
 
 async fn world() -> W {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
-    app::operator::create_tenant(
-        &app,
-        app::operator::NewTenant {
-            id: Some("acme".into()),
-            name: "(주)애크미".into(),
-            representative_number: Some("02-555-1234".into()),
-            region: None,
-        },
-    )
-    .await
-    .expect("tenant");
-    W {
-        app,
-        t: TenantId::parse("acme").expect("id"),
-        _dir: dir,
-    }
+    let (app, t) = common::acme(dir.path()).await;
+    W { app, t, _dir: dir }
 }
 
 /// A 16-bit PCM mono WAV of a 440 Hz tone at `rate`.

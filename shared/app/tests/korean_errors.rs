@@ -2,6 +2,8 @@
 //! SMS recipients, URL 관리's links, webhook addresses and department names
 //! used to carry the domain's English reason in brackets.
 
+mod common;
+
 use app::admin::{LinksForm, set_links};
 use domain::TenantId;
 
@@ -16,18 +18,8 @@ fn english(message: &str) -> Vec<&str> {
 
 async fn world() -> (tempfile::TempDir, app::App, TenantId) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
-    app::operator::create_tenant(
-        &app,
-        app::operator::NewTenant {
-            id: Some("acme".into()),
-            name: "(주)애크미".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("tenant");
-    (dir, app, TenantId::parse("acme").expect("tenant"))
+    let (app, t) = common::acme(dir.path()).await;
+    (dir, app, t)
 }
 
 #[tokio::test]

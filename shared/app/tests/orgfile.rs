@@ -1,23 +1,14 @@
 //! 조직도 엑셀: sample round trip, a 5,000-member import, all-or-nothing
 //! rejection with a per-row report, the lock, and crash recovery.
 
+mod common;
+
 use app::orgfile::{self, UploadError};
 use domain::{AccountStatus, TenantId};
 
 async fn app_with(n: usize) -> (app::App, TenantId, Vec<domain::Account>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
-    app::operator::create_tenant(
-        &app,
-        app::operator::NewTenant {
-            id: Some("acme".into()),
-            name: "(주)애크미".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("tenant");
-    let t = TenantId::parse("acme").expect("id");
+    let (app, t) = common::acme(dir.path()).await;
     let mut people = Vec::new();
     for i in 0..n {
         let c = app::admin::create_member(

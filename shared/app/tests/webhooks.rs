@@ -5,6 +5,8 @@
 //! is disabled with a reason; redelivered events are delivered once;
 //! filters choose the types; bad endpoints are refused and change nothing.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use app::webhooks::{self, Form};
@@ -66,23 +68,8 @@ struct W {
 
 async fn world() -> W {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = app::App::in_memory(dir.path(), "http://127.0.0.1:9").expect("app");
-    app::operator::create_tenant(
-        &app,
-        app::operator::NewTenant {
-            id: Some("acme".into()),
-            name: "(주)애크미".into(),
-            representative_number: Some("02-555-1234".into()),
-            region: None,
-        },
-    )
-    .await
-    .expect("tenant");
-    W {
-        app,
-        t: TenantId::parse("acme").expect("id"),
-        _dir: dir,
-    }
+    let (app, t) = common::acme(dir.path()).await;
+    W { app, t, _dir: dir }
 }
 
 /// A call that rang, was answered and ended: three events.
