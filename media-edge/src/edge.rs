@@ -1074,10 +1074,6 @@ pub const EDGE_ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, R
 /// its own (silent calls are probed instead), which the standard allows.
 const SUPPORTED: [&str; 1] = ["timer"];
 
-/// The answer to a request the edge cannot serve whatever its method: a
-/// Request-URI scheme other than sip, sips or tel (416), or an extension
-/// the sender requires that the edge lacks (420, listing them as
-/// Unsupported; RFC 3261 §8.2.2). An ACK is never answered.
 /// Whether a request names a `sips:` URI as its target or, registering,
 /// as a contact to be reached at.
 fn uses_sips(req: &Request) -> bool {
@@ -1094,6 +1090,10 @@ fn uses_sips(req: &Request) -> bool {
                 .any(|c| sips(crate::sip::message::addr_uri(c))))
 }
 
+/// The answer to a request the edge cannot serve whatever its method: a
+/// Request-URI scheme other than sip, sips or tel (416), or an extension
+/// the sender requires that the edge lacks (420, listing them as
+/// Unsupported; RFC 3261 §8.2.2). An ACK is never answered.
 fn unsupported(req: &Request) -> Option<Vec<u8>> {
     if req.method == "ACK" {
         return None;

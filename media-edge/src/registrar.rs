@@ -78,6 +78,35 @@ fn prune<K: std::hash::Hash + Eq, V>(
     }
 }
 
+/// Failures counted per key in a window of `LOCKOUT_SECS` from the last
+/// one: a user at an address, or a user anywhere.
+type Failures<K> = HashMap<K, (u32, i64)>;
+
+/// Counts a failure of `key` (a count older than the window starts over).
+fn count_failure<K: std::hash::Hash + Eq>(m: &mut Failures<K>, key: K, now: i64) {
+    prune(m, now, LOCKOUT_SECS, |&(_, at)| at);
+    let e = m.entry(key).or_insert((0, now));
+    if now - e.1 >= LOCKOUT_SECS {
+        *e = (0, now);
+    }
+    e.0 += 1;
+    e.1 = now;
+}
+
+/// Whether `key` has `max` failures or more in the window.
+fn too_many<K, Q>(m: &Mutex<Failures<K>>, key: &Q, max: u32, now: i64) -> bool
+where
+    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
+    m.lock()
+        .map(|m| {
+            m.get(key)
+                .is_some_and(|&(n, at)| n >= max && now - at < LOCKOUT_SECS)
+        })
+        .unwrap_or(false)
+}
+
 /// User agents that fail on a challenge list holding SHA-256 (libre before
 /// 2.0, hence baresip 0.x and 1.x, stops at the first algorithm it doesn't
 /// know instead of skipping it).
@@ -92,9 +121,9 @@ pub struct Registrar {
     realm: String,
     /// Credentials and account status, cached; the location service.
     directory: Arc<StoreDirectory>,
-    failures: Mutex<HashMap<(String, IpAddr), (u32, i64)>>,
+    failures: Mutex<Failures<(String, IpAddr)>>,
     /// Each user's failures from anywhere in the window.
-    user_failures: Mutex<HashMap<String, (u32, i64)>>,
+    user_failures: Mutex<Failures<String>>,
     addresses: Mutex<HashMap<IpAddr, AddressState>>,
     /// Who registered from where lately (not held back by the address's limit).
     known_good: Mutex<HashMap<(String, IpAddr), i64>>,
@@ -163,27 +192,10 @@ impl Registrar {
     /// there, or too many from everywhere and `ip` is not an address they
     /// registered from lately.
     fn locked(&self, user: &str, ip: IpAddr, now: i64) -> bool {
-        let here = self
-            .failures
-            .lock()
-            .map(|m| {
-                m.get(&(user.to_owned(), ip)).is_some_and(|&(n, at)| {
-                    n >= MAX_FAILURES_PER_USER_AND_ADDRESS && now - at < LOCKOUT_SECS
-                })
-            })
-            .unwrap_or(false);
-        if here {
-            return true;
-        }
-        let everywhere = self
-            .user_failures
-            .lock()
-            .map(|m| {
-                m.get(user)
-                    .is_some_and(|&(n, at)| n >= MAX_FAILURES_PER_USER && now - at < LOCKOUT_SECS)
-            })
-            .unwrap_or(false);
-        everywhere && !self.known_good(user, ip, now)
+        let key = (user.to_owned(), ip);
+        too_many(&self.failures, &key, MAX_FAILURES_PER_USER_AND_ADDRESS, now)
+            || (too_many(&self.user_failures, user, MAX_FAILURES_PER_USER, now)
+                && !self.known_good(user, ip, now))
     }
 
     /// Whether `user` registered from `ip` within the last hour.
@@ -230,22 +242,10 @@ impl Registrar {
 
     fn fail(&self, req: &Request, user: &str, ip: IpAddr, now: i64) -> Vec<u8> {
         if let Ok(mut m) = self.failures.lock() {
-            prune(&mut m, now, LOCKOUT_SECS, |&(_, at)| at);
-            let e = m.entry((user.to_owned(), ip)).or_insert((0, now));
-            if now - e.1 >= LOCKOUT_SECS {
-                *e = (0, now);
-            }
-            e.0 += 1;
-            e.1 = now;
+            count_failure(&mut m, (user.to_owned(), ip), now);
         }
         if let Ok(mut m) = self.user_failures.lock() {
-            prune(&mut m, now, LOCKOUT_SECS, |&(_, at)| at);
-            let e = m.entry(user.to_owned()).or_insert((0, now));
-            if now - e.1 >= LOCKOUT_SECS {
-                *e = (0, now);
-            }
-            e.0 += 1;
-            e.1 = now;
+            count_failure(&mut m, user.to_owned(), now);
         }
         if let Ok(mut m) = self.addresses.lock() {
             prune(&mut m, now, LOCKOUT_SECS, |a| a.at);

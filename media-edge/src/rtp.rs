@@ -552,14 +552,9 @@ impl Media {
                 packet[1] = (packet[1] & 0x80) | out_pt;
             }
         }
-        let other = &mut self.sides[leg.other().i()];
+        let other = &self.sides[leg.other().i()];
         let dest = other.latched.map(|(a, _)| a).or(other.media.remote)?;
-        if let Some(c) = other.crypto.as_mut()
-            && !c.seal_rtp(packet)
-        {
-            return None;
-        }
-        Some(dest)
+        self.seal(leg.other(), packet).then_some(dest)
     }
 
     /// Seals a packet the edge itself sends to `leg`'s party (a prompt),

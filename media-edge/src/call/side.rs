@@ -46,6 +46,22 @@ pub struct Sdes {
     pub savp: bool,
 }
 
+impl Sdes {
+    /// Our key `ours` as `answer` took it: under its tag and suite, else
+    /// the stream is not SRTP.
+    fn answered(ours: Crypto, answer: &Sdp) -> Option<Self> {
+        let theirs = answer
+            .crypto
+            .iter()
+            .find(|c| c.tag == ours.tag && c.suite == ours.suite)?;
+        Some(Self {
+            theirs: theirs.clone(),
+            savp: answer.savp,
+            ours,
+        })
+    }
+}
+
 /// The edge's INVITE body for a side, twice: without keys for parties
 /// reached over UDP or TCP, and with a fresh `a=crypto` for parties
 /// reached over TLS (SDES keys only ever travel encrypted).
@@ -136,17 +152,10 @@ impl Side {
     /// The party answered a re-offer of the edge's with `answer`: SRTP
     /// goes on while it answers our tag, else the stream is plain RTP.
     pub fn took_answer(&mut self, answer: &Sdp) {
-        self.srtp = self.srtp.take().and_then(|s| {
-            let theirs = answer
-                .crypto
-                .iter()
-                .find(|c| c.tag == s.ours.tag && c.suite == s.ours.suite)?;
-            Some(Sdes {
-                theirs: theirs.clone(),
-                savp: answer.savp,
-                ours: s.ours,
-            })
-        });
+        self.srtp = self
+            .srtp
+            .take()
+            .and_then(|s| Sdes::answered(s.ours, answer));
     }
 
     /// What the relay needs to secure this side's stream, when it is SRTP.
@@ -170,18 +179,9 @@ impl Side {
     ) -> Option<crate::rtp::LegMedia> {
         self.dialog = Some(dialog);
         let offered = self.offered.take().filter(|_| secured);
-        self.srtp = offered.and_then(|ours| {
-            let a = answer.as_ref()?;
-            let theirs = a
-                .crypto
-                .iter()
-                .find(|c| c.tag == ours.tag && c.suite == ours.suite)?;
-            Some(Sdes {
-                theirs: theirs.clone(),
-                savp: a.savp,
-                ours,
-            })
-        });
+        self.srtp = offered
+            .zip(answer.as_ref())
+            .and_then(|(ours, a)| Sdes::answered(ours, a));
         let media = answer.as_ref().map(|a| {
             self.sending = a.direction;
             self.payloads = a.payloads.clone();

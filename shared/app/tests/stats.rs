@@ -5,6 +5,8 @@
 //! figure computed here directly from the call records. Then every event
 //! is delivered again, shuffled, and nothing changes.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use app::stats::{Question, Report, plan::Period};
@@ -444,22 +446,6 @@ async fn check(app: &app::App, t: &TenantId, o: &Oracle, all_dims: &[Dim], each_
     }
 }
 
-async fn company(dir: &std::path::Path) -> (app::App, TenantId) {
-    let app = app::App::in_memory(dir, "http://127.0.0.1:9").expect("app");
-    app::operator::create_tenant(
-        &app,
-        app::operator::NewTenant {
-            id: Some("acme".into()),
-            name: "(주)애크미".into(),
-            representative_number: None,
-            region: None,
-        },
-    )
-    .await
-    .expect("tenant");
-    (app, TenantId::parse("acme").expect("id"))
-}
-
 async fn publish(app: &app::App, calls: &[CallRecord]) {
     let events: Vec<Event> = calls.iter().map(ended_event).collect();
     for chunk in events.chunks(100) {
@@ -470,7 +456,7 @@ async fn publish(app: &app::App, calls: &[CallRecord]) {
 #[tokio::test]
 async fn ten_thousand_calls_add_up_to_what_their_records_say_even_when_delivered_twice() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (app, t) = company(dir.path()).await;
+    let (app, t) = common::acme(dir.path()).await;
     let w = world();
     let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_204);
     let calls: Vec<CallRecord> = (0..CALLS).map(|_| call(&w, &t, &mut rng)).collect();
@@ -501,7 +487,7 @@ async fn ten_thousand_calls_add_up_to_what_their_records_say_even_when_delivered
 #[tokio::test]
 async fn a_company_that_moves_to_los_angeles_and_back_keeps_every_figure() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (app, t) = company(dir.path()).await;
+    let (app, t) = common::acme(dir.path()).await;
     let w = world();
     let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_205);
     let mut calls: Vec<CallRecord> = (0..1_500).map(|_| call(&w, &t, &mut rng)).collect();
