@@ -389,6 +389,28 @@ impl Api {
         }
     }
 
+    /// Waits (up to 10 s) until a phone of `extension` shows as registered
+    /// over `transport` (`udp`, `tcp`, `tls`) on 모니터링; panics with the
+    /// devices seen otherwise.
+    pub fn wait_registered(&self, extension: &str, transport: &str) {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let (_, live) = self.call("GET", "/v1/monitoring", None);
+            let devices = live["devices"].as_array().cloned().unwrap_or_default();
+            if devices
+                .iter()
+                .any(|d| d["extension"] == extension && d["transport"] == transport)
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < end,
+                "{extension} registered over {transport}: {devices:#?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// The id of the account with this extension.
     pub fn account_id(&self, extension: &str) -> String {
         let (_, list) = self.call("GET", "/v1/accounts?limit=50", None);

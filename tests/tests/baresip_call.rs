@@ -193,25 +193,7 @@ fn talk(info: &Value, api: &Api, edge: u64, (caller, callee): (Phone, Phone), nt
         // The edge saw both phones register over TLS (the caller's
         // REGISTER may still be on its way as its connection opens).
         for i in [0, 1] {
-            let ext = user(i, "extension");
-            let mut devices = Vec::new();
-            for _ in 0..50 {
-                let (_, live) = api.call("GET", "/v1/monitoring", None);
-                devices = live["devices"].as_array().cloned().unwrap_or_default();
-                if devices
-                    .iter()
-                    .any(|d| d["extension"] == ext.as_str() && d["transport"] == "tls")
-                {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            assert!(
-                devices
-                    .iter()
-                    .any(|d| d["extension"] == ext.as_str() && d["transport"] == "tls"),
-                "{ext} registered over TLS: {devices:#?}"
-            );
+            api.wait_registered(&user(i, "extension"), "tls");
         }
     }
     assert!(a.wait(Duration::from_secs(30)), "caller:\n{}", a.log());

@@ -46,7 +46,8 @@ fn a_caller_switching_to_low_bitrate_opus_and_back_is_heard_and_recorded_without
         "PCMU",
     );
     callee.start(None, 40);
-    std::thread::sleep(Duration::from_secs(2));
+    // Rung only once it is registered (a fixed wait lost that race once).
+    api.wait_registered(&user(1, "extension"), "udp");
 
     // 3 s of G.711, 3 s of Opus at 8 kbit/s, 3 s of G.711: one stream.
     let mut stream = Stream::default();
